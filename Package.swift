@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "maestro-admin",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "maestro-admin", targets: ["maestro-admin"]),
+    .library(name: "MaestroStorage", targets: ["MaestroStorage"]),
+    .library(name: "MaestroMaint", targets: ["MaestroMaint"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // libarchive through pkg-config (Debian: libarchive-dev). All tar I/O goes through it.
+    .systemLibrary(
+      name: "CArchive",
+      pkgConfig: "libarchive",
+      providers: [.apt(["libarchive-dev"])]
+    ),
+    .target(name: "MaestroStorage"),
+    .target(name: "MaestroMaint", dependencies: ["MaestroStorage", "CArchive"]),
+    .executableTarget(
+      name: "maestro-admin",
+      dependencies: [
+        "MaestroStorage",
+        "MaestroMaint",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .target(name: "MaestroTestSupport", dependencies: ["MaestroStorage"], path: "Tests/MaestroTestSupport"),
+    .testTarget(name: "MaestroStorageTests", dependencies: ["MaestroStorage", "MaestroTestSupport"]),
+    .testTarget(name: "MaestroMaintTests", dependencies: ["MaestroMaint", "MaestroStorage", "MaestroTestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["maestro-admin", "MaestroStorage", "MaestroTestSupport"]),
+  ]
+)

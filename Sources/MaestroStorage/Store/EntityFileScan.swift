@@ -1,0 +1,87 @@
+/// The entity files of a data dir, as a server would find them: only names
+/// ending in `.json` count; everything else in the entity folders is listed
+/// as `otherFiles` for jobs that report on it.
+public struct EntityFileScan: Sendable {
+  /// What kind of entity a file holds, by where it sits.
+  public enum Kind: String, Sendable, Hashable, CaseIterable {
+    case project
+    /// `tasks/<projectId>/<taskId>.json`
+    case task
+    /// `tasks/<taskId>.json`, the flat layout servers still read.
+    case legacyTask
+    case session
+  }
+
+  /// One entity file.
+  public struct File: Sendable, Hashable {
+    public var kind: Kind
+    /// The path relative to the data dir, e.g. `tasks/proj_1/task_2.json`.
+    public var relativePath: String
+    /// The name without `.json`: the id the file should hold.
+    public var stem: String
+    /// For `.task`, the project folder it sits in.
+    public var folder: String?
+  }
+
+  public var files: [File]
+  /// Non-JSON files and stray temp files inside the entity folders, relative.
+  public var otherFiles: [String]
+  /// Entity folders that do not exist (a fresh or partial data dir).
+  public var missingFolders: [String]
+
+  /// Lists the entity files under `root`, in a deterministic order
+  /// (projects, tasks by folder, legacy tasks, sessions; names bytewise).
+  /// - Throws: when `root` itself is missing or unreadable.
+  public static func scan(root: String) throws -> EntityFileScan {
+    guard FileSystem.isDirectory(root) else {
+      throw MaestroError(.notFound, "data directory does not exist", path: root)
+    }
+    var scan = EntityFileScan(files: [], otherFiles: [], missingFolders: [])
+    for folder in ["projects", "sessions"] {
+      let kind: Kind = folder == "projects" ? .project : .session
+      guard let entries = try listIfPresent(root + "/" + folder) else {
+        scan.missingFolders.append(folder)
+        continue
+      }
+      for e in entries {
+        scan.add(e, kind: kind, under: folder, folder: nil)
+      }
+    }
+    if let entries = try listIfPresent(root + "/tasks") {
+      var legacy: [File] = []
+      for e in entries {
+        if e.kind == .directory {
+          for t in try FileSystem.listDirectory(root + "/tasks/" + e.name) {
+            scan.add(t, kind: .task, under: "tasks/" + e.name, folder: e.name)
+          }
+        } else {
+          var flat = EntityFileScan(files: [], otherFiles: [], missingFolders: [])
+          flat.add(e, kind: .legacyTask, under: "tasks", folder: nil)
+          legacy += flat.files
+          scan.otherFiles += flat.otherFiles
+        }
+      }
+      scan.files += legacy
+    } else {
+      scan.missingFolders.append("tasks")
+    }
+    // Sessions were listed before tasks; put them last, as servers load them.
+    let sessions = scan.files.filter { $0.kind == .session }
+    scan.files = scan.files.filter { $0.kind != .session } + sessions
+    return scan
+  }
+
+  private static func listIfPresent(_ path: String) throws -> [DirectoryEntry]? {
+    guard FileSystem.isDirectory(path) else { return nil }
+    return try FileSystem.listDirectory(path)
+  }
+
+  private mutating func add(_ entry: DirectoryEntry, kind: Kind, under dir: String, folder: String?) {
+    let relative = dir + "/" + entry.name
+    guard entry.kind == .file, entry.name.hasSuffix(".json"), entry.name.count > 5 else {
+      otherFiles.append(relative)
+      return
+    }
+    files.append(File(kind: kind, relativePath: relative, stem: String(entry.name.dropLast(5)), folder: folder))
+  }
+}

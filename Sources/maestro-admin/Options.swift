@@ -1,0 +1,42 @@
+import ArgumentParser
+import MaestroMaint
+import MaestroStorage
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `--data-dir`, shared by every command that works on a data dir.
+struct DataDirOptions: ParsableArguments {
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "The Maestro data directory (default: $DATA_DIR, else ~/.maestro/data).", valueName: "dir"))
+  var dataDir: String?
+
+  /// The resolved data dir.
+  func resolve() throws -> DataDirectory {
+    try DataDirectory.resolve(explicit: dataDir, environment: processEnvironment())
+  }
+}
+
+/// `--json`, shared by every command.
+struct OutputOptions: ParsableArguments {
+  @Flag(name: .long, help: "Print JSON lines (one object per line, the last a summary) instead of text.")
+  var json = false
+}
+
+func processEnvironment() -> [String: String] {
+  var result: [String: String] = [:]
+  var p = environ
+  while let entry = p.pointee {
+    let text = String(cString: entry)
+    if let eq = text.firstIndex(of: "=") {
+      result[String(text[..<eq])] = String(text[text.index(after: eq)...])
+    }
+    p += 1
+  }
+  return result
+}

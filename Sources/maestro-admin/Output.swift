@@ -1,0 +1,98 @@
+import ArgumentParser
+import MaestroMaint
+import MaestroStorage
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Where a command's results go: text for people or JSON lines for machines
+/// on stdout, errors on stderr.
+struct Output {
+  var json: Bool
+
+  /// Prints a line of text (text mode only).
+  func text(_ line: String) {
+    guard !json else { return }
+    print(line)
+  }
+
+  /// Prints one JSON object as a line (JSON mode only).
+  func record(_ object: JSONObject) {
+    guard json else { return }
+    print(JSONWriter.string(.object(object), style: .compact))
+  }
+
+  /// Prints an error on stderr.
+  static func error(_ message: String) {
+    StandardError.write("maestro-admin: \(message)\n")
+  }
+}
+
+/// Maps a failure to its exit code after saying what went wrong.
+func exitCode(for error: Error) -> ExitCode {
+  if let error = error as? MaestroError {
+    Output.error(error.description)
+    switch error.code {
+    case .usage: return ExitCode(ExitStatus.usage.rawValue)
+    case .locked: return ExitCode(ExitStatus.locked.rawValue)
+    case .cancelled: return ExitCode(ExitStatus.cancelled.rawValue)
+    default: return ExitCode(ExitStatus.operationalError.rawValue)
+    }
+  }
+  Output.error("\(error)")
+  return ExitCode(ExitStatus.operationalError.rawValue)
+}
+
+/// Runs a command body, turning thrown errors into the documented exit codes.
+func runMapped(_ body: () async throws -> ExitStatus) async throws {
+  let status: ExitStatus
+  do {
+    status = try await body()
+  } catch let error as ExitCode {
+    throw error
+  } catch {
+    throw exitCode(for: error)
+  }
+  if status != .ok { throw ExitCode(status.rawValue) }
+}
+
+/// Groups digits for people: 251000 → 251,000.
+func grouped(_ n: Int) -> String {
+  let s = String(n.magnitude)
+  var out = ""
+  for (k, c) in s.enumerated() {
+    if k > 0 && (s.count - k) % 3 == 0 { out.append(",") }
+    out.append(c)
+  }
+  return n < 0 ? "-" + out : out
+}
+
+/// Bytes for people: 1.5 MiB.
+func humanBytes(_ n: Int64) -> String {
+  let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+  var v = Double(n)
+  var u = 0
+  while v >= 1024 && u < units.count - 1 {
+    v /= 1024
+    u += 1
+  }
+  return u == 0 ? "\(n) B" : String(format1(v)) + " " + units[u]
+}
+
+private func format1(_ v: Double) -> String {
+  let tenths = Int((v * 10).rounded())
+  return "\(tenths / 10).\(tenths % 10)"
+}
+
+/// An epoch-millisecond timestamp as UTC ISO 8601.
+func isoTime(_ ms: Double) -> String {
+  var t = time_t(ms / 1000)
+  var parts = tm()
+  gmtime_r(&t, &parts)
+  func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+  return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+    + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+}

@@ -1,0 +1,134 @@
+import MaestroStorage
+import MaestroTestSupport
+import Testing
+
+@Suite struct JSONCodecTests {
+  /// `JSON.stringify(v)` of the same 300 inputs, written by Node 20 into
+  /// Fixtures/json/node-compact.
+  @Test func compactStyleMatchesNodeByteForByte() throws {
+    let inputs = try FileSystem.listDirectory(ProjectPaths.nodeStringify + "/in").map(\.name)
+    var mismatches: [String] = []
+    for name in inputs {
+      let value = try JSONParser.parse(try FileSystem.readFile(ProjectPaths.nodeStringify + "/in/" + name))
+      let expected = try FileSystem.readFile(ProjectPaths.fixtures + "/json/node-compact/" + name)
+      if JSONWriter.serialize(value, style: .compact) != expected { mismatches.append(name) }
+    }
+    #expect(inputs.count == 300)
+    #expect(mismatches.isEmpty, "\(mismatches)")
+  }
+
+  /// 3,026 doubles (edge cases, random bit patterns, decimals, large
+  /// integers) against Node's `String(x)`.
+  @Test func numbersPrintAsJavaScriptPrintsThem() throws {
+    let table = String(decoding: try FileSystem.readFile(ProjectPaths.fixtures + "/json/js-numbers.tsv"), as: UTF8.self)
+    var checked = 0
+    var mismatches: [String] = []
+    for line in table.split(separator: "\n") {
+      let parts = line.split(separator: "\t")
+      let value = Double(bitPattern: UInt64(parts[0], radix: 16)!)
+      let got = JSNumberFormat.string(value)
+      if got != parts[1] { mismatches.append("\(parts[0]): got \(got), node \(parts[1])") }
+      checked += 1
+    }
+    #expect(checked == 3026)
+    #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
+  }
+
+  @Test func nonFiniteAndNegativeZero() {
+    #expect(JSNumberFormat.string(.infinity) == "null")
+    #expect(JSNumberFormat.string(-.infinity) == "null")
+    #expect(JSNumberFormat.string(.nan) == "null")
+    #expect(JSNumberFormat.string(-0.0) == "0")
+    #expect(JSONWriter.string(.array([.number(-0.0), .number(1e21), .number(1e-7)]), style: .compact) == "[0,1e+21,1e-7]")
+  }
+
+  @Test func keyOrderIsKeptAndRepeatedKeysFollowJSONParse() throws {
+    let value = try JSONParser.parse(#"{"z":1,"a":2,"m":3,"a":4}"#)
+    #expect(value.objectValue?.keys == ["z", "a", "m"])
+    #expect(JSONWriter.string(value, style: .compact) == #"{"z":1,"a":4,"m":3}"#)
+  }
+
+  @Test func loneSurrogatesRoundTripAsNodePrintsThem() throws {
+    let value = try JSONParser.parse(#"["\ud800 lone","\udc00","\ud83d\ude00","a\ud800\u0041"]"#)
+    #expect(JSONWriter.string(value, style: .compact) == #"["\ud800 lone","\udc00","😀","a\ud800A"]"#)
+    #expect(value.arrayValue?[2] == .string("😀"))
+  }
+
+  @Test func escapesFollowNode() throws {
+    let value = JSONValue.string("q\" b\\ /\u{8}\u{c}\n\r\t\u{1}\u{1f}\u{7f} é 🎉")
+    #expect(JSONWriter.string(value, style: .compact) == "\"q\\\" b\\\\ /\\b\\f\\n\\r\\t\\u0001\\u001f\u{7f} é 🎉\"")
+    #expect(try JSONParser.parse(JSONWriter.serialize(value, style: .compact)) == value)
+  }
+
+  @Test func prettyStyleLayout() throws {
+    let value = try JSONParser.parse(#"{"a":[],"b":{},"c":[1,{"d":null}],"e":"x"}"#)
+    let expected = "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": null\n    }\n  ],\n  \"e\": \"x\"\n}"
+    #expect(JSONWriter.string(value, style: .pretty) == expected)
+  }
+
+  @Test func styleDetection() {
+    #expect(JSONStyle.detect(Array("{\n  \"a\": 1\n}".utf8)) == .pretty)
+    #expect(JSONStyle.detect(Array(#"{"a":1}"#.utf8)) == .compact)
+    #expect(JSONStyle.detect(Array("[\n  1\n]".utf8)) == .pretty)
+    #expect(JSONStyle.detect(Array("{}".utf8)) == .compact)
+    #expect(JSONStyle.detect(Array("42".utf8)) == .compact)
+  }
+
+  @Test func errorsGiveLineAndColumn() {
+    do {
+      _ = try JSONParser.parse("{\n  \"a\": 1,\n  \"b\" 2\n}")
+      Issue.record("accepted a missing colon")
+    } catch {
+      #expect(error.line == 3)
+      #expect(error.column == 7)
+      #expect(error.description == "unexpected '2', expecting ':' at line 3, column 7")
+    }
+  }
+
+  @Test func truncationIsRecognised() {
+    do {
+      _ = try JSONParser.parse(#"{"id":"task_1","title":"hal"#)
+      Issue.record("accepted a truncated file")
+    } catch {
+      #expect(error.isTruncation)
+    }
+    do {
+      _ = try JSONParser.parse("")
+      Issue.record("accepted an empty file")
+    } catch {
+      #expect(error.kind == .empty)
+    }
+  }
+
+  @Test func invalidUTF8NamesTheByteOffset() {
+    let bytes: [UInt8] = Array(#"{"a":"ok é "#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
+    do {
+      _ = try JSONParser.parse(bytes)
+      Issue.record("accepted invalid UTF-8")
+    } catch {
+      #expect(error.kind == .invalidUTF8)
+      #expect(error.offset == 12)
+      #expect(error.description.contains("byte offset 12"))
+    }
+  }
+
+  @Test func numbersFollowTheGrammarAndJavaScriptValues() throws {
+    for bad in ["01", "-", "1.", ".5", "1e", "+1", "0x10", "1.e3", "NaN", "Infinity", "--1"] {
+      #expect(throws: JSONParseError.self, "\(bad)") { try JSONParser.parse(bad) }
+    }
+    #expect(try JSONParser.parse("9007199254740993") == .number(9_007_199_254_740_992))
+    #expect(try JSONParser.parse("1706789123456") == .number(1_706_789_123_456))
+    #expect(try JSONParser.parse("-0.0") == .number(-0.0))
+    #expect(try JSONParser.parse("1E400") == .number(.infinity))
+    #expect(try JSONParser.parse("0.1e1") == .number(1))
+  }
+
+  @Test func objectEditsKeepOrderAndAppendNewKeys() {
+    var o = JSONObject([("id", "x"), ("b", 1), ("c", 2)])
+    o["b"] = 5
+    o["new"] = true
+    o["c"] = nil
+    #expect(o.keys == ["id", "b", "new"])
+    #expect(JSONWriter.string(.object(o), style: .compact) == #"{"id":"x","b":5,"new":true}"#)
+  }
+}

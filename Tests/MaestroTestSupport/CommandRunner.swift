@@ -1,0 +1,52 @@
+import Foundation
+
+/// What a finished process printed and how it exited.
+public struct CommandResult: Sendable {
+  public var status: Int32
+  public var stdout: String
+  public var stderr: String
+
+  /// stdout split into lines, without empty ones.
+  public var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+}
+
+/// Runs the built `maestro-admin` with `arguments` and waits for it.
+/// - Parameter environment: added to (and overriding) this process's.
+public func runMaestroAdmin(
+  _ arguments: [String], environment: [String: String] = [:]
+) throws -> CommandResult {
+  try runProcess(ProjectPaths.binary, arguments, environment: environment)
+}
+
+/// Runs `executable` with `arguments` and waits for it, collecting output.
+public func runProcess(
+  _ executable: String, _ arguments: [String], environment: [String: String] = [:]
+) throws -> CommandResult {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  var env = ProcessInfo.processInfo.environment
+  for (k, v) in environment { env[k] = v }
+  process.environment = env
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  // Read both pipes concurrently so a full pipe cannot block the child.
+  nonisolated(unsafe) var errData = Data()
+  let group = DispatchGroup()
+  group.enter()
+  DispatchQueue.global().async {
+    errData = err.fileHandleForReading.readDataToEndOfFile()
+    group.leave()
+  }
+  let outData = out.fileHandleForReading.readDataToEndOfFile()
+  group.wait()
+  process.waitUntilExit()
+  return CommandResult(
+    status: process.terminationStatus,
+    stdout: String(decoding: outData, as: UTF8.self),
+    stderr: String(decoding: errData, as: UTF8.self))
+}
