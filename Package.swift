@@ -29,6 +29,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // Codec and loader throughput, run by scripts/bench.sh in release; not a test.
+    .executableTarget(name: "maestro-bench", dependencies: ["MaestroStorage"]),
     .target(name: "MaestroTestSupport", dependencies: ["MaestroStorage"], path: "Tests/MaestroTestSupport"),
     .testTarget(name: "MaestroStorageTests", dependencies: ["MaestroStorage", "MaestroTestSupport"]),
     .testTarget(name: "MaestroMaintTests", dependencies: ["MaestroMaint", "MaestroStorage", "MaestroTestSupport"]),

@@ -50,7 +50,10 @@ import Testing
     #expect(mkfifo(dir.appending("fifo"), 0o600) == 0)
 
     let entries = try FileSystem.listDirectory(dir.path)
-    #expect(entries.map(\.name) == ["B.json", "Z.json", "a.json", "b.json", "fifo", "link", "sub", "é.json"])
+    #expect(
+      entries.map(\.name) == [
+        "B.json", "Z.json", "a.json", "b.json", "fifo", "link", "sub", "é.json",
+      ])
     let kinds = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.kind) })
     #expect(kinds["a.json"] == .file)
     #expect(kinds["sub"] == .directory)
@@ -71,7 +74,10 @@ import Testing
     let dir = try TemporaryDirectory()
     let path = dir.appending("a")
     try AtomicFile.write([1, 2, 3], to: path, mode: 0o640)
-    var times = [timespec(tv_sec: 1_700_000_000, tv_nsec: 123_456_789), timespec(tv_sec: 1_700_000_000, tv_nsec: 123_456_789)]
+    var times = [
+      timespec(tv_sec: 1_700_000_000, tv_nsec: 123_456_789),
+      timespec(tv_sec: 1_700_000_000, tv_nsec: 123_456_789),
+    ]
     #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
 
     let status = try FileSystem.stat(path)
@@ -111,7 +117,9 @@ import Testing
 
     try FileSystem.removeFile(dir.appending("y"))
     #expect(!FileSystem.fileExists(dir.appending("y")))
-    let error = try #require(throws: MaestroError.self) { try FileSystem.removeFile(dir.appending("y")) }
+    let error = try #require(throws: MaestroError.self) {
+      try FileSystem.removeFile(dir.appending("y"))
+    }
     #expect(error.code == .notFound)
     #expect(error.path == dir.appending("y"))
 
@@ -122,7 +130,9 @@ import Testing
   }
 
   @Test func pathsWithNULAreRefused() throws {
-    let error = try #require(throws: MaestroError.self) { try FileSystem.readFile("/etc/passwd\0.json") }
+    let error = try #require(throws: MaestroError.self) {
+      try FileSystem.readFile("/etc/passwd\0.json")
+    }
     #expect(error.errno == EINVAL)
   }
 }
@@ -131,7 +141,8 @@ import Testing
   struct Injected: Error {}
 
   static let oldBytes = Array("{\"id\":\"old\"}".utf8)
-  static let newBytes = Array("{\n  \"id\": \"new\",\n  \"title\": \"longer content than before\"\n}".utf8)
+  static let newBytes = Array(
+    "{\n  \"id\": \"new\",\n  \"title\": \"longer content than before\"\n}".utf8)
 
   /// After a failure at `step`, the target holds the old bytes (or is absent)
   /// until the rename and the new bytes from then on.
@@ -142,6 +153,13 @@ import Testing
     }
   }
 
+  /// A hook that throws `error` when the write reaches `step`.
+  static func throwing(
+    _ error: some Error & Sendable, at step: AtomicFile.Step
+  ) -> @Sendable (AtomicFile.Step) throws -> Void {
+    { reached in if reached == step { throw error } }
+  }
+
   @Test(arguments: AtomicFile.Step.allCases, [true, false])
   func failureAtStepNeverTearsAndCleansUp(step: AtomicFile.Step, hadOld: Bool) throws {
     let dir = try TemporaryDirectory()
@@ -149,14 +167,15 @@ import Testing
     if hadOld { try AtomicFile.write(Self.oldBytes, to: target) }
 
     #expect(throws: Injected.self) {
-      try AtomicFile.$interrupt.withValue({ reached in if reached == step { throw Injected() } }) {
+      try AtomicFile.$interrupt.withValue(Self.throwing(Injected(), at: step)) {
         try AtomicFile.write(Self.newBytes, to: target)
       }
     }
     let expected = Self.expectedContent(after: step, hadOld: hadOld)
     #expect((try? FileSystem.readFile(target)) == expected)
     // A failure that throws cleans up: only the target (if any) remains.
-    #expect(try FileSystem.listDirectory(dir.path).map(\.name) == (expected == nil ? [] : ["data.json"]))
+    #expect(
+      try FileSystem.listDirectory(dir.path).map(\.name) == (expected == nil ? [] : ["data.json"]))
   }
 
   @Test(arguments: AtomicFile.Step.allCases)
@@ -166,14 +185,17 @@ import Testing
     try AtomicFile.write(Self.oldBytes, to: target)
 
     #expect(throws: AtomicFile.SimulatedCrash(at: step)) {
-      try AtomicFile.$interrupt.withValue({ reached in if reached == step { throw AtomicFile.SimulatedCrash(at: step) } }) {
+      try AtomicFile.$interrupt.withValue(
+        Self.throwing(AtomicFile.SimulatedCrash(at: step), at: step)
+      ) {
         try AtomicFile.write(Self.newBytes, to: target)
       }
     }
     #expect(try FileSystem.readFile(target) == Self.expectedContent(after: step, hadOld: true))
     // A crash leaves at most our own, recognisable temporary file.
     let leftovers = try FileSystem.listDirectory(dir.path).map(\.name).filter { $0 != "data.json" }
-    #expect(leftovers.count == (Self.expectedContent(after: step, hadOld: true) == Self.oldBytes ? 1 : 0))
+    #expect(
+      leftovers.count == (Self.expectedContent(after: step, hadOld: true) == Self.oldBytes ? 1 : 0))
     for name in leftovers {
       #expect(AtomicFile.targetName(forTemporaryName: name) == "data.json")
     }
@@ -182,7 +204,8 @@ import Testing
   @Test func everyStepIsReachedInOrder() throws {
     let dir = try TemporaryDirectory()
     let steps = StepLog()
-    try AtomicFile.$interrupt.withValue({ steps.append($0) }) {
+    let record: @Sendable (AtomicFile.Step) -> Void = { steps.append($0) }
+    try AtomicFile.$interrupt.withValue(record) {
       try AtomicFile.write(Self.newBytes, to: dir.appending("a"))
     }
     #expect(steps.all == AtomicFile.Step.allCases)
@@ -216,12 +239,15 @@ import Testing
     try AtomicFile.write([1], to: dir.appending("a"))
     try AtomicFile.remove(dir.appending("a"))
     #expect(!FileSystem.fileExists(dir.appending("a")))
-    let error = try #require(throws: MaestroError.self) { try AtomicFile.remove(dir.appending("a")) }
+    let error = try #require(throws: MaestroError.self) {
+      try AtomicFile.remove(dir.appending("a"))
+    }
     #expect(error.code == .notFound)
   }
 
   @Test func temporaryNamesAreRecognised() {
-    #expect(AtomicFile.targetName(forTemporaryName: ".p1.json.maestro-admin-0badf00d.tmp") == "p1.json")
+    #expect(
+      AtomicFile.targetName(forTemporaryName: ".p1.json.maestro-admin-0badf00d.tmp") == "p1.json")
     #expect(AtomicFile.targetName(forTemporaryName: "..x.maestro-admin-00000000.tmp") == ".x")
     #expect(AtomicFile.targetName(forTemporaryName: "p1.json.maestro-admin-0badf00d.tmp") == nil)
     #expect(AtomicFile.targetName(forTemporaryName: ".p1.json.maestro-admin-0BADF00D.tmp") == nil)
@@ -252,7 +278,10 @@ private final class StepLog: @unchecked Sendable {
     try Self.makeTree(in: b.path)
     #expect(try TreeHash.entries(of: a.path) == TreeHash.entries(of: b.path))
     #expect(try TreeHash.hash(of: a.path) == TreeHash.hash(of: b.path))
-    #expect(try TreeHash.entries(of: a.path).map(\.path) == ["link", "projects.json", "tasks", "tasks/p1", "tasks/p1/t1.json"])
+    #expect(
+      try TreeHash.entries(of: a.path).map(\.path) == [
+        "link", "projects.json", "tasks", "tasks/p1", "tasks/p1/t1.json",
+      ])
 
     let before = try TreeHash.hash(of: b.path)
     try AtomicFile.write(Array("{ }".utf8), to: b.appending("tasks/p1/t1.json"))
@@ -262,7 +291,9 @@ private final class StepLog: @unchecked Sendable {
     #expect(try TreeHash.hash(of: b.path) == before)
     #expect(chmod(b.appending("tasks/p1/t1.json"), 0o600) == 0)
     #expect(try TreeHash.hash(of: b.path) == before)
-    #expect(try TreeHash.hash(of: b.path, includeModes: true) != TreeHash.hash(of: a.path, includeModes: true))
+    #expect(
+      try TreeHash.hash(of: b.path, includeModes: true)
+        != TreeHash.hash(of: a.path, includeModes: true))
 
     try FileSystem.makeDirectories(b.appending("tasks/p2"))
     #expect(try TreeHash.hash(of: b.path) != before)

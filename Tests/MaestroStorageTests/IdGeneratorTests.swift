@@ -54,7 +54,9 @@ struct IdGeneratorTests {
   }
 
   @Test func otherRadicesAndSpecialValues() {
-    #expect(IdGenerator.javaScriptRadixString(0.1, radix: 2) == "0.0001100110011001100110011001100110011001100110011001101")
+    #expect(
+      IdGenerator.javaScriptRadixString(0.1, radix: 2)
+        == "0.0001100110011001100110011001100110011001100110011001101")
     #expect(IdGenerator.javaScriptRadixString(255.5, radix: 16) == "ff.8")
     #expect(IdGenerator.javaScriptRadixString(.nan, radix: 36) == "NaN")
     #expect(IdGenerator.javaScriptRadixString(-.infinity, radix: 36) == "-Infinity")
@@ -83,7 +85,8 @@ struct IdGeneratorTests {
 
   @Test func makeIdMatchesTheServerFormat() throws {
     let pattern = try Regex(#"task_\d{13}_[0-9a-z]{1,9}"#)
-    let seeded = IdGenerator(clock: SteppingClock(start: 1_795_806_202_724), random: SeededRandom(seed: 7))
+    let seeded = IdGenerator(
+      clock: SteppingClock(start: 1_795_806_202_724), random: SeededRandom(seed: 7))
     let system = IdGenerator()
     var nine = 0
     for _ in 0..<2000 {

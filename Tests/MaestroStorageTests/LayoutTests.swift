@@ -22,7 +22,8 @@ struct LayoutTests {
     let dir = try DataDirectory.resolve(explicit: nil, environment: ["HOME": "/home/op"])
     #expect(dir.root == "/home/op/.maestro/data")
     // An empty DATA_DIR is unset, as for `process.env.DATA_DIR || ...`.
-    let empty = try DataDirectory.resolve(explicit: nil, environment: ["DATA_DIR": "", "HOME": "/home/op"])
+    let empty = try DataDirectory.resolve(
+      explicit: nil, environment: ["DATA_DIR": "", "HOME": "/home/op"])
     #expect(empty.root == "/home/op/.maestro/data")
     // An explicit home parameter beats HOME.
     let param = try DataDirectory.resolve(
@@ -38,7 +39,8 @@ struct LayoutTests {
     ("/abs/~/x", "/abs/~/x"),
   ])
   func environmentTildeIsExpandedLikeNode(value: String, expected: String) throws {
-    let dir = try DataDirectory.resolve(explicit: nil, environment: ["DATA_DIR": value, "HOME": "/home/op"])
+    let dir = try DataDirectory.resolve(
+      explicit: nil, environment: ["DATA_DIR": value, "HOME": "/home/op"])
     #expect(dir.root == expected)
   }
 
@@ -56,7 +58,8 @@ struct LayoutTests {
       explicit: "data", environment: [:], homeDirectory: "/h", currentDirectory: "/work/")
     #expect(dir.root == "/work/data")
     let fromEnv = try DataDirectory.resolve(
-      explicit: nil, environment: ["DATA_DIR": "rel/d"], homeDirectory: "/h", currentDirectory: "/cwd")
+      explicit: nil, environment: ["DATA_DIR": "rel/d"], homeDirectory: "/h",
+      currentDirectory: "/cwd")
     #expect(fromEnv.root == "/cwd/rel/d")
   }
 
@@ -72,7 +75,8 @@ struct LayoutTests {
     let dir = DataDirectory(root: "/d/")
     #expect(dir.root == "/d")
     #expect(try dir.projectFile("proj_1") == "/d/projects/proj_1.json")
-    #expect(try dir.taskFile(projectId: "proj_1", taskId: "task_2") == "/d/tasks/proj_1/task_2.json")
+    #expect(
+      try dir.taskFile(projectId: "proj_1", taskId: "task_2") == "/d/tasks/proj_1/task_2.json")
     #expect(try dir.projectTasksFolder("proj_1") == "/d/tasks/proj_1")
     #expect(try dir.legacyTaskFile("task_2") == "/d/tasks/task_2.json")
     #expect(try dir.sessionFile("sess_3") == "/d/sessions/sess_3.json")
@@ -170,7 +174,10 @@ struct LayoutTests {
   }
 
   @Test func messageWithoutFile() {
-    #expect(throws: MaestroError(.hostileId, "unsafe id \"a/b\": it contains a \"/\" path separator", id: "a/b")) {
+    #expect(
+      throws: MaestroError(
+        .hostileId, "unsafe id \"a/b\": it contains a \"/\" path separator", id: "a/b")
+    ) {
       try EntityId.validate("a/b")
     }
   }

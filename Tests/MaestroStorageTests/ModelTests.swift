@@ -1,3 +1,5 @@
+import Foundation
+import MaestroTestSupport
 import Testing
 
 @testable import MaestroStorage
@@ -189,7 +191,9 @@ struct ModelTests {
     #expect(timeline[0].taskId == "task_1795806202580_661mp1fkv")
 
     let docs = try #require(session.docs)
-    #expect(docs[0].contentFilePath?.hasSuffix("/session-docs/sess_1795806202581_7q3uaft4d/doc_1795806202581_uxzjqmsl8.md") == true)
+    #expect(
+      docs[0].contentFilePath?.hasSuffix(
+        "/session-docs/sess_1795806202581_7q3uaft4d/doc_1795806202581_uxzjqmsl8.md") == true)
     #expect(docs[0].addedBy == "sess_1795806202581_7q3uaft4d")
     #expect(session.unknownFields.isEmpty)
   }
@@ -288,7 +292,9 @@ struct ModelTests {
     task.taskSessionStatuses = [(sessionId: "sess_1795806202724_5nslknpe5", status: "working")]
     task.dueDate = nil
     #expect(
-      Array(task.json.keys.suffix(4)) == ["sessionStatus", "referenceTaskIds", "taskSessionStatuses", "dueDate"])
+      Array(task.json.keys.suffix(4)) == [
+        "sessionStatus", "referenceTaskIds", "taskSessionStatuses", "dueDate",
+      ])
     #expect(task.json["dueDate"] == .null)
   }
 
@@ -296,7 +302,8 @@ struct ModelTests {
     var session = try Session(json: headSession, file: nil)
     let keysBefore = session.json.keys
     var docs = try #require(session.docs)
-    docs[0].contentFilePath = "/srv/data/session-docs/sess_1795806202581_7q3uaft4d/doc_1795806202581_uxzjqmsl8.md"
+    docs[0].contentFilePath =
+      "/srv/data/session-docs/sess_1795806202581_7q3uaft4d/doc_1795806202581_uxzjqmsl8.md"
     session.docs = docs
     session.status = .completed
     session.completedAt = 1_795_806_202_999
@@ -307,7 +314,8 @@ struct ModelTests {
     #expect(session.json.keys == keysBefore)
     let doc = try #require(session.json["docs"]?.arrayValue?.first?.objectValue)
     // The doc's own keys stay in place too.
-    #expect(doc.keys == ["id", "title", "filePath", "addedAt", "addedBy", "taskId", "contentFilePath"])
+    #expect(
+      doc.keys == ["id", "title", "filePath", "addedAt", "addedBy", "taskId", "contentFilePath"])
     #expect(doc["contentFilePath"]?.stringValue?.hasPrefix("/srv/data/") == true)
     #expect(session.status?.isTerminal == true)
     #expect(session.events?.count == 2)
@@ -349,9 +357,10 @@ struct ModelTests {
     #expect(TaskStatus.unknown("todo").isKnown)
     #expect(Set([TaskStatus.unknown("todo"), .todo]).count == 1)
 
-    #expect(SessionStatus.knownValues.map(\.rawValue) == [
-      "spawning", "running", "idle", "working", "completed", "failed", "stopped",
-    ])
+    #expect(
+      SessionStatus.knownValues.map(\.rawValue) == [
+        "spawning", "running", "idle", "working", "completed", "failed", "stopped",
+      ])
     #expect(!SessionStatus(rawValue: "paused").isKnown)
     #expect(TaskPriority.knownValues.map(\.rawValue) == ["low", "medium", "high"])
     #expect(!TaskPriority(rawValue: "urgent").isKnown)
@@ -380,10 +389,107 @@ struct ModelTests {
     ] {
       #expect(MaestroTask.knownFields.contains(field))
     }
-    for field in ["timeline", "docs", "parentSessionId", "rootSessionId", "teamSessionId", "taskId", "strategy", "archivedAt"] {
+    for field in [
+      "timeline", "docs", "parentSessionId", "rootSessionId", "teamSessionId", "taskId", "strategy",
+      "archivedAt",
+    ] {
       #expect(Session.knownFields.contains(field))
     }
     #expect(Project.knownFields.contains("isMaster"))
     #expect(TimelineEvent.knownFields.contains("metadata"))
+  }
+
+  // MARK: Real samples
+
+  /// Every entity file of one sample dir as (relative path, bytes).
+  private static func sampleFiles(_ age: String) throws -> [(path: String, bytes: [UInt8])] {
+    let root = ProjectPaths.samples + "/" + age
+    let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
+    return try files.filter { $0.hasSuffix(".json") }.sorted().map { relative in
+      let data = try #require(FileManager.default.contents(atPath: root + "/" + relative))
+      return (relative, [UInt8](data))
+    }
+  }
+
+  @Test(arguments: ["upstream-2026-02-08", "upstream-head"])
+  func samplesReadAndRoundTripByteForByte(age: String) throws {
+    let files = try Self.sampleFiles(age)
+    #expect(files.count == 21)  // 3 projects, 12 tasks, 6 sessions
+    for (path, bytes) in files {
+      let document = try JSONDocument(parsing: bytes)
+      let parts = path.split(separator: "/").map(String.init)
+      let fileId = try #require(DataDirectory.entityId(fromFileName: parts.last ?? ""))
+      var rewritten = document
+      switch parts[0] {
+      case "projects":
+        var project = try Project(json: document.value, file: path)
+        #expect(project.id == fileId)
+        #expect(project.name != nil && project.workingDir != nil && project.createdAt != nil)
+        #expect(project.unknownFields.isEmpty, "\(path)")
+        project.name = project.name
+        project.updatedAt = project.updatedAt
+        rewritten.value = .object(project.json)
+      case "tasks":
+        var task = try MaestroTask(json: document.value, file: path)
+        #expect(task.id == fileId)
+        #expect(task.projectId == parts[1])
+        #expect(task.status?.isKnown == true && task.priority?.isKnown == true, "\(path)")
+        #expect(task.sessionIds != nil && task.skillIds != nil && task.dependencies != nil)
+        #expect(task.unknownFields.isEmpty, "\(path)")
+        if age == "upstream-head" {
+          #expect(task.referenceTaskIds == [] && task.sessionStatus == nil)
+        } else {
+          #expect(task.referenceTaskIds == nil)
+        }
+        for sessionId in task.taskSessionStatusSessionIds ?? [] {
+          #expect(task.sessionIds?.contains(sessionId) == true)
+        }
+        task.status = task.status
+        task.parentId = task.parentId
+        task.completedAt = task.completedAt
+        task.sessionIds = task.sessionIds
+        task.taskSessionStatuses = task.taskSessionStatuses
+        rewritten.value = .object(task.json)
+      default:
+        var session = try Session(json: document.value, file: path)
+        #expect(session.id == fileId)
+        #expect(session.status?.isKnown == true, "\(path)")
+        #expect(session.taskIds != nil && session.env != nil && session.events != nil)
+        #expect(session.timeline?.allSatisfy { $0.type?.isKnown == true } == true)
+        #expect(session.unknownFields.isEmpty, "\(path)")
+        if age == "upstream-head" {
+          let doc = try #require(session.docs?.first)
+          #expect(
+            doc.contentFilePath?.hasPrefix("/home/maestro/.maestro/data/session-docs/") == true)
+          #expect(session.rootSessionId != nil)
+        } else {
+          #expect(session.strategy != nil && session.docs == nil)
+        }
+        session.status = session.status
+        session.completedAt = session.completedAt
+        session.env = session.env
+        session.events = session.events
+        session.timeline = session.timeline
+        session.docs = session.docs
+        rewritten.value = .object(session.json)
+      }
+      #expect(rewritten.serialized() == bytes, "\(path) changed on a no-op rewrite")
+    }
+  }
+
+  @Test func sampleEditKeepsStyleOrderAndAppendsNewKeysLast() throws {
+    let files = try Self.sampleFiles("upstream-2026-02-08")
+    let (path, bytes) = try #require(files.first { $0.path.hasPrefix("tasks/") })
+    let document = try JSONDocument(parsing: bytes)
+    var task = try MaestroTask(json: document.value, file: path)
+    task.status = .completed
+    task.completedAt = 1_795_806_209_999
+    task.referenceTaskIds = []
+    let out = JSONDocument(value: .object(task.json), style: document.style).serialized()
+    let text = String(decoding: out, as: UTF8.self)
+    #expect(text.hasPrefix("{\n  \"id\": "))
+    #expect(text.hasSuffix("  \"referenceTaskIds\": []\n}"))
+    let reparsed = try #require(try JSONParser.parse(out).objectValue)
+    #expect(Array(reparsed.keys.dropLast()) == document.value.objectValue?.keys)
   }
 }

@@ -23,7 +23,11 @@ public final class TemporaryDirectory: Sendable {
       guard let base = buffer.baseAddress, mkdtemp(base) != nil else { return nil }
       return String(cString: base)
     }
-    guard let made else { throw MaestroError.system("cannot create temporary directory", path: "/tmp/\(prefix)-XXXXXX") }
+    guard let made else {
+      let code = errno
+      throw MaestroError.system(
+        "cannot create temporary directory", path: "/tmp/\(prefix)-XXXXXX", errno: code)
+    }
     path = made
   }
 

@@ -63,7 +63,9 @@ public enum TreeHash {
     return hasher.value
   }
 
-  private static func walk(root: String, relative: String, includeModes: Bool, into result: inout [Entry]) throws {
+  private static func walk(
+    root: String, relative: String, includeModes: Bool, into result: inout [Entry]
+  ) throws {
     let directory = relative.isEmpty ? root : root + "/" + relative
     for child in try FileSystem.listDirectory(directory) {
       let childRelative = relative.isEmpty ? child.name : relative + "/" + child.name
@@ -82,7 +84,8 @@ public enum TreeHash {
         break
       }
       let mode = includeModes ? try FileSystem.stat(childPath, followSymlinks: false).mode : nil
-      result.append(Entry(path: childRelative, kind: child.kind, mode: mode, contentHash: contentHash))
+      result.append(
+        Entry(path: childRelative, kind: child.kind, mode: mode, contentHash: contentHash))
       if child.kind == .directory {
         try walk(root: root, relative: childRelative, includeModes: includeModes, into: &result)
       }
@@ -108,6 +111,8 @@ struct FNV1a64 {
   }
 
   mutating func combineLittleEndian(_ word: UInt64) {
-    for shift in stride(from: 0, to: 64, by: 8) { combine(CollectionOfOne(UInt8(truncatingIfNeeded: word >> UInt64(shift)))) }
+    for shift in stride(from: 0, to: 64, by: 8) {
+      combine(CollectionOfOne(UInt8(truncatingIfNeeded: word >> UInt64(shift))))
+    }
   }
 }

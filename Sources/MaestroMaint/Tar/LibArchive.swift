@@ -22,7 +22,9 @@ enum LibArchive {
 
   /// An `.io` error carrying libarchive's own message and errno.
   static func error(_ archive: OpaquePointer?, _ what: String, path: String) -> MaestroError {
-    let reason = archive.flatMap { archive_error_string($0) }.map { String(cString: $0) } ?? "unknown libarchive error"
+    let reason =
+      archive.flatMap { archive_error_string($0) }.map { String(cString: $0) }
+      ?? "unknown libarchive error"
     let code = archive.map { archive_errno($0) } ?? 0
     return MaestroError(.io, "\(what): \(reason)", path: path, errno: code == 0 ? nil : code)
   }

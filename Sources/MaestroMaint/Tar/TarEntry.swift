@@ -48,7 +48,10 @@ public struct TarEntry: Sendable, Hashable {
   ///   - mode: Permission bits.
   ///   - mtime: Modification time in nanoseconds since the Unix epoch.
   ///   - linkTarget: Link target, for links.
-  public init(name: String, type: TarEntryType, size: Int64, mode: mode_t, mtime: Int64, linkTarget: String? = nil) {
+  public init(
+    name: String, type: TarEntryType, size: Int64, mode: mode_t, mtime: Int64,
+    linkTarget: String? = nil
+  ) {
     self.name = name
     self.type = type
     self.size = size

@@ -31,7 +31,9 @@ public final class TarReader {
   public init(path: String) throws {
     _ = LibArchive.localeReady
     self.path = path
-    guard let archive = archive_read_new() else { throw MaestroError(.io, "cannot allocate archive reader", path: path) }
+    guard let archive = archive_read_new() else {
+      throw MaestroError(.io, "cannot allocate archive reader", path: path)
+    }
     self.archive = archive
     try check(archive_read_support_format_tar(archive), "cannot enable tar format")
     try check(archive_read_support_filter_none(archive), "cannot enable uncompressed input")
@@ -63,7 +65,9 @@ public final class TarReader {
     }
     let after = current.map { " after member \($0)" } ?? ""
     try check(status, "cannot read next member header\(after)")
-    guard let entry = entryPointer else { throw MaestroError(.io, "missing member header\(after)", path: path) }
+    guard let entry = entryPointer else {
+      throw MaestroError(.io, "missing member header\(after)", path: path)
+    }
 
     guard let rawName = archive_entry_pathname_utf8(entry) ?? archive_entry_pathname(entry) else {
       throw MaestroError(.io, "member name cannot be decoded\(after)", path: path)
@@ -86,7 +90,8 @@ public final class TarReader {
       type: type,
       size: archive_entry_size(entry),
       mode: archive_entry_perm(entry) & 0o7777,
-      mtime: Int64(archive_entry_mtime(entry)) * 1_000_000_000 + Int64(archive_entry_mtime_nsec(entry)),
+      mtime: Int64(archive_entry_mtime(entry)) * 1_000_000_000
+        + Int64(archive_entry_mtime_nsec(entry)),
       linkTarget: link.map { String(cString: $0) }
     )
   }

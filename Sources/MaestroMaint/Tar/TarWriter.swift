@@ -9,7 +9,9 @@ import MaestroStorage
 /// (`addFile(path:bytes:mode:mtime:)`) or streamed (`beginFile` then
 /// `writeData` until `size` bytes are written). `finish()` writes the end of
 /// the archive and fsyncs the file. A writer dropped without `finish()`
-/// leaves a file with no end-of-archive marker, never a valid-looking one.
+/// leaves an incomplete file: buffered data and the end-of-archive marker are
+/// not written. Write to a temporary name and rename after `finish()` so an
+/// archive under its final name is always whole.
 ///
 /// Not thread-safe: one owner at a time (libarchive handles are not Sendable).
 public final class TarWriter {
@@ -32,7 +34,9 @@ public final class TarWriter {
   public init(path: String, compression: TarCompression, mode: mode_t = 0o600) throws {
     _ = LibArchive.localeReady
     self.path = path
-    guard let archive = archive_write_new() else { throw MaestroError(.io, "cannot allocate archive writer", path: path) }
+    guard let archive = archive_write_new() else {
+      throw MaestroError(.io, "cannot allocate archive writer", path: path)
+    }
     guard let entry = archive_entry_new() else {
       archive_write_free(archive)
       throw MaestroError(.io, "cannot allocate archive entry", path: path)
@@ -48,7 +52,9 @@ public final class TarWriter {
       try check(archive_write_add_filter_gzip(archive), "cannot enable gzip")
       // A NULL value unsets the option: no mtime in the gzip header, so the
       // same members give the same bytes.
-      try check(archive_write_set_filter_option(archive, "gzip", "timestamp", nil), "cannot clear gzip timestamp")
+      try check(
+        archive_write_set_filter_option(archive, "gzip", "timestamp", nil),
+        "cannot clear gzip timestamp")
     case .none: try check(archive_write_add_filter_none(archive), "cannot select no compression")
     }
     // Pad only to tar's 512-byte records, not to a 10 KiB tape block.
@@ -78,7 +84,9 @@ public final class TarWriter {
   ///   - mtime: Modification time in nanoseconds since the Unix epoch
   ///     (stored as whole seconds).
   /// - Throws: `MaestroError` naming the archive and the member.
-  public func addFile(path name: String, bytes: [UInt8], mode: mode_t = 0o644, mtime: Int64 = 0) throws {
+  public func addFile(path name: String, bytes: [UInt8], mode: mode_t = 0o644, mtime: Int64 = 0)
+    throws
+  {
     try beginFile(path: name, size: Int64(bytes.count), mode: mode, mtime: mtime)
     try bytes.withUnsafeBytes { try writeData($0) }
   }
@@ -93,7 +101,9 @@ public final class TarWriter {
   ///     (stored as whole seconds).
   /// - Throws: `MaestroError` if the previous file is incomplete or the
   ///   header cannot be written.
-  public func beginFile(path name: String, size: Int64, mode: mode_t = 0o644, mtime: Int64 = 0) throws {
+  public func beginFile(path name: String, size: Int64, mode: mode_t = 0o644, mtime: Int64 = 0)
+    throws
+  {
     try writeHeader(name: name, type: maestro_AE_IFREG, size: size, mode: mode, mtime: mtime)
     remaining = size
   }
@@ -109,7 +119,9 @@ public final class TarWriter {
     var offset = 0
     while offset < chunk.count, let base = chunk.baseAddress {
       let n = archive_write_data(archive, base + offset, chunk.count - offset)
-      guard n > 0 else { throw LibArchive.error(archive, "cannot write data of \(currentName)", path: path) }
+      guard n > 0 else {
+        throw LibArchive.error(archive, "cannot write data of \(currentName)", path: path)
+      }
       offset += n
     }
     remaining -= Int64(chunk.count)
@@ -153,9 +165,17 @@ public final class TarWriter {
 
   // MARK: - Internals
 
-  private func writeHeader(name: String, type: UInt32, size: Int64, mode: mode_t, mtime: Int64) throws {
+  private func writeHeader(name: String, type: UInt32, size: Int64, mode: mode_t, mtime: Int64)
+    throws
+  {
     try checkPreviousComplete()
-    guard !isFinished else { throw MaestroError(.io, "archive already finished; cannot add \(name)", path: path) }
+    guard !isFinished else {
+      throw MaestroError(.io, "archive already finished; cannot add \(name)", path: path)
+    }
+    guard LibArchive.localeReady || name.utf8.allSatisfy({ $0 < 0x80 }) else {
+      // Without a UTF-8 locale libarchive would crash on this name.
+      throw MaestroError(.io, "no UTF-8 locale available to store member \(name)", path: path)
+    }
     archive_entry_clear(entry)
     archive_entry_set_pathname_utf8(entry, name)
     archive_entry_set_filetype(entry, type)
@@ -172,7 +192,8 @@ public final class TarWriter {
 
   private func checkPreviousComplete() throws {
     guard remaining == 0 else {
-      throw MaestroError(.io, "member \(currentName) is \(remaining) bytes short of its declared size", path: path)
+      throw MaestroError(
+        .io, "member \(currentName) is \(remaining) bytes short of its declared size", path: path)
     }
   }
 

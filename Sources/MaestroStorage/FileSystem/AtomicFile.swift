@@ -52,6 +52,7 @@ public enum AtomicFile {
   /// If a file already exists at `path`, its permission bits (and, when the
   /// caller may, its owner) are kept, so rewriting `.auth-secret` keeps it
   /// 0600 and a rewrite run as root does not lock out the server's user.
+  /// A symlink at `path` is replaced by a regular file, not written through.
   ///
   /// - Parameters:
   ///   - bytes: The new content.
@@ -81,11 +82,15 @@ public enum AtomicFile {
     var fd: Int32 = -1
     for _ in 0..<8 {
       tempPath = FileSystem.join(directory, "." + baseName + marker + randomHex() + ".tmp")
-      fd = Errno.retryingOnInterrupt { open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
+      fd = Errno.retryingOnInterrupt {
+        open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+      }
       if fd >= 0 || errno != EEXIST { break }
     }
     guard fd >= 0 else {
-      throw MaestroError.system("cannot create temporary file in \(directory)", path: path)
+      let code = errno  // before building the message can disturb it
+      throw MaestroError.system(
+        "cannot create temporary file in \(directory)", path: path, errno: code)
     }
 
     var isOpen = true
@@ -97,7 +102,9 @@ public enum AtomicFile {
         _ = fchown(fd, owner.uid, owner.gid)
       }
       // After fchown, which clears set-id bits.
-      guard fchmod(fd, finalMode) == 0 else { throw MaestroError.system("cannot set mode of temporary file", path: path) }
+      guard fchmod(fd, finalMode) == 0 else {
+        throw MaestroError.system("cannot set mode of temporary file", path: path)
+      }
       try reach(.createdTemp)
 
       let half = bytes.count / 2
@@ -106,10 +113,14 @@ public enum AtomicFile {
       try writeAll(fd, bytes[half...], path: path)
       try reach(.wroteAll)
 
-      guard fsync(fd) == 0 else { throw MaestroError.system("cannot fsync temporary file", path: path) }
+      guard fsync(fd) == 0 else {
+        throw MaestroError.system("cannot fsync temporary file", path: path)
+      }
       isOpen = false
       // Network file systems may report a failed write only at close.
-      guard close(fd) == 0 else { throw MaestroError.system("cannot close temporary file", path: path) }
+      guard close(fd) == 0 else {
+        throw MaestroError.system("cannot close temporary file", path: path)
+      }
       try reach(.fsyncedFile)
 
       guard Glibc.rename(tempPath, path) == 0 else {
@@ -121,7 +132,9 @@ public enum AtomicFile {
       do {
         try FileSystem.fsyncDirectory(directory)
       } catch let error as MaestroError {
-        throw MaestroError(error.code, "new content in place but not durable: \(error.description)", path: path, errno: error.errno)
+        throw MaestroError(
+          error.code, "new content in place but not durable: \(error.description)", path: path,
+          errno: error.errno)
       }
       try reach(.fsyncedDir)
     } catch let crash as SimulatedCrash {
@@ -153,7 +166,9 @@ public enum AtomicFile {
     let marker = Array(Self.marker.utf8)
     let suffix = Array(".tmp".utf8)
     let fixed = 1 + marker.count + 8 + suffix.count
-    guard utf8.count > fixed, utf8[0] == UInt8(ascii: "."), utf8.suffix(suffix.count).elementsEqual(suffix) else {
+    guard utf8.count > fixed, utf8[0] == UInt8(ascii: "."),
+      utf8.suffix(suffix.count).elementsEqual(suffix)
+    else {
       return nil
     }
     let hexEnd = utf8.count - suffix.count
@@ -178,8 +193,13 @@ public enum AtomicFile {
     try bytes.withUnsafeBytes { buffer in
       var offset = 0
       while offset < buffer.count {
-        let n = Errno.retryingOnInterrupt { Glibc.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset) }
-        guard n > 0 else { throw MaestroError.system("cannot write temporary file", path: path, errno: n == 0 ? EIO : errno) }
+        let n = Errno.retryingOnInterrupt {
+          Glibc.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+        }
+        guard n > 0 else {
+          throw MaestroError.system(
+            "cannot write temporary file", path: path, errno: n == 0 ? EIO : errno)
+        }
         offset += n
       }
     }
@@ -191,6 +211,7 @@ public enum AtomicFile {
   }
 
   private static func isLowerHex(_ byte: UInt8) -> Bool {
-    (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+    (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+      || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
   }
 }

@@ -42,7 +42,8 @@ public enum CrashPoint {
     init?(spec: String) {
       guard !spec.isEmpty else { return nil }
       // "a:b:3" is site "a:b", third hit; "a:b" is site "a:b", first hit.
-      if let colon = spec.lastIndex(of: ":"), let n = Int(spec[spec.index(after: colon)...]), n > 0 {
+      if let colon = spec.lastIndex(of: ":"), let n = Int(spec[spec.index(after: colon)...]), n > 0
+      {
         site = String(spec[..<colon])
         target = n
       } else {

@@ -69,7 +69,9 @@ public struct FileStatus: Sendable, Hashable {
   ///   - mtime: Modification time in nanoseconds since the Unix epoch.
   ///   - uid: Owner user id.
   ///   - gid: Owner group id.
-  public init(kind: FileKind, size: Int64, mode: UInt32, mtime: Int64, uid: UInt32 = 0, gid: UInt32 = 0) {
+  public init(
+    kind: FileKind, size: Int64, mode: UInt32, mtime: Int64, uid: UInt32 = 0, gid: UInt32 = 0
+  ) {
     self.kind = kind
     self.size = size
     self.mode = mode

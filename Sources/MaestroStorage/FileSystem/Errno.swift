@@ -16,7 +16,9 @@ public enum Errno {
     // strerror is not thread-safe; Swift imports the XSI strerror_r, which
     // fills the buffer and returns 0 on success.
     withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buffer in
-      guard let base = buffer.baseAddress, strerror_r(code, base, buffer.count) == 0 else { return "errno \(code)" }
+      guard let base = buffer.baseAddress, strerror_r(code, base, buffer.count) == 0 else {
+        return "errno \(code)"
+      }
       return String(cString: base)
     }
   }
@@ -43,7 +45,9 @@ extension MaestroError {
   ///   - path: The file the person should look at.
   ///   - errno: The C error number (defaults to the thread's current `errno`).
   /// - Returns: An error whose message is `"<what>: <strerror>"`.
-  public static func system(_ what: String, path: String?, errno code: Int32 = Errno.current) -> MaestroError {
+  public static func system(_ what: String, path: String?, errno code: Int32 = Errno.current)
+    -> MaestroError
+  {
     MaestroError(
       code == ENOENT ? .notFound : .io,
       "\(what): \(Errno.description(code))",

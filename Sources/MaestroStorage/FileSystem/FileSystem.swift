@@ -35,7 +35,10 @@ public enum FileSystem {
       guard let base = buffer.baseAddress else { return }
       while count < buffer.count {
         let n = Errno.retryingOnInterrupt { read(fd, base + count, buffer.count - count) }
-        if n < 0 { failure = errno; return }
+        if n < 0 {
+          failure = errno
+          return
+        }
         if n == 0 { return }
         count += n
       }
@@ -76,7 +79,9 @@ public enum FileSystem {
   /// - Throws: `MaestroError` (`.notFound` if the directory is missing).
   public static func listDirectory(_ path: String) throws -> [DirectoryEntry] {
     try checkPath(path)
-    guard let dir = opendir(path) else { throw MaestroError.system("cannot open directory", path: path) }
+    guard let dir = opendir(path) else {
+      throw MaestroError.system("cannot open directory", path: path)
+    }
     defer { _ = closedir(dir) }
     let dirFD = dirfd(dir)
 
@@ -89,7 +94,8 @@ public enum FileSystem {
         break
       }
       let name = withUnsafePointer(to: &entry.pointee.d_name) { tuple in
-        tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) {
+        tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee))
+        {
           String(cString: $0)
         }
       }
@@ -104,8 +110,9 @@ public enum FileSystem {
         var info = Glibc.stat()
         if fstatat(dirFD, name, &info, AT_SYMLINK_NOFOLLOW) != 0 {
           // Removed between readdir and lstat: it is no longer in the listing.
-          if errno == ENOENT { continue }
-          throw MaestroError.system("cannot stat", path: join(path, name))
+          let code = errno
+          if code == ENOENT { continue }
+          throw MaestroError.system("cannot stat", path: join(path, name), errno: code)
         }
         kind = FileKind(mode: UInt32(info.st_mode))
       default: kind = .other
@@ -181,7 +188,8 @@ public enum FileSystem {
         created.append(prefix)
       } else if errno == EEXIST {
         guard isDirectory(prefix) else {
-          throw MaestroError.system("cannot create directory (exists, not a directory)", path: prefix, errno: ENOTDIR)
+          throw MaestroError.system(
+            "cannot create directory (exists, not a directory)", path: prefix, errno: ENOTDIR)
         }
       } else {
         throw MaestroError.system("cannot create directory", path: prefix)
@@ -213,7 +221,8 @@ public enum FileSystem {
     try checkPath(source)
     try checkPath(target)
     guard Glibc.rename(source, target) == 0 else {
-      throw MaestroError.system("cannot rename to \(target)", path: source)
+      let code = errno  // before building the message can disturb it
+      throw MaestroError.system("cannot rename to \(target)", path: source, errno: code)
     }
   }
 

@@ -48,11 +48,15 @@ extension DataDirectory {
   /// Every top-level entry servers of any age are known to write; a backup,
   /// restore or migration carries each of them through untouched.
   public static let knownEntries: [KnownEntry] = [
-    .init(name: "projects", kind: .folder, era: .seed, isEntityFolder: true, summary: "projects/<projectId>.json"),
+    .init(
+      name: "projects", kind: .folder, era: .seed, isEntityFolder: true,
+      summary: "projects/<projectId>.json"),
     .init(
       name: "tasks", kind: .folder, era: .seed, isEntityFolder: true,
       summary: "tasks/<projectId>/<taskId>.json, and legacy flat tasks/<taskId>.json"),
-    .init(name: "sessions", kind: .folder, era: .seed, isEntityFolder: true, summary: "sessions/<sessionId>.json"),
+    .init(
+      name: "sessions", kind: .folder, era: .seed, isEntityFolder: true,
+      summary: "sessions/<sessionId>.json"),
     .init(
       name: "ordering", kind: .folder, era: .newer,
       summary: "ordering/{task,session,task-list}/<projectId>.json: ordered id lists"),
@@ -66,14 +70,18 @@ extension DataDirectory {
     .init(
       name: "team-members", kind: .folder, era: .newer,
       summary: "team-members/<projectId or __global__>/"),
-    .init(name: "images", kind: .folder, era: .newer, summary: "images/<projectId>/<taskId>/*, binary"),
+    .init(
+      name: "images", kind: .folder, era: .newer, summary: "images/<projectId>/<taskId>/*, binary"),
     .init(
       name: "session-docs", kind: .folder, era: .newer,
-      summary: "session-docs/<sessionId>/*.md|.excalidraw, named by sessions' docs[].contentFilePath"),
+      summary:
+        "session-docs/<sessionId>/*.md|.excalidraw, named by sessions' docs[].contentFilePath"),
     .init(name: "custom-prompts", kind: .folder, era: .newer, summary: "custom prompts"),
     .init(name: "model-profiles", kind: .folder, era: .newer, summary: "model profiles"),
     .init(name: "session-prompts", kind: .folder, era: .newer, summary: "session prompts"),
-    .init(name: "command-logs", kind: .folder, era: .newer, summary: "command-logs/*.jsonl, JSON lines, appended"),
+    .init(
+      name: "command-logs", kind: .folder, era: .newer,
+      summary: "command-logs/*.jsonl, JSON lines, appended"),
     .init(name: "modals", kind: .folder, era: .newer, summary: "modals/*.html"),
     .init(name: "server-url", kind: .file, era: .newer, summary: "the running server's URL"),
     .init(

@@ -74,7 +74,8 @@ public struct DataDirectory: Sendable, Equatable {
         path = explicit
       }
     } else if let fromEnvironment = environment[environmentVariable], !fromEnvironment.isEmpty {
-      path = fromEnvironment.hasPrefix("~") ? try home() + fromEnvironment.dropFirst() : fromEnvironment
+      path =
+        fromEnvironment.hasPrefix("~") ? try home() + fromEnvironment.dropFirst() : fromEnvironment
     } else {
       path = try home() + "/" + defaultPathInHome
     }
@@ -127,7 +128,8 @@ public struct DataDirectory: Sendable, Equatable {
   /// `tasks/<projectId>/<taskId>.json`, where servers write tasks now.
   ///
   /// - Throws: `MaestroError` `.hostileId` if either id is unsafe.
-  public func taskFile(projectId: String, taskId: String, from file: String? = nil) throws -> String {
+  public func taskFile(projectId: String, taskId: String, from file: String? = nil) throws -> String
+  {
     try EntityId.validate(taskId, file: file)
     return try projectTasksFolder(projectId, from: file) + "/" + taskId + ".json"
   }

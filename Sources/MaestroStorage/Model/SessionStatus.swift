@@ -25,7 +25,8 @@ public enum SessionStatus: Hashable, Sendable, CustomStringConvertible {
 
   /// Every known value, in the order FORMAT.md lists them.
   public static let knownValues: [SessionStatus] = [
-    .spawning, .running, .idle, .working, .completed, .failed, .stopped]
+    .spawning, .running, .idle, .working, .completed, .failed, .stopped,
+  ]
 
   /// The value for a raw string; never fails.
   public init(rawValue: String) {
@@ -74,7 +75,9 @@ public enum SessionStatus: Hashable, Sendable, CustomStringConvertible {
   public var description: String { rawValue }
 
   /// Compares raw values.
-  public static func == (lhs: SessionStatus, rhs: SessionStatus) -> Bool { lhs.rawValue == rhs.rawValue }
+  public static func == (lhs: SessionStatus, rhs: SessionStatus) -> Bool {
+    lhs.rawValue == rhs.rawValue
+  }
 
   /// Hashes the raw value.
   public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }

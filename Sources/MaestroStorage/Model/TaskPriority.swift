@@ -16,7 +16,8 @@ public enum TaskPriority: Hashable, Sendable, CustomStringConvertible {
 
   /// Every known value, in the order FORMAT.md lists them.
   public static let knownValues: [TaskPriority] = [
-    .low, .medium, .high]
+    .low, .medium, .high,
+  ]
 
   /// The value for a raw string; never fails.
   public init(rawValue: String) {
@@ -48,7 +49,9 @@ public enum TaskPriority: Hashable, Sendable, CustomStringConvertible {
   public var description: String { rawValue }
 
   /// Compares raw values.
-  public static func == (lhs: TaskPriority, rhs: TaskPriority) -> Bool { lhs.rawValue == rhs.rawValue }
+  public static func == (lhs: TaskPriority, rhs: TaskPriority) -> Bool {
+    lhs.rawValue == rhs.rawValue
+  }
 
   /// Hashes the raw value.
   public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }

@@ -28,7 +28,8 @@ public enum TaskStatus: Hashable, Sendable, CustomStringConvertible {
 
   /// Every known value, in the order FORMAT.md lists them.
   public static let knownValues: [TaskStatus] = [
-    .todo, .pending, .inProgress, .inReview, .completed, .cancelled, .blocked, .archived]
+    .todo, .pending, .inProgress, .inReview, .completed, .cancelled, .blocked, .archived,
+  ]
 
   /// The value for a raw string; never fails.
   public init(rawValue: String) {

@@ -45,7 +45,10 @@ public enum TimelineEventType: Hashable, Sendable, CustomStringConvertible {
 
   /// Every known value, in the order FORMAT.md lists them.
   public static let knownValues: [TimelineEventType] = [
-    .created, .sessionStarted, .sessionEnded, .update, .milestone, .blocker, .sessionStopped, .taskStarted, .taskCompleted, .taskFailed, .taskSkipped, .taskBlocked, .needsInput, .progress, .error, .docAdded, .promptReceived]
+    .created, .sessionStarted, .sessionEnded, .update, .milestone, .blocker, .sessionStopped,
+    .taskStarted, .taskCompleted, .taskFailed, .taskSkipped, .taskBlocked, .needsInput, .progress,
+    .error, .docAdded, .promptReceived,
+  ]
 
   /// The value for a raw string; never fails.
   public init(rawValue: String) {
@@ -97,7 +100,9 @@ public enum TimelineEventType: Hashable, Sendable, CustomStringConvertible {
 
   /// Whether the value is one servers are known to write.
   public var isKnown: Bool {
-    if case .unknown(let raw) = self, case .unknown = TimelineEventType(rawValue: raw) { return false }
+    if case .unknown(let raw) = self, case .unknown = TimelineEventType(rawValue: raw) {
+      return false
+    }
     return true
   }
 
@@ -105,7 +110,9 @@ public enum TimelineEventType: Hashable, Sendable, CustomStringConvertible {
   public var description: String { rawValue }
 
   /// Compares raw values.
-  public static func == (lhs: TimelineEventType, rhs: TimelineEventType) -> Bool { lhs.rawValue == rhs.rawValue }
+  public static func == (lhs: TimelineEventType, rhs: TimelineEventType) -> Bool {
+    lhs.rawValue == rhs.rawValue
+  }
 
   /// Hashes the raw value.
   public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }

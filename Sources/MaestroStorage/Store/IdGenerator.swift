@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Synchronization
 
 /// Makes entity ids exactly as Maestro servers do:
 /// `` `${prefix}_${Date.now()}_${Math.random().toString(36).substr(2, 9)}` ``.
@@ -19,7 +20,9 @@ public struct IdGenerator: Sendable {
   public let random: any RandomDoubleSource
 
   /// A generator over the given clock and random source.
-  public init(clock: any MillisecondClock = SystemClock(), random: any RandomDoubleSource = SystemRandom()) {
+  public init(
+    clock: any MillisecondClock = SystemClock(), random: any RandomDoubleSource = SystemRandom()
+  ) {
     self.clock = clock
     self.random = random
   }
