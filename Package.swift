@@ -34,6 +34,6 @@ let package = Package(
     .target(name: "MaestroTestSupport", dependencies: ["MaestroStorage"], path: "Tests/MaestroTestSupport"),
     .testTarget(name: "MaestroStorageTests", dependencies: ["MaestroStorage", "MaestroTestSupport"]),
     .testTarget(name: "MaestroMaintTests", dependencies: ["MaestroMaint", "MaestroStorage", "MaestroTestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["maestro-admin", "MaestroStorage", "MaestroTestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["maestro-admin", "MaestroMaint", "MaestroStorage", "MaestroTestSupport"]),
   ]
 )

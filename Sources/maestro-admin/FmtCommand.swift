@@ -10,7 +10,8 @@ struct FmtCommand: AsyncParsableCommand {
     discussion: """
       Directories are walked for *.json files (not .maestro-admin/ or lost+found/).
       --style auto keeps each file's own style (two-space or compact). Rewrites are
-      atomic and touch only files that differ. --check rewrites nothing, lists the
+      atomic and touch only files that differ; a data dir given as PATH is rewritten
+      under its maintenance lock (exit 75 if another run holds it). --check rewrites nothing, lists the
       files that differ and exits 4 if there are any (like gofmt -l); --dry-run
       lists them and exits 0. A file that is not valid JSON is reported with its
       line and column, left alone, and makes the run exit 8.
@@ -37,6 +38,10 @@ struct FmtCommand: AsyncParsableCommand {
       let out = Output(json: output.json)
       let files = try JSONFormatter.collectFiles(paths)
       let rewrite = !(check || dryRun)
+      let locks = try rewrite
+        ? JSONFormatter.dataDirectories(among: paths).map { try MaintenanceLock(dataDir: $0, command: "maestro-admin fmt") }
+        : []
+      defer { locks.forEach { $0.release() } }
       let progress = ProgressBar("fmt", total: files.count, enabled: !output.json && ProgressBar.stderrIsTerminal)
       let results = await JSONFormatter(style: style, rewrite: rewrite).run(files, progress: progress)
       progress.finish()

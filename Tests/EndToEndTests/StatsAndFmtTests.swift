@@ -1,3 +1,4 @@
+import MaestroMaint
 import MaestroStorage
 import MaestroTestSupport
 import Testing
@@ -138,5 +139,22 @@ import Testing
     let r = try runMaestroAdmin(["fmt", "--check", "/nonexistent/x.json"])
     #expect(r.status == 8)
     #expect(r.stderr.contains("/nonexistent/x.json"))
+  }
+}
+
+@Suite struct MaintenanceLockEndToEndTests {
+  @Test func fmtRefusesADataDirAnotherRunHoldsWithExit75() throws {
+    try withTemporaryDirectory { dir in
+      try copyTree(ProjectPaths.samples + "/upstream-head", to: dir)
+      let lock = try MaintenanceLock(dataDir: dir, command: "test holder")
+      let r = try runMaestroAdmin(["fmt", dir])
+      #expect(r.status == 75)
+      #expect(r.stderr.contains("test holder"))
+      #expect(r.stderr.contains(dir + "/.maestro-admin/lock"))
+      // Read-only modes need no lock.
+      #expect(try runMaestroAdmin(["fmt", "--check", dir]).status == 0)
+      lock.release()
+      #expect(try runMaestroAdmin(["fmt", dir]).status == 0)
+    }
   }
 }

@@ -47,6 +47,16 @@ public struct JSONFormatter: Sendable {
   /// quarantine.
   public static let skippedFolders: Set<String> = [".maestro-admin", "lost+found"]
 
+  /// The arguments among `paths` that are data dirs (folders holding
+  /// `projects/`, `tasks/` or `sessions/`): a rewrite takes their
+  /// maintenance lock.
+  public static func dataDirectories(among paths: [String]) -> [String] {
+    paths.filter { path in
+      FileSystem.isDirectory(path, followSymlinks: false)
+        && ["projects", "tasks", "sessions"].contains { FileSystem.isDirectory(path + "/" + $0) }
+    }
+  }
+
   /// Lists the `.json` files named by `paths` (files as given, folders
   /// walked), sorted within each folder.
   /// - Throws: `MaestroError(.notFound)` naming a path that does not exist.

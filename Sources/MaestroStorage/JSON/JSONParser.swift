@@ -425,22 +425,7 @@ private struct Parser {
 
   /// Appends a code point (surrogates included) in generalized UTF-8.
   mutating func appendUTF8(_ c: UInt32) {
-    switch c {
-    case 0..<0x80:
-      scratch.append(UInt8(c))
-    case 0x80..<0x800:
-      scratch.append(UInt8(0xC0 | (c >> 6)))
-      scratch.append(UInt8(0x80 | (c & 0x3F)))
-    case 0x800..<0x10000:
-      scratch.append(UInt8(0xE0 | (c >> 12)))
-      scratch.append(UInt8(0x80 | ((c >> 6) & 0x3F)))
-      scratch.append(UInt8(0x80 | (c & 0x3F)))
-    default:
-      scratch.append(UInt8(0xF0 | (c >> 18)))
-      scratch.append(UInt8(0x80 | ((c >> 12) & 0x3F)))
-      scratch.append(UInt8(0x80 | ((c >> 6) & 0x3F)))
-      scratch.append(UInt8(0x80 | (c & 0x3F)))
-    }
+    appendGeneralizedUTF8(c, to: &scratch)
   }
 
   /// Checks the multi-byte UTF-8 sequence starting at `at`; returns the
@@ -521,4 +506,26 @@ private func wtf8ToUTF16(_ bytes: [UInt8]) -> [UInt16] {
     }
   }
   return out
+}
+
+/// Appends a code point in UTF-8; surrogate code points get the 3-byte form
+/// (generalized UTF-8), which the parser uses to carry lone surrogates.
+@inline(__always)
+func appendGeneralizedUTF8(_ c: UInt32, to out: inout [UInt8]) {
+  switch c {
+  case 0..<0x80:
+    out.append(UInt8(c))
+  case 0x80..<0x800:
+    out.append(UInt8(0xC0 | (c >> 6)))
+    out.append(UInt8(0x80 | (c & 0x3F)))
+  case 0x800..<0x10000:
+    out.append(UInt8(0xE0 | (c >> 12)))
+    out.append(UInt8(0x80 | ((c >> 6) & 0x3F)))
+    out.append(UInt8(0x80 | (c & 0x3F)))
+  default:
+    out.append(UInt8(0xF0 | (c >> 18)))
+    out.append(UInt8(0x80 | ((c >> 12) & 0x3F)))
+    out.append(UInt8(0x80 | ((c >> 6) & 0x3F)))
+    out.append(UInt8(0x80 | (c & 0x3F)))
+  }
 }

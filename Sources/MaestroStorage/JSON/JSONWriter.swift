@@ -161,7 +161,7 @@ public enum JSONWriter {
         k += 1
       } else if u >= 0xD800 && u < 0xDC00 && k + 1 < units.count && units[k + 1] >= 0xDC00 && units[k + 1] < 0xE000 {
         let scalar = 0x10000 + ((UInt32(u) - 0xD800) << 10) + (UInt32(units[k + 1]) - 0xDC00)
-        appendScalarUTF8(scalar, &out)
+        appendGeneralizedUTF8(scalar, to: &out)
         k += 2
       } else if u >= 0xD800 && u < 0xE000 {
         // Well-formed JSON.stringify prints a lone surrogate as \udxxx.
@@ -169,7 +169,7 @@ public enum JSONWriter {
         appendHex4(u, &out)
         k += 1
       } else {
-        appendScalarUTF8(UInt32(u), &out)
+        appendGeneralizedUTF8(UInt32(u), to: &out)
         k += 1
       }
     }
@@ -200,24 +200,5 @@ public enum JSONWriter {
     out.append(hexDigits[Int(u >> 8 & 0xF)])
     out.append(hexDigits[Int(u >> 4 & 0xF)])
     out.append(hexDigits[Int(u & 0xF)])
-  }
-
-  private static func appendScalarUTF8(_ c: UInt32, _ out: inout [UInt8]) {
-    switch c {
-    case 0..<0x80:
-      out.append(UInt8(c))
-    case 0x80..<0x800:
-      out.append(UInt8(0xC0 | (c >> 6)))
-      out.append(UInt8(0x80 | (c & 0x3F)))
-    case 0x800..<0x10000:
-      out.append(UInt8(0xE0 | (c >> 12)))
-      out.append(UInt8(0x80 | ((c >> 6) & 0x3F)))
-      out.append(UInt8(0x80 | (c & 0x3F)))
-    default:
-      out.append(UInt8(0xF0 | (c >> 18)))
-      out.append(UInt8(0x80 | ((c >> 12) & 0x3F)))
-      out.append(UInt8(0x80 | ((c >> 6) & 0x3F)))
-      out.append(UInt8(0x80 | (c & 0x3F)))
-    }
   }
 }

@@ -1,0 +1,71 @@
+import MaestroStorage
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The data dir's maintenance lock, `DATA_DIR/.maestro-admin/lock`: every
+/// mutating command holds it, so two maintenance runs never interleave.
+///
+/// An advisory `flock` on the file: the kernel releases it when the process
+/// ends, however it ends, so a crash never leaves a stale lock. The holder
+/// writes its pid and command line into the file for the next one's message.
+public final class MaintenanceLock {
+  /// The lock file's path.
+  public let path: String
+  private var fd: Int32
+
+  /// The toolkit's state folder inside a data dir.
+  public static func stateFolder(_ dataDir: String) -> String { dataDir + "/.maestro-admin" }
+
+  /// Takes the lock of `dataDir` without waiting.
+  /// - Parameter command: what is running, recorded for others' messages.
+  /// - Throws: `MaestroError(.locked)` naming the holder's pid and command
+  ///   when another run holds it; `.io`/`.notFound` when it cannot be made.
+  public init(dataDir: String, command: String) throws {
+    let folder = Self.stateFolder(dataDir)
+    guard FileSystem.isDirectory(dataDir) else {
+      throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
+    }
+    if !FileSystem.isDirectory(folder) { try FileSystem.makeDirectories(folder, mode: 0o700) }
+    path = folder + "/lock"
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw MaestroError.system("cannot open the maintenance lock", path: path) }
+    if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+      let code = errno
+      let holder = (try? FileSystem.readFile(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+      close(fd)
+      fd = -1
+      guard code == EWOULDBLOCK else {
+        throw MaestroError.system("cannot lock", path: path, errno: code)
+      }
+      let who = holder.trimmingCharacters(in: "\n ")
+      throw MaestroError(
+        .locked, "another maintenance run holds the lock (\(who.isEmpty ? "holder unknown" : who))", path: path)
+    }
+    let record = Array("pid \(getpid()): \(command)\n".utf8)
+    _ = ftruncate(fd, 0)
+    _ = record.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+  }
+
+  /// Releases the lock now (it is also released when this object goes away).
+  public func release() {
+    guard fd >= 0 else { return }
+    _ = ftruncate(fd, 0)
+    close(fd)
+    fd = -1
+  }
+
+  deinit { release() }
+}
+
+extension String {
+  fileprivate func trimmingCharacters(in set: String) -> String {
+    var s = Substring(self)
+    while let c = s.first, set.contains(c) { s = s.dropFirst() }
+    while let c = s.last, set.contains(c) { s = s.dropLast() }
+    return String(s)
+  }
+}
