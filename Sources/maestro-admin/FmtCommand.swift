@@ -49,7 +49,7 @@ struct FmtCommand: AsyncParsableCommand {
       var failed = 0
       for r in results {
         switch r.outcome {
-        case .canonical: continue
+        case .canonical, .skipped: continue
         case .reformatted:
           differing += 1
           out.text(r.path)
@@ -67,6 +67,7 @@ struct FmtCommand: AsyncParsableCommand {
         "rewritten": .number(Double(rewrite ? differing : 0)), "failed": .number(Double(failed)),
         "mode": .string(check ? "check" : dryRun ? "dry-run" : "rewrite"),
       ])
+      if Cancellation.isRequested { return .cancelled }
       if failed > 0 { return .operationalError }
       if check && differing > 0 { return .problemsLeft }
       if rewrite && differing > 0 { return .changed }

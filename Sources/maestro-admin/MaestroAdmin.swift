@@ -22,6 +22,7 @@ struct MaestroAdmin: AsyncParsableCommand {
   /// Parses and runs, mapping argument errors to exit code 16 (ArgumentParser
   /// would use 64) so the whole tool keeps one exit-code scheme.
   static func main() async {
+    Cancellation.installSignalHandler()
     do {
       var command = try parseAsRoot()
       if var asyncCommand = command as? AsyncParsableCommand {

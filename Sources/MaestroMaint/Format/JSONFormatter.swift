@@ -24,6 +24,8 @@ public struct JSONFormatter: Sendable {
       case reformatted
       /// Not valid JSON: left as it is.
       case failed
+      /// Not looked at: the run was cancelled first.
+      case skipped
     }
 
     public var path: String
@@ -95,6 +97,7 @@ public struct JSONFormatter: Sendable {
     let rewrite = rewrite
     return await ParallelMap.map(files) { path in
       defer { progress?.advance() }
+      if Cancellation.isRequested { return FileResult(path: path, outcome: .skipped, style: nil) }
       return Self.format(path, choice: choice, rewrite: rewrite)
     }
   }

@@ -59,9 +59,11 @@ public struct DataDirStats: Sendable {
     let progress = ProgressBar("stats", total: scan.files.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
     defer { progress.finish() }
     let parts = await ParallelMap.reduce(scan.files, workers: workers, initial: { Partial() }) { partial, file in
+      guard !Cancellation.isRequested else { return }
       partial.add(file, root: root)
       progress.advance()
     }
+    try Cancellation.check()
     var merged = Partial()
     for p in parts { merged.merge(p) }
     var stats = DataDirStats(root: root)
