@@ -19,8 +19,14 @@ let package = Package(
       pkgConfig: "libarchive",
       providers: [.apt(["libarchive-dev"])]
     ),
+    // SHA-256 from the system's libcrypto (Debian: libssl-dev).
+    .systemLibrary(
+      name: "CCrypto",
+      pkgConfig: "libcrypto",
+      providers: [.apt(["libssl-dev"])]
+    ),
     .target(name: "MaestroStorage"),
-    .target(name: "MaestroMaint", dependencies: ["MaestroStorage", "CArchive"]),
+    .target(name: "MaestroMaint", dependencies: ["MaestroStorage", "CArchive", "CCrypto"]),
     .executableTarget(
       name: "maestro-admin",
       dependencies: [
@@ -31,7 +37,7 @@ let package = Package(
     ),
     // Codec and loader throughput, run by scripts/bench.sh in release; not a test.
     .executableTarget(name: "maestro-bench", dependencies: ["MaestroStorage"]),
-    .target(name: "MaestroTestSupport", dependencies: ["MaestroStorage"], path: "Tests/MaestroTestSupport"),
+    .target(name: "MaestroTestSupport", dependencies: ["MaestroStorage", "MaestroMaint"], path: "Tests/MaestroTestSupport"),
     .testTarget(name: "MaestroStorageTests", dependencies: ["MaestroStorage", "MaestroTestSupport"]),
     .testTarget(name: "MaestroMaintTests", dependencies: ["MaestroMaint", "MaestroStorage", "MaestroTestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["maestro-admin", "MaestroMaint", "MaestroStorage", "MaestroTestSupport"]),

@@ -6,6 +6,7 @@ set -euo pipefail
 
 need=()
 pkg-config --exists libarchive 2>/dev/null || need+=(libarchive-dev)
+pkg-config --exists libcrypto 2>/dev/null || need+=(libssl-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v bsdtar >/dev/null || need+=(libarchive-tools)
 command -v zstd >/dev/null || need+=(zstd)

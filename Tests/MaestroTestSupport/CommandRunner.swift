@@ -2,6 +2,8 @@ import Foundation
 
 /// What a finished process printed and how it exited.
 public struct CommandResult: Sendable {
+  /// The exit code, or 128 + the signal number when a signal killed it
+  /// (137 for SIGKILL), as a shell reports it.
   public var status: Int32
   public var stdout: String
   public var stderr: String
@@ -45,8 +47,11 @@ public func runProcess(
   let outData = out.fileHandleForReading.readDataToEndOfFile()
   group.wait()
   process.waitUntilExit()
+  // As a shell reports it: a process killed by signal N exits 128 + N.
+  let status =
+    process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
   return CommandResult(
-    status: process.terminationStatus,
+    status: status,
     stdout: String(decoding: outData, as: UTF8.self),
     stderr: String(decoding: errData, as: UTF8.self))
 }

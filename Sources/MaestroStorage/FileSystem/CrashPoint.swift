@@ -12,6 +12,10 @@ import Synchronization
 /// - `atomic-write:<step>` where `<step>` is an `AtomicFile.Step` raw value:
 ///   `created-temp`, `wrote-half`, `wrote-all`, `fsynced-file`, `renamed`,
 ///   `fsynced-dir`. Example: `MAESTRO_ADMIN_CRASH_AT=atomic-write:renamed:3`.
+/// - `journal:before-action`, `journal:after-action`: around each journaled
+///   change (see `JournalRunner`).
+/// - `any`: every site counts, so `any:<n>` dies at the `n`-th site of any
+///   kind; a crash test raises `n` until the run completes.
 ///
 /// The variable is read once, at the first site reached; when it is unset a
 /// site costs one load and a compare.
@@ -53,7 +57,7 @@ public enum CrashPoint {
     }
 
     func hit(_ reached: String) {
-      guard reached == site else { return }
+      guard site == "any" || reached == site else { return }
       if hits.wrappingAdd(1, ordering: .relaxed).newValue == target {
         _ = raise(SIGKILL)
       }

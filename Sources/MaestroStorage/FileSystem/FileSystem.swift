@@ -246,7 +246,7 @@ public enum FileSystem {
   // MARK: - Paths
 
   /// The directory part of a path: `a/b` for `a/b/c`, `.` for `c`, `/` for `/c`.
-  static func parentDirectory(of path: String) -> String {
+  public static func parentDirectory(of path: String) -> String {
     var trimmed = Substring(path)
     while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
     guard let slash = trimmed.lastIndex(of: "/") else { return "." }
@@ -255,14 +255,15 @@ public enum FileSystem {
   }
 
   /// The last component of a path: `c` for `a/b/c`.
-  static func lastComponent(of path: String) -> String {
+  public static func lastComponent(of path: String) -> String {
     var trimmed = Substring(path)
     while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
     guard let slash = trimmed.lastIndex(of: "/") else { return String(trimmed) }
     return String(trimmed[trimmed.index(after: slash)...])
   }
 
-  static func join(_ directory: String, _ name: String) -> String {
+  /// `directory/name`, without doubling a slash.
+  public static func join(_ directory: String, _ name: String) -> String {
     directory.hasSuffix("/") ? directory + name : directory + "/" + name
   }
 

@@ -1,0 +1,284 @@
+import MaestroStorage
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The record of one mutating run (repair, archive, migrate, undo), written
+/// before anything changes: `DATA_DIR/.maestro-admin/journal/<id>.jsonl`.
+///
+/// Format, one JSON object per line:
+/// 1. `{"type":"begin", "version":1, "id", "command", "tool", "createdAt", "undoes"?}`
+/// 2. `{"type":"action", "seq", "op", "path", "to"?, "reason", "summary",
+///    "before":{exists, sha256, mode}, "after":{...}, "data":{...}}` per change
+/// 3. `{"type":"planned", "count"}`
+/// 4. then, as the run goes, `{"type":"done", "seq"}` after each change is
+///    durable, and `{"type":"commit"}` at the end.
+///
+/// Lines 1–3 are written in one atomic file write, so a journal either holds
+/// the whole plan or does not exist. The bytes an action needs (a file's old
+/// content for undo, its new content for finishing) are in `<id>.pack`
+/// beside it, written and fsynced first; `data` gives offsets into it. A
+/// crash while appending can tear only the last line, which reading ignores.
+public final class Journal {
+  /// The data dir the journal belongs to.
+  public let dataDir: String
+  public let id: String
+  /// The command that wrote it, e.g. `repair`.
+  public let command: String
+  /// Epoch milliseconds when it was begun.
+  public let createdAt: Double
+  /// For an undo run: the journal it undoes.
+  public let undoes: String?
+  /// Every planned change, in order.
+  public private(set) var actions: [JournalAction]
+  /// Sequence numbers of the changes made durable.
+  public private(set) var done: Set<Int>
+  /// Whether the run finished.
+  public private(set) var committed: Bool
+  /// Why the run stopped before its end, if it did (a file had changed
+  /// under it); the changes marked done stay made and can be undone.
+  public private(set) var stopReason: String?
+  /// Whether nothing more will happen under this journal: committed or
+  /// stopped. An unfinished journal is what a crash leaves.
+  public var isFinished: Bool { committed || stopReason != nil }
+  private var blobRanges: [Int: (before: Range<Int>?, after: Range<Int>?)]
+
+  /// The journal folder of `dataDir`.
+  public static func folder(_ dataDir: String) -> String {
+    MaintenanceLock.stateFolder(dataDir) + "/journal"
+  }
+
+  /// This journal's file.
+  public var path: String { Self.folder(dataDir) + "/" + id + ".jsonl" }
+  var packPath: String { Self.folder(dataDir) + "/" + id + ".pack" }
+
+  /// The file written and the folder, relative to the data dir, that no
+  /// tree comparison should count: the toolkit's own state.
+  public static let stateFolderName = ".maestro-admin"
+
+  private init(
+    dataDir: String, id: String, command: String, createdAt: Double, undoes: String?, actions: [JournalAction],
+    done: Set<Int>, committed: Bool, blobRanges: [Int: (before: Range<Int>?, after: Range<Int>?)]
+  ) {
+    self.dataDir = dataDir
+    self.id = id
+    self.command = command
+    self.createdAt = createdAt
+    self.undoes = undoes
+    self.actions = actions
+    self.done = done
+    self.committed = committed
+    self.blobRanges = blobRanges
+    self.stopReason = nil
+  }
+
+  // MARK: Writing
+
+  /// Writes a new journal holding `actions` (numbered here), with the bytes
+  /// undo and roll-forward need, durably, before any change is made.
+  ///
+  /// - Parameter beforeBytes: the current content of each action's path for
+  ///   `write` and `remove` actions that replace or delete a file, by seq.
+  public static func create(
+    dataDir: String, command: String, actions planned: [JournalAction], beforeBytes: [Int: [UInt8]],
+    undoes: String? = nil, now: Double = currentTimeMilliseconds()
+  ) throws -> Journal {
+    let folder = Self.folder(dataDir)
+    try FileSystem.makeDirectories(folder, mode: 0o700)
+    let id = Self.makeId(now: now, command: command)
+    var actions = planned
+    for k in actions.indices { actions[k].seq = k + 1 }
+
+    // The pack: old and new contents, fsynced before the plan exists.
+    var pack: [UInt8] = []
+    var ranges: [Int: (before: Range<Int>?, after: Range<Int>?)] = [:]
+    for (k, action) in actions.enumerated() {
+      var before: Range<Int>? = nil
+      var after: Range<Int>? = nil
+      if let old = beforeBytes[k + 1] ?? beforeBytes[action.seq] {
+        before = pack.count..<(pack.count + old.count)
+        pack += old
+      }
+      if let new = action.newBytes {
+        after = pack.count..<(pack.count + new.count)
+        pack += new
+      }
+      ranges[k + 1] = (before, after)
+    }
+    let journal = Journal(
+      dataDir: dataDir, id: id, command: command, createdAt: now, undoes: undoes, actions: actions, done: [],
+      committed: false, blobRanges: ranges)
+    try AtomicFile.write(pack, to: journal.packPath, mode: 0o600)
+
+    var text: [UInt8] = []
+    var begin: JSONObject = [
+      "type": "begin", "version": 1, "id": .string(id), "command": .string(command),
+      "tool": .string("maestro-admin \(MaestroAdminVersion.string)"), "createdAt": .number(now),
+    ]
+    if let undoes { begin["undoes"] = .string(undoes) }
+    appendLine(begin, to: &text)
+    for action in actions {
+      var line = action.json
+      let r = ranges[action.seq]!
+      var data = JSONObject()
+      if let b = r.before { data["before"] = [.number(Double(b.lowerBound)), .number(Double(b.count))] }
+      if let a = r.after { data["after"] = [.number(Double(a.lowerBound)), .number(Double(a.count))] }
+      if !data.isEmpty { line["data"] = .object(data) }
+      appendLine(line, to: &text)
+    }
+    appendLine(["type": "planned", "count": .number(Double(actions.count))], to: &text)
+    try AtomicFile.write(text, to: journal.path, mode: 0o600)
+    return journal
+  }
+
+  /// Records that action `seq` is durable.
+  public func markDone(_ seq: Int) throws {
+    try append(["type": "done", "seq": .number(Double(seq))])
+    done.insert(seq)
+  }
+
+  /// Records that the run finished.
+  public func commit() throws {
+    try append(["type": "commit"])
+    committed = true
+  }
+
+  /// Records that the run stopped at action `seq` without making it.
+  public func stop(at seq: Int, reason: String) throws {
+    try append(["type": "stopped", "seq": .number(Double(seq)), "reason": .string(reason)])
+    stopReason = reason
+  }
+
+  private func append(_ line: JSONObject) throws {
+    var bytes: [UInt8] = []
+    Self.appendLine(line, to: &bytes)
+    let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+    guard fd >= 0 else { throw MaestroError.system("cannot open journal", path: path) }
+    defer { close(fd) }
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    guard written == bytes.count, fsync(fd) == 0 else {
+      throw MaestroError.system("cannot append to journal", path: path)
+    }
+  }
+
+  private static func appendLine(_ object: JSONObject, to bytes: inout [UInt8]) {
+    JSONWriter.serialize(.object(object), style: .compact, into: &bytes)
+    bytes.append(0x0A)
+  }
+
+  // MARK: Reading
+
+  /// Reads the journal at `path` (`…/.maestro-admin/journal/<id>.jsonl`).
+  /// - Throws: `MaestroError(.badEntity)` naming the file and line when it is
+  ///   not a journal this tool can read.
+  public static func open(path: String) throws -> Journal {
+    let bytes = try FileSystem.readFile(path)
+    let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: true)
+    var header: JSONObject? = nil
+    var actions: [JournalAction] = []
+    var ranges: [Int: (before: Range<Int>?, after: Range<Int>?)] = [:]
+    var done = Set<Int>()
+    var planned = false
+    var committed = false
+    var stopReason: String? = nil
+    for (n, line) in lines.enumerated() {
+      guard let object = (try? JSONParser.parse(Array(line)))?.objectValue else {
+        // A crash while appending can tear the last line only.
+        if n == lines.count - 1 && planned { break }
+        throw MaestroError(.badEntity, "journal line \(n + 1) is not a JSON object", path: path)
+      }
+      switch object["type"]?.stringValue {
+      case "begin":
+        guard object["version"] == 1 else {
+          throw MaestroError(.badEntity, "journal version \(object["version"].map { "\($0)" } ?? "?") is not supported", path: path)
+        }
+        header = object
+      case "action":
+        let action = try JournalAction(json: object)
+        actions.append(action)
+        let data = object["data"]?.objectValue
+        ranges[action.seq] = (range(data?["before"]), range(data?["after"]))
+      case "planned": planned = true
+      case "done": if let seq = object["seq"]?.numberValue { done.insert(Int(seq)) }
+      case "commit": committed = true
+      case "stopped": stopReason = object["reason"]?.stringValue ?? "stopped"
+      default:
+        throw MaestroError(.badEntity, "journal line \(n + 1) has an unknown type", path: path)
+      }
+    }
+    guard let header, let id = header["id"]?.stringValue, planned else {
+      throw MaestroError(.badEntity, "not a complete maestro-admin journal (no begin or plan)", path: path)
+    }
+    let folder = FileSystem.parentDirectory(of: path)
+    let dataDir = FileSystem.parentDirectory(of: FileSystem.parentDirectory(of: folder))
+    let journal = Journal(
+      dataDir: dataDir, id: id, command: header["command"]?.stringValue ?? "?",
+      createdAt: header["createdAt"]?.numberValue ?? 0, undoes: header["undoes"]?.stringValue, actions: actions,
+      done: done, committed: committed, blobRanges: ranges)
+    journal.stopReason = stopReason
+    return journal
+  }
+
+  private static func range(_ value: JSONValue?) -> Range<Int>? {
+    guard let a = value?.arrayValue, a.count == 2, let start = a[0].numberValue, let count = a[1].numberValue else {
+      return nil
+    }
+    return Int(start)..<(Int(start) + Int(count))
+  }
+
+  /// The journals of `dataDir`, oldest first.
+  public static func list(dataDir: String) throws -> [Journal] {
+    let folder = Self.folder(dataDir)
+    guard FileSystem.isDirectory(folder) else { return [] }
+    return try FileSystem.listDirectory(folder)
+      .filter { $0.kind == .file && $0.name.hasSuffix(".jsonl") }
+      .map { try open(path: folder + "/" + $0.name) }
+  }
+
+  /// The saved old content of action `seq`'s path.
+  public func beforeBytes(_ seq: Int) throws -> [UInt8]? {
+    try blob(blobRanges[seq]?.before)
+  }
+
+  /// The saved new content of write action `seq`.
+  public func afterBytes(_ seq: Int) throws -> [UInt8]? {
+    try blob(blobRanges[seq]?.after)
+  }
+
+  private func blob(_ range: Range<Int>?) throws -> [UInt8]? {
+    guard let range else { return nil }
+    let pack = try FileSystem.readFile(packPath)
+    guard range.upperBound <= pack.count else {
+      throw MaestroError(.badEntity, "journal pack is shorter than the journal says", path: packPath)
+    }
+    return Array(pack[range])
+  }
+
+  // MARK: Ids and time
+
+  static func makeId(now: Double, command: String) -> String {
+    var t = time_t(now / 1000)
+    var parts = tm()
+    gmtime_r(&t, &parts)
+    func pad(_ v: Int32, _ width: Int) -> String {
+      let s = String(v)
+      return String(repeating: "0", count: max(0, width - s.count)) + s
+    }
+    let stamp =
+      pad(parts.tm_year + 1900, 4) + pad(parts.tm_mon + 1, 2) + pad(parts.tm_mday, 2) + "T" + pad(parts.tm_hour, 2)
+      + pad(parts.tm_min, 2) + pad(parts.tm_sec, 2) + "Z"
+    let hex = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    let word = command.split(separator: " ").first.map(String.init) ?? "run"
+    return "\(stamp)-\(word)-\(String(repeating: "0", count: 8 - hex.count))\(hex)"
+  }
+}
+
+/// The wall clock in epoch milliseconds.
+public func currentTimeMilliseconds() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_REALTIME, &ts)
+  return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec / 1_000_000)
+}

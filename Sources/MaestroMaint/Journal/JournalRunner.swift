@@ -1,0 +1,174 @@
+import MaestroStorage
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Applies change plans under a journal, finishes journals a crash left
+/// unfinished, and plans undos. The caller holds the maintenance lock.
+///
+/// Order of events for one run: the whole plan and every byte it needs are
+/// durable in the journal first; then each change is checked against the
+/// state it expects, made durably, and marked done. A crash at any point
+/// leaves a journal that `recoverInterrupted()` finishes: a change already
+/// made is recognised by its result and only marked, one not yet made is
+/// made. So a run is never left half done.
+public struct JournalRunner: Sendable {
+  public let dataDir: String
+
+  public init(dataDir: String) {
+    self.dataDir = dataDir
+  }
+
+  /// Journals `plan` and applies it.
+  /// - Returns: the committed journal, or the stopped one when a file had
+  ///   changed since planning (its done changes stay made).
+  /// - Throws: I/O errors; `MaestroError(.io)` naming the file that changed.
+  @discardableResult
+  public func run(
+    _ plan: ChangePlan, command: String, undoes: String? = nil, progress: ProgressBar? = nil
+  ) throws -> Journal {
+    let journal = try Journal.create(
+      dataDir: dataDir, command: command, actions: plan.actions, beforeBytes: plan.beforeBytes, undoes: undoes)
+    try finish(journal, progress: progress)
+    return journal
+  }
+
+  /// Finishes every journal a crash left unfinished, oldest first.
+  /// - Returns: the journals it finished.
+  public func recoverInterrupted() throws -> [Journal] {
+    var finished: [Journal] = []
+    try removeOwnTemporaryFiles(in: Journal.folder(dataDir))
+    for journal in try Journal.list(dataDir: dataDir) where !journal.isFinished {
+      // A crash inside an atomic write leaves our temp file beside its
+      // target; the target itself is whole (old or new), so the temp goes.
+      let folders = Set(journal.actions.flatMap { [$0.path, $0.to].compactMap { $0 } }.map {
+        FileSystem.parentDirectory(of: absolute($0))
+      })
+      for folder in folders.sorted() { try removeOwnTemporaryFiles(in: folder) }
+      try finish(journal, progress: nil)
+      finished.append(journal)
+    }
+    return finished
+  }
+
+  /// Removes `maestro-admin`'s own temp files (never a server's) in `folder`.
+  private func removeOwnTemporaryFiles(in folder: String) throws {
+    guard FileSystem.isDirectory(folder) else { return }
+    for entry in try FileSystem.listDirectory(folder)
+    where entry.kind == .file && AtomicFile.targetName(forTemporaryName: entry.name) != nil {
+      try AtomicFile.remove(folder + "/" + entry.name)
+    }
+  }
+
+  private func finish(_ journal: Journal, progress: ProgressBar?) throws {
+    for action in journal.actions where !journal.done.contains(action.seq) {
+      CrashPoint.reached("journal:before-action")
+      let changed = try FileState.current(at: absolute(action.changedPath))
+      let alreadyMade =
+        changed.matches(action.after)
+        && (action.operation != .move || !FileSystem.fileExists(absolute(action.path), followSymlinks: false))
+        || (action.operation == .rmdir && changed.isDirectory && !isEmptyDirectory(absolute(action.path)))
+      if !alreadyMade {
+        let current = try FileState.current(at: absolute(action.path))
+        guard current.matches(action.before) else {
+          let reason = "\(action.path) changed since the plan was made; stopped before: \(action.summary)"
+          try journal.stop(at: action.seq, reason: reason)
+          throw MaestroError(.io, reason + " (journal \(journal.id))", path: absolute(action.path))
+        }
+        try apply(action, journal: journal)
+      }
+      CrashPoint.reached("journal:after-action")
+      try journal.markDone(action.seq)
+      progress?.advance()
+    }
+    try journal.commit()
+  }
+
+  private func apply(_ action: JournalAction, journal: Journal) throws {
+    let path = absolute(action.path)
+    switch action.operation {
+    case .write:
+      guard let bytes = try action.newBytes ?? journal.afterBytes(action.seq) else {
+        throw MaestroError(.badEntity, "journal holds no content for action \(action.seq)", path: journal.path)
+      }
+      try AtomicFile.write(bytes, to: path, mode: mode_t(action.after.mode ?? 0o644))
+    case .move:
+      let destination = absolute(action.to!)
+      try FileSystem.rename(path, to: destination)
+      try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: destination))
+      try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: path))
+    case .remove:
+      try AtomicFile.remove(path)
+    case .mkdir:
+      if mkdir(path, 0o755) != 0 && errno != EEXIST {
+        throw MaestroError.system("cannot create folder", path: path)
+      }
+      try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: path))
+    case .rmdir:
+      // A folder someone has since put files in is left alone: removing it
+      // is tidiness, never worth touching their data.
+      if rmdir(path) != 0 && errno != ENOENT && errno != ENOTEMPTY {
+        throw MaestroError.system("cannot remove folder", path: path)
+      }
+      try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: path))
+    }
+  }
+
+  /// The plan that puts back what `journal` changed (its done changes, in
+  /// reverse), and the paths that changed since it ran.
+  ///
+  /// A conflicting path is one whose content is no longer what the journal
+  /// left there; `force` plans over it anyway (its current content then goes
+  /// into the undo journal, so even that is reversible).
+  public func undoPlan(for journal: Journal, force: Bool) throws -> (plan: ChangePlan, conflicts: [String]) {
+    var plan = ChangePlan(dataDir: dataDir)
+    var conflicts: [String] = []
+    for action in journal.actions.reversed() where journal.done.contains(action.seq) {
+      let current = try FileState.current(at: absolute(action.changedPath))
+      if !current.matches(action.after) {
+        conflicts.append(action.changedPath)
+        if !force { continue }
+      }
+      let reason = "undo \(journal.id)"
+      switch action.operation {
+      case .write where action.before.exists:
+        guard let old = try journal.beforeBytes(action.seq) else {
+          throw MaestroError(.badEntity, "journal lacks the old content of \(action.path)", path: journal.path)
+        }
+        try plan.write(action.path, old, mode: action.before.mode ?? 0o644, reason: reason, summary: "restore \(action.path)")
+      case .write:
+        if current.exists { try plan.remove(action.path, reason: reason, summary: "remove \(action.path)") }
+      case .move:
+        if current.exists {
+          try plan.move(action.to!, to: action.path, reason: reason, summary: "move \(action.to!) back to \(action.path)")
+        }
+      case .remove:
+        guard let old = try journal.beforeBytes(action.seq) else {
+          throw MaestroError(.badEntity, "journal lacks the content of \(action.path)", path: journal.path)
+        }
+        if current.exists { try plan.remove(action.path, reason: reason, summary: "remove \(action.path)") }
+        try plan.write(action.path, old, mode: action.before.mode ?? 0o644, reason: reason, summary: "restore \(action.path)")
+      case .mkdir:
+        if current.isDirectory { try plan.removeDirectory(action.path, reason: reason) }
+      case .rmdir:
+        if !current.exists {
+          plan.appendPrepared(
+            JournalAction(
+              operation: .mkdir, path: action.path, reason: reason, summary: "create folder \(action.path)",
+              before: .absent, after: FileState(exists: true, isDirectory: true)),
+            oldBytes: nil)
+        }
+      }
+    }
+    return (plan, conflicts)
+  }
+
+  private func absolute(_ relative: String) -> String { dataDir + "/" + relative }
+
+  private func isEmptyDirectory(_ path: String) -> Bool {
+    ((try? FileSystem.listDirectory(path)) ?? []).isEmpty
+  }
+}

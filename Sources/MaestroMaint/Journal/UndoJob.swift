@@ -1,0 +1,66 @@
+import MaestroStorage
+
+/// `undo`: puts a data dir back as it was before a journaled run (repair,
+/// archive, migrate, or an undo), itself under a new journal so that the
+/// undo can be finished after a crash, and undone in turn.
+public struct UndoJob: Sendable {
+  /// What undo found and did.
+  public struct Outcome: Sendable {
+    /// The journal being undone.
+    public var target: String
+    /// Journals a crash had left unfinished, finished first.
+    public var recovered: [String]
+    /// The changes planned (made, unless a dry run).
+    public var actions: [JournalAction]
+    /// Files changed since the run; undo refuses them without `force`.
+    public var conflicts: [String]
+    /// The undo's own journal, when changes were made.
+    public var journal: String?
+    /// Whether the target had been undone already.
+    public var alreadyUndone: Bool
+  }
+
+  public let dataDir: String
+  public let journalPath: String
+
+  /// Locates `journal`: a path to a journal file, or an id of a journal in
+  /// `dataDir`'s journal folder.
+  public init(journal: String, dataDir: String?) throws {
+    if journal.hasSuffix(".jsonl") && FileSystem.fileExists(journal) {
+      journalPath = journal
+      self.dataDir =
+        FileSystem.parentDirectory(of: FileSystem.parentDirectory(of: FileSystem.parentDirectory(of: journal)))
+    } else if let dataDir {
+      let path = Journal.folder(dataDir) + "/" + journal + (journal.hasSuffix(".jsonl") ? "" : ".jsonl")
+      guard FileSystem.fileExists(path) else {
+        throw MaestroError(.notFound, "no such journal", path: path)
+      }
+      journalPath = path
+      self.dataDir = dataDir
+    } else {
+      throw MaestroError(.notFound, "no such journal file", path: journal)
+    }
+  }
+
+  /// Plans and (unless `dryRun`) makes the undo. The caller holds the lock.
+  public func run(dryRun: Bool, force: Bool, progress: ProgressBar? = nil) throws -> Outcome {
+    let runner = JournalRunner(dataDir: dataDir)
+    let recovered = dryRun ? [] : try runner.recoverInterrupted().map(\.id)
+    let target = try Journal.open(path: journalPath)
+    var outcome = Outcome(
+      target: target.id, recovered: recovered, actions: [], conflicts: [], journal: nil, alreadyUndone: false)
+    if try Journal.list(dataDir: dataDir).contains(where: { $0.undoes == target.id && $0.committed }) {
+      outcome.alreadyUndone = true
+      return outcome
+    }
+    if !target.isFinished && dryRun {
+      throw MaestroError(.usage, "journal \(target.id) is unfinished; run undo without --dry-run to finish it first")
+    }
+    let (plan, conflicts) = try runner.undoPlan(for: target, force: force)
+    outcome.actions = plan.actions
+    outcome.conflicts = conflicts
+    guard !dryRun, conflicts.isEmpty || force, !plan.isEmpty else { return outcome }
+    outcome.journal = try runner.run(plan, command: "undo \(target.id)", undoes: target.id, progress: progress).id
+    return outcome
+  }
+}
