@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
-# Benchmarks maestro-admin on an m-size data dir (100 projects, 20,000 tasks,
-# 5,000 sessions, two-space JSON) and writes the results into BENCHMARKS.md.
+# Benchmarks maestro-admin against its peers and writes the results into
+# BENCHMARKS.md, one section per issue:
+#   foundation  codec, Storage.load(), stats and fmt on an m-size dir
+#               (100 projects, 20,000 tasks, 5,000 sessions, two-space JSON)
+#   generate    `maestro-admin generate --scale l` (251,000 files) against
+#               `bsdtar -xf` of the same tree, and generate m
+#   check       `maestro-admin check` on l and m against the raw read
+#               `tar cf - DIR | cat`, and check's peak RSS (issue 3/7)
+# Data dirs come from `maestro-admin generate` (seed 1, format seed).
 #
 # A manual tool: the test suite must never run it (it takes minutes and its
 # numbers depend on the machine). Numbers are warm-cache: the page cache is
@@ -12,6 +19,8 @@
 #                  the m dir is generated once and reused while it exists
 #   BENCH_SCRATCH  SwiftPM scratch path (default: .build)
 #   BENCH_REPEAT   runs per measurement (default: 5)
+#   BENCH_REPEAT_L runs per l-scale measurement (default: 3; each takes ~15-30 s)
+#   BENCH_SECTIONS which sections to measure and rewrite (default: "foundation generate")
 #   BENCH_OUT      the Markdown file to update (default: BENCHMARKS.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,14 +29,19 @@ repo=$(pwd)
 data_root=${BENCH_DATA:-bench-data}
 scratch=${BENCH_SCRATCH:-.build}
 runs=${BENCH_REPEAT:-5}
+runs_l=${BENCH_REPEAT_L:-3}
+sections=${BENCH_SECTIONS:-foundation generate check}
 out_file=${BENCH_OUT:-BENCHMARKS.md}
 section="## Foundation (issue 1/7): codec and load"
+generate_section="## Generate (issue 2/7): generate vs bsdtar -xf"
+wants() { case " $sections " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 started=$(date +%s)
 
 log() { printf '== %s\n' "$*" >&2; }
 need() { command -v "$1" >/dev/null || { echo "bench.sh: $1 is required" >&2; exit 2; }; }
 need python3
-need node
+wants foundation && need node
+wants generate && need bsdtar
 
 # --- build -------------------------------------------------------------------
 ./scripts/setup.sh
@@ -39,18 +53,23 @@ admin="$bin/maestro-admin"
 bench="$bin/maestro-bench"
 
 # --- data --------------------------------------------------------------------
-# Generated into a temporary sibling and renamed, so an interrupted run never
-# leaves a half-written dir that later runs would reuse.
+# `generate` builds beside the target and renames it into place, so an
+# interrupted run never leaves a half-written dir that later runs would reuse.
+mkdir -p "$data_root"
 m="$data_root/m"
-if [ ! -d "$m" ]; then
-  log "generating m-size data in $m"
-  mkdir -p "$data_root"
-  rm -rf "$m.partial"
-  python3 scripts/make-data.py --out "$m.partial" --projects 100 --tasks 20000 --sessions 5000 --style pretty --seed 1
-  mv "$m.partial" "$m"
-else
-  log "reusing $m"
-fi
+l="$data_root/l"
+for scale in m l; do
+  dir="$data_root/$scale"
+  [ "$scale" = l ] && ! wants generate && continue
+  # A dir without generate's .faults.json beside it came from elsewhere (the
+  # old make-data.py): replace it.
+  if [ ! -d "$dir" ] || [ ! -f "$dir.faults.json" ]; then
+    log "generating $scale-size data in $dir"
+    "$admin" generate --out "$dir" --scale "$scale" --seed 1 --format seed --force >&2
+  else
+    log "reusing $dir"
+  fi
+done
 files=$(find "$m" -type f -name '*.json' | wc -l)
 bytes=$(find "$m" -type f -name '*.json' -printf '%s\n' | awk '{s += $1} END {print s}')
 
@@ -63,20 +82,25 @@ json_field() {
   python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])[sys.argv[2]])' "$1" "$2"
 }
 
-# wall NAME COMMAND: median wall seconds of COMMAND (a shell string) over
-# $runs runs after one warm-up; prints the median.
+# wall NAME COMMAND [PREPARE [RUNS]]: median wall seconds of COMMAND (a shell
+# string) over RUNS (default $runs) runs after one warm-up, with PREPARE run
+# untimed before each; prints the median.
 if command -v hyperfine >/dev/null; then
   timer="hyperfine --warmup 1 --runs $runs (median)"
   wall() {
-    hyperfine --warmup 1 --runs "$runs" --ignore-failure --style none \
+    local prepare=()
+    [ -n "${3:-}" ] && prepare=(--prepare "$3")
+    hyperfine --warmup 1 --runs "${4:-$runs}" --ignore-failure --style none "${prepare[@]}" \
       --export-json "$tmp/$1.json" "$2" >&2
     python3 -c 'import json, sys; print("%.4f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$tmp/$1.json"
   }
 else
   timer="median of $runs runs after 1 warm-up (date +%s.%N)"
   wall() {
+    [ -n "${3:-}" ] && bash -c "$3" >/dev/null 2>&1
     bash -c "$2" >/dev/null 2>&1 || true
-    for _ in $(seq "$runs"); do
+    for _ in $(seq "${4:-$runs}"); do
+      [ -n "${3:-}" ] && bash -c "$3" >/dev/null 2>&1
       t0=$(date +%s.%N)
       bash -c "$2" >/dev/null 2>&1 || true
       t1=$(date +%s.%N)
@@ -86,7 +110,36 @@ else
 fi
 ratio() { python3 -c 'import sys; print("%.1f×" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
 ms() { python3 -c 'import sys; print("%.0f ms" % (float(sys.argv[1]) * 1000))' "$1"; }
+secs() { python3 -c 'import sys; print("%.2f s" % float(sys.argv[1]))' "$1"; }
 
+# replace_section FILE SECTION_FILE HEADING: replace HEADING's section (up to
+# the next "## " heading) of FILE, or append it, keeping the rest, so other
+# issues' sections survive a re-run.
+replace_section() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import os, sys
+path, section_file, heading = sys.argv[1:4]
+new = open(section_file, encoding="utf-8").read().rstrip("\n") + "\n"
+header = ("# Benchmarks\n\nWarm-cache numbers from `scripts/bench.sh` (never run by the test suite).\n"
+          "One section per issue; re-running the script replaces only its own section.\n")
+text = open(path, encoding="utf-8").read() if os.path.exists(path) else header
+lines = text.splitlines(keepends=True)
+start = next((k for k, l in enumerate(lines) if l.rstrip("\n") == heading), None)
+if start is None:
+    text = text.rstrip("\n") + "\n\n" + new
+else:
+    end = next((k for k in range(start + 1, len(lines)) if lines[k].startswith("## ")), len(lines))
+    rest = "".join(lines[end:])
+    text = "".join(lines[:start]) + new + ("\n" + rest if rest else "")
+open(path, "w", encoding="utf-8").write(text)
+PY
+}
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+swift_version=$(swift --version 2>/dev/null | head -n 1)
+
+if wants foundation; then
 # --- measurements ------------------------------------------------------------
 log "codec: maestro-bench (Swift)"
 "$bench" codec "$m" --repeat "$runs" | tee "$tmp/swift-codec.txt" >&2
@@ -124,9 +177,6 @@ stats_s=$(wall stats "'$admin' stats --data-dir '$m' >/dev/null")
 fmt_s=$(wall fmt "'$admin' fmt --check '$m' >/dev/null")
 
 # --- report ------------------------------------------------------------------
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
-swift_version=$(swift --version 2>/dev/null | head -n 1)
 mb=$(python3 -c "print('%.1f' % ($bytes / 1e6))")
 
 cat >"$tmp/section.md" <<EOF
@@ -134,8 +184,8 @@ $section
 
 Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`scripts/bench.sh\`: $(nproc) cores ($cpu), $mem RAM,
 $swift_version, node $(node --version).
-Data: \`scripts/make-data.py\` m-size (100 projects, 20,000 tasks, 5,000 sessions,
-two-space JSON, seed 1): $files files, $mb MB. Warm page cache (never dropped).
+Data: \`maestro-admin generate --scale m --seed 1\` (100 projects, 20,000 tasks,
+5,000 sessions, two-space JSON): $files files, $mb MB. Warm page cache (never dropped).
 Codec rows are single-threaded, best of $runs, MB = 10^6 bytes of input (parse)
 or output (emit); \`Storage.load()\` uses every core, best of $runs; command rows
 are wall time, $timer.
@@ -154,26 +204,249 @@ are wall time, $timer.
 Loaded: $load_counts.
 EOF
 
-# Replace this script's section (up to the next "## " heading) and keep the
-# rest, so later issues' sections survive a re-run.
-python3 - "$out_file" "$tmp/section.md" "$section" <<'PY'
-import os, sys
-path, section_file, heading = sys.argv[1:4]
-new = open(section_file, encoding="utf-8").read().rstrip("\n") + "\n"
-header = ("# Benchmarks\n\nWarm-cache numbers from `scripts/bench.sh` (never run by the test suite).\n"
-          "One section per issue; re-running the script replaces only its own section.\n")
-text = open(path, encoding="utf-8").read() if os.path.exists(path) else header
-lines = text.splitlines(keepends=True)
-start = next((k for k, l in enumerate(lines) if l.rstrip("\n") == heading), None)
-if start is None:
-    text = text.rstrip("\n") + "\n\n" + new
-else:
-    end = next((k for k in range(start + 1, len(lines)) if lines[k].startswith("## ")), len(lines))
-    rest = "".join(lines[end:])
-    text = "".join(lines[:start]) + new + ("\n" + rest if rest else "")
-open(path, "w", encoding="utf-8").write(text)
-PY
+replace_section "$out_file" "$tmp/section.md" "$section"
 
 cat "$tmp/section.md"
 echo
+fi
+
+# --- generate (issue 2/7) ------------------------------------------------------
+if wants generate; then
+# Both sides create the same 251,000 files from scratch: generate builds,
+# serialises and writes them; bsdtar extracts them from a tar of generate's
+# own output. Before every timed run the previous output is moved aside (into
+# $trash, deleted at the end) and the page cache flushed (`sync`), so neither
+# side pays for the other's writeback. Moving aside rather than deleting
+# matters on ext4: right after 251,000 deletions, every file creation scans
+# past the recently deleted inodes (`recently_deleted()` in the inode
+# allocator), which made runs 2-5x slower and erratic. generate's default
+# ends with one syncfs (durable before the rename); --no-sync skips it,
+# which is what `bsdtar -xf` does; `bsdtar -xf && sync` is the durable peer.
+log "generate: tar of $l for bsdtar"
+tar cf "$tmp/l.tar" -C "$l" .
+tar cf "$tmp/m.tar" -C "$m" .
+l_files=$(find "$l" -type f | wc -l)
+l_bytes=$(find "$l" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
+gen_out="$data_root/generate-out"
+x_out="$data_root/bsdtar-out"
+trash="$data_root/trash"
+mkdir -p "$trash"
+trap 'rm -rf "$tmp" "$trash"' EXIT
+cat >"$tmp/aside.sh" <<EOF
+#!/usr/bin/env bash
+# Moves the previous outputs into a fresh folder under the trash, then syncs.
+set -e
+d=\$(mktemp -d "$trash/run.XXXXXX")
+for p in "$gen_out" "$gen_out.faults.json" "$x_out"; do
+  if [ -e "\$p" ]; then mv "\$p" "\$d/"; fi
+done
+mkdir -p "$x_out"
+sync
+EOF
+clean="bash '$tmp/aside.sh'"
+
+log "wall times (l: $runs_l runs, m: $runs runs)"
+gen_l_s=$(wall gen-l "'$admin' generate --out '$gen_out' --scale l --seed 1" "$clean" "$runs_l")
+gen_l_nosync_s=$(wall gen-l-nosync "'$admin' generate --out '$gen_out' --scale l --seed 1 --no-sync" "$clean" "$runs_l")
+bsdtar_l_s=$(wall bsdtar-l "bsdtar -xf '$tmp/l.tar' -C '$x_out'" "$clean" "$runs_l")
+bsdtar_sync_l_s=$(wall bsdtar-sync-l "bsdtar -xf '$tmp/l.tar' -C '$x_out' && sync" "$clean" "$runs_l")
+raw_l_s=$(wall raw-l "tar cf - '$l' | cat >/dev/null" "" "$runs_l")
+gen_m_s=$(wall gen-m "'$admin' generate --out '$gen_out' --scale m --seed 1" "$clean")
+gen_m_nosync_s=$(wall gen-m-nosync "'$admin' generate --out '$gen_out' --scale m --seed 1 --no-sync" "$clean")
+bsdtar_m_s=$(wall bsdtar-m "bsdtar -xf '$tmp/m.tar' -C '$x_out'" "$clean")
+
+log "peak RSS and phase timings: generate l (and a determinism check against $l)"
+bash -c "$clean"
+/usr/bin/time -f %M -o "$tmp/gen-rss.txt" "$admin" generate --out "$gen_out" --scale l --seed 1 --json >"$tmp/gen-l.json"
+gen_rss_kib=$(tail -n 1 "$tmp/gen-rss.txt")
+gen_hash=$(json_field "$tmp/gen-l.json" treeHash)
+phases=$(python3 -c 'import json,sys; s=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["seconds"]; print("plan %.2f s, write %.2f s, syncfs %.2f s, hash and rename %.2f s" % (s["plan"], s["write"], s["sync"], s["commit"]))' "$tmp/gen-l.json")
+if ! diff -r -q "$gen_out" "$l" >/dev/null; then
+  echo "bench.sh: generate --scale l differs from the reused $l (delete it and re-run)" >&2
+  exit 1
+fi
+bash -c "$clean"
+log "removing the moved-aside outputs"
+rm -rf "$trash" "$x_out"
+l_mb=$(python3 -c "print('%.1f' % ($l_bytes / 1e6))")
+
+cat >"$tmp/generate.md" <<EOF
+$generate_section
+
+Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`scripts/bench.sh\`: $(nproc) cores ($cpu), $mem RAM,
+$swift_version, $(df -PT "$data_root" | awk 'NR == 2 {print $2}') file system.
+Data: \`maestro-admin generate --scale l --seed 1\` (1,000 projects, 200,000 tasks,
+50,000 sessions, two-space JSON): $l_files files, $l_mb MB, tree hash $gen_hash.
+bsdtar extracts a tar of that same tree. Before each timed run the previous
+output is moved aside (deleted at the end) and \`sync\` run, untimed (see the
+script for why not deleted). Wall time, median of $runs_l runs
+at l and $runs at m after one warm-up ($(command -v hyperfine >/dev/null && echo hyperfine || echo date +%s.%N)).
+
+| measurement | l (251,000 files) | vs \`bsdtar -xf\` | m (25,100 files) | vs \`bsdtar -xf\` |
+|---|---|---|---|---|
+| \`maestro-admin generate\` (default: syncfs, then rename) | $(secs "$gen_l_s") | $(ratio "$gen_l_s" "$bsdtar_l_s") | $(secs "$gen_m_s") | $(ratio "$gen_m_s" "$bsdtar_m_s") |
+| \`maestro-admin generate --no-sync\` | $(secs "$gen_l_nosync_s") | $(ratio "$gen_l_nosync_s" "$bsdtar_l_s") | $(secs "$gen_m_nosync_s") | $(ratio "$gen_m_nosync_s" "$bsdtar_m_s") |
+| \`bsdtar -xf\` of the same tree | $(secs "$bsdtar_l_s") | 1.0× | $(secs "$bsdtar_m_s") | 1.0× |
+| \`bsdtar -xf && sync\` (durable) | $(secs "$bsdtar_sync_l_s") | $(ratio "$bsdtar_sync_l_s" "$bsdtar_l_s") | | |
+| raw read: \`tar cf - DIR \| cat >/dev/null\` | $(secs "$raw_l_s") | $(ratio "$raw_l_s" "$bsdtar_l_s") | | |
+| generate l peak RSS (/usr/bin/time -f %M) | $((gen_rss_kib / 1024)) MiB | | | |
+
+generate l phases (one run): $phases.
+EOF
+replace_section "$out_file" "$tmp/generate.md" "$generate_section"
+cat "$tmp/generate.md"
+echo
+fi
+
+# --- check (issue 3/7) ---------------------------------------------------------
+# `maestro-admin check` reads and parses every file on every core and keeps
+# only ids and link lists; its floor is the raw read of the same tree
+# (`tar cf - DIR | cat`). Both run warm (the page cache already holds the
+# tree) with one warm-up. Goals (issue 3/7): l within 1.5× the raw read,
+# peak RSS at most 250 MB.
+check_section="## check (issue 3/7)"
+if wants check; then
+  if [ ! -d "$l" ] || [ ! -f "$l.faults.json" ]; then
+    log "generating l-size data in $l"
+    "$admin" generate --out "$l" --scale l --seed 1 --format seed --force >&2
+  fi
+  check_l_files=$(find "$l" -type f | wc -l)
+  check_l_mb=$(find "$l" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.1f", s / 1e6}')
+  log "check: warming the page cache"
+  tar cf - "$l" 2>/dev/null | cat >/dev/null
+  set +e
+  "$admin" check --data-dir "$l" >"$tmp/check-l.txt" 2>&1
+  check_l_status=$?
+  "$admin" check --data-dir "$m" >/dev/null 2>&1
+  check_m_status=$?
+  set -e
+  log "check: wall times (l: $runs_l runs, m: $runs runs)"
+  check_raw_l_s=$(wall check-raw-l "tar cf - '$l' 2>/dev/null | cat >/dev/null" "" "$runs_l")
+  check_l_s=$(wall check-l "'$admin' check --data-dir '$l' >/dev/null" "" "$runs_l")
+  check_raw_m_s=$(wall check-raw-m "tar cf - '$m' 2>/dev/null | cat >/dev/null")
+  check_m_s=$(wall check-m "'$admin' check --data-dir '$m' >/dev/null")
+  log "check: peak RSS and CPU time (one run each)"
+  /usr/bin/time -f '%M %U %S' -o "$tmp/check-rss-l.txt" "$admin" check --data-dir "$l" >/dev/null 2>&1 || true
+  /usr/bin/time -f '%M %U %S' -o "$tmp/check-rss-m.txt" "$admin" check --data-dir "$m" >/dev/null 2>&1 || true
+  /usr/bin/time -f '%M %U %S' -o "$tmp/check-raw-cpu-l.txt" sh -c "tar cf - '$l' 2>/dev/null | cat >/dev/null"
+  check_rss_l=$(( $(tail -n 1 "$tmp/check-rss-l.txt" | cut -d' ' -f1) / 1024 ))
+  check_rss_m=$(( $(tail -n 1 "$tmp/check-rss-m.txt" | cut -d' ' -f1) / 1024 ))
+  cpu_of() { tail -n 1 "$1" | awk '{printf "%.2f", $2 + $3}'; }
+  check_cpu_l=$(cpu_of "$tmp/check-rss-l.txt")
+  check_raw_cpu_l=$(cpu_of "$tmp/check-raw-cpu-l.txt")
+  check_load=$(cut -d' ' -f1-3 /proc/loadavg)
+
+  cat >"$tmp/check.md" <<EOF
+$check_section
+
+Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`scripts/bench.sh\`: $(nproc) cores ($cpu), $mem RAM,
+$swift_version.
+Data: \`maestro-admin generate --seed 1 --format seed\` at l ($check_l_files files, $check_l_mb MB)
+and m ($files files). Warm page cache; wall time, median of $runs_l runs at l and
+$runs at m after one warm-up ($timer). Goals: l within 1.5× the raw read, peak
+RSS ≤ 250 MB. (For scale, issue 3/7 quotes a Node.js loader with 50 parallel
+reads at about 10× the raw read and 500 MB on such data.)
+
+| measurement | l | vs raw read | m | vs raw read |
+|---|---|---|---|---|
+| \`maestro-admin check --data-dir\` (exit $check_l_status at l, $check_m_status at m) | $(secs "$check_l_s") | $(ratio "$check_l_s" "$check_raw_l_s") | $(ms "$check_m_s") | $(ratio "$check_m_s" "$check_raw_m_s") |
+| raw read: \`tar cf - DIR \| cat >/dev/null\` | $(secs "$check_raw_l_s") | 1.0× | $(ms "$check_raw_m_s") | 1.0× |
+| check peak RSS (/usr/bin/time -f %M) | $check_rss_l MiB | | $check_rss_m MiB | |
+| CPU time, user + sys: check / raw read (/usr/bin/time) | $check_cpu_l s / $check_raw_cpu_l s | | | |
+
+check's verdict on l: $(tail -n 1 "$tmp/check-l.txt")
+Load average at the end of the run: $check_load (other jobs on the machine
+slow both sides; the CPU-time row does not depend on them).
+EOF
+  replace_section "$out_file" "$tmp/check.md" "$check_section"
+  cat "$tmp/check.md"
+  echo
+fi
+# --- end of check (issue 3/7) --------------------------------------------------
+
+# --- backup (issue 5/7) --------------------------------------------------------
+# `maestro-admin backup create` against `bsdtar --zstd -cf` of the same l-size
+# dir (both zstd level 3; create also hashes every file, re-reads changed
+# ones, writes the manifest and reads the whole snapshot back before renaming
+# it), and `backup restore` (two passes, every SHA-256 checked, one syncfs,
+# atomic swap) against `bsdtar -xf` of the same snapshot. Outputs are
+# removed (create) or moved aside and synced (restore, as for generate: ext4
+# creates files slowly right after mass deletions) before each timed run,
+# untimed. Run alone with: BENCH_SECTIONS=backup ./scripts/bench.sh
+backup_section="## backup (issue 5/7)"
+if wants backup; then
+  need bsdtar
+  if [ ! -d "$l" ] || [ ! -f "$l.faults.json" ]; then
+    log "generating l-size data in $l"
+    "$admin" generate --out "$l" --scale l --seed 1 --format seed --force >&2
+  fi
+  bk_files=$(find "$l" -type f | wc -l)
+  bk_mb=$(find "$l" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.1f", s / 1e6}')
+  bk_dir="$data_root/backup-bench"
+  bk_trash="$data_root/backup-trash"
+  rm -rf "$bk_dir" "$bk_trash"
+  mkdir -p "$bk_dir/snap" "$bk_trash"
+  trap 'rm -rf "$tmp" "$bk_trash" "$bk_dir"' EXIT
+  log "backup: warming the page cache"
+  tar cf - "$l" 2>/dev/null | cat >/dev/null
+  bk_prepare_create="rm -rf '$bk_dir/dest' '$bk_dir/b.tar.zst'; mkdir -p '$bk_dir/dest'"
+  log "backup: create vs bsdtar --zstd -cf ($runs_l runs each)"
+  bk_create_s=$(wall bk-create "'$admin' backup create --data-dir '$l' --dest '$bk_dir/dest'" "$bk_prepare_create" "$runs_l")
+  bk_bsdtar_c_s=$(wall bk-bsdtar-c "bsdtar --zstd -cf '$bk_dir/b.tar.zst' -C '$l' ." "$bk_prepare_create" "$runs_l")
+  bash -c "$bk_prepare_create"
+  /usr/bin/time -f '%e %U %S' -o "$bk_dir/create-cpu.txt" "$admin" backup create --data-dir "$l" --dest "$bk_dir/snap" --json >"$bk_dir/create.json"
+  /usr/bin/time -f '%e %U %S' -o "$bk_dir/bsdtar-c-cpu.txt" bsdtar --zstd -cf "$bk_dir/b.tar.zst" -C "$l" .
+  bk_snap=$(json_field "$bk_dir/create.json" snapshot)
+  bk_size() { python3 -c "import os,sys; print('%.1f' % (os.path.getsize(sys.argv[1]) / 1e6))" "$1"; }
+  bk_snap_mb=$(bk_size "$bk_snap")
+  bk_bsdtar_mb=$(bk_size "$bk_dir/b.tar.zst")
+  {
+    echo '#!/usr/bin/env bash'
+    echo '# Moves the previous restore outputs into a fresh folder under the trash, then syncs.'
+    echo 'set -e'
+    echo "d=\$(mktemp -d '$bk_trash/run.XXXXXX')"
+    echo "for p in '$bk_dir/restored' '$bk_dir/bsdtar-x'; do if [ -e \"\$p\" ]; then mv \"\$p\" \"\$d/\"; fi; done"
+    echo "mkdir -p '$bk_dir/bsdtar-x'"
+    echo 'sync'
+  } >"$bk_dir/aside.sh"
+  bk_aside="bash '$bk_dir/aside.sh'"
+  log "backup: restore vs bsdtar -xf ($runs_l runs each)"
+  bk_restore_s=$(wall bk-restore "'$admin' backup restore '$bk_snap' --to '$bk_dir/restored'" "$bk_aside" "$runs_l")
+  bk_bsdtar_x_s=$(wall bk-bsdtar-x "bsdtar -xf '$bk_snap' -C '$bk_dir/bsdtar-x'" "$bk_aside" "$runs_l")
+  bk_bsdtar_xs_s=$(wall bk-bsdtar-xs "bsdtar -xf '$bk_snap' -C '$bk_dir/bsdtar-x' && sync" "$bk_aside" "$runs_l")
+  bk_verify_s=$(wall bk-verify "'$admin' backup verify '$bk_snap'" "" "$runs_l")
+  bash -c "$bk_aside"
+  /usr/bin/time -f '%e %U %S' -o "$bk_dir/restore-cpu.txt" "$admin" backup restore "$bk_snap" --to "$bk_dir/restored" >/dev/null || true
+  bash -c "$bk_aside"
+  /usr/bin/time -f '%e %U %S' -o "$bk_dir/bsdtar-x-cpu.txt" bsdtar -xf "$bk_snap" -C "$bk_dir/bsdtar-x"
+  bk_cpu() { tail -n 1 "$1" | awk '{printf "%.1f s (%.1f user + %.1f sys)", $2 + $3, $2, $3}'; }
+  bk_load=$(cut -d' ' -f1-3 /proc/loadavg)
+  {
+    echo "$backup_section"
+    echo
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`scripts/bench.sh\`: $(nproc) cores ($cpu), $mem RAM,"
+    echo "$swift_version, $(df -PT "$data_root" | awk 'NR == 2 {print $2}') file system."
+    echo "Data: \`maestro-admin generate --scale l --seed 1\`: $bk_files files, $bk_mb MB. Warm page cache."
+    echo "Wall time, median of $runs_l runs after one warm-up ($(command -v hyperfine >/dev/null && echo hyperfine || echo date +%s.%N));"
+    echo "CPU time from one more run each (/usr/bin/time). Snapshot $bk_snap_mb MB (\`bsdtar --zstd\`: $bk_bsdtar_mb MB)."
+    echo
+    echo "| measurement | wall | ratio | CPU (one run) |"
+    echo "|---|---|---|---|"
+    echo "| \`backup create\` (hash, consistency checks, manifest, read-back verify, fsync) | $(secs "$bk_create_s") | **$(ratio "$bk_create_s" "$bk_bsdtar_c_s")** vs bsdtar -cf | $(bk_cpu "$bk_dir/create-cpu.txt") |"
+    echo "| \`bsdtar --zstd -cf\` of the same dir | $(secs "$bk_bsdtar_c_s") | 1.0× | $(bk_cpu "$bk_dir/bsdtar-c-cpu.txt") |"
+    echo "| \`backup restore\` (validate, extract, every SHA-256, syncfs, swap) | $(secs "$bk_restore_s") | **$(ratio "$bk_restore_s" "$bk_bsdtar_x_s")** vs bsdtar -xf | $(bk_cpu "$bk_dir/restore-cpu.txt") |"
+    echo "| \`bsdtar -xf\` of the same snapshot | $(secs "$bk_bsdtar_x_s") | 1.0× | $(bk_cpu "$bk_dir/bsdtar-x-cpu.txt") |"
+    echo "| \`bsdtar -xf && sync\` (durable, like restore) | $(secs "$bk_bsdtar_xs_s") | $(ratio "$bk_bsdtar_xs_s" "$bk_bsdtar_x_s") | |"
+    echo "| \`backup verify\` (manifest self-check, every member's SHA-256) | $(secs "$bk_verify_s") | | |"
+    echo
+    echo "Load average at the end of the run: $bk_load (other jobs on the machine slow"
+    echo "both sides; compare the CPU column when it is high)."
+  } >"$tmp/backup.md"
+  replace_section "$out_file" "$tmp/backup.md" "$backup_section"
+  cat "$tmp/backup.md"
+  echo
+  rm -rf "$bk_dir" "$bk_trash"
+fi
+# --- end of backup (issue 5/7) -------------------------------------------------
+
 echo "bench.sh: wrote $out_file in $(($(date +%s) - started)) s" >&2

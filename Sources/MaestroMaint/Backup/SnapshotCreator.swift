@@ -1,0 +1,291 @@
+import Glibc
+import MaestroStorage
+import Synchronization
+
+/// `backup create`: writes one snapshot of a data dir into a backup folder,
+/// consistently while a server runs, and proves it readable before it gets
+/// its final name.
+///
+/// 1. Walk the data dir (`SourceTree`).
+/// 2. Read every file on `workers` threads (`ConsistentFileReader`: stat
+///    before and after, JSON must parse, bounded re-reads), hashing each,
+///    while this thread feeds the files in walk order to libarchive, which
+///    compresses them into an unlinked spool file.
+/// 3. Build the manifest from what was read, then write
+///    `.<name>.partial` = the manifest's frame + the spool, fsync it.
+/// 4. Read the whole file back with `SnapshotVerifier`; only a snapshot
+///    that matches its manifest is renamed to its final name (then the
+///    folder is fsynced). A crash at any point leaves at most a `.partial`.
+///
+/// The data dir is only read; no lock is taken (like `stats`), so backups
+/// also run from an account that cannot write the data dir.
+public struct SnapshotCreator: Sendable {
+  /// What to back up and how.
+  public struct Options: Sendable {
+    /// The data dir.
+    public var dataDir: String
+    /// The backup folder (created 0700 if missing).
+    public var destination: String
+    /// zstd (default), gzip or none.
+    public var compression: TarCompression = .zstd
+    /// Compression level (default: zstd 3, gzip 6).
+    public var level: Int?
+    /// A free-text label stored in the manifest.
+    public var label: String?
+    /// Keep files that never read consistently, flagged, instead of failing.
+    public var allowTorn = false
+    /// Reader threads.
+    public var workers = ParallelMap.defaultWorkers
+    /// Draw progress on a terminal.
+    public var showProgress = false
+    /// The re-read policy.
+    var reader = ConsistentFileReader()
+
+    /// Options for backing up `dataDir` into `destination`.
+    public init(dataDir: String, destination: String) {
+      self.dataDir = dataDir
+      self.destination = destination
+    }
+  }
+
+  /// What `create` did.
+  public struct Report: Sendable {
+    /// The snapshot's final path.
+    public var path: String
+    /// Its manifest.
+    public var manifest: SnapshotManifest
+    /// The snapshot file's size.
+    public var archiveBytes: Int64
+    /// Files that went in flagged torn (only with `allowTorn`), with why.
+    public var torn: [(path: String, reason: String)]
+    /// Wall time in seconds.
+    public var seconds: Double
+  }
+
+  /// The options.
+  public var options: Options
+
+  /// A creator with these options.
+  public init(_ options: Options) {
+    self.options = options
+  }
+
+  private enum Item: Sendable {
+    case file(String, ConsistentFileReader.Outcome, sha256: String)
+  }
+
+  /// Takes the snapshot.
+  ///
+  /// - Returns: The report.
+  /// - Throws: `MaestroError`: `.tornFile` naming the file that kept changing
+  ///   (without `allowTorn`), `.io`/`.notFound` for I/O, `.cancelled` on
+  ///   SIGINT. Nothing is left under a final name on failure.
+  public func run() throws -> Report {
+    let started = UTCTime.nowMilliseconds()
+    let clockStart = Self.monotonic()
+    let root = DirectorySwap.absolute(options.dataDir)
+    guard FileSystem.isDirectory(root) else {
+      if FileSystem.fileExists(root) { throw MaestroError(.io, "the data dir is not a directory", path: root) }
+      throw MaestroError(.notFound, "the data dir does not exist", path: root)
+    }
+    let destination = DirectorySwap.absolute(options.destination)
+    try FileSystem.makeDirectories(destination, mode: 0o700)
+    // A backup folder inside the data dir must not back itself up.
+    var inside: String?
+    let rootPrefix = root.hasSuffix("/") ? root : root + "/"
+    if destination.hasPrefix(rootPrefix) {
+      inside = String(destination.dropFirst(rootPrefix.count))
+      while inside?.hasSuffix("/") == true { inside?.removeLast() }
+    }
+    let tree = try SourceTree.scan(root, skipping: inside)
+
+    let name = SnapshotName(time: started, id: SnapshotName.randomId(), compression: options.compression)
+
+    // The spool is unlinked at once: a crash cannot leave it behind.
+    let spoolPath = FileSystem.join(destination, "." + name.fileName + ".spool")
+    let spool = open(spoolPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard spool >= 0 else { throw MaestroError.system("cannot create spool file", path: spoolPath) }
+    defer { close(spool) }
+    unlink(spoolPath)
+
+    let (records, excluded, torn) = try writeData(tree, root: root, to: spool, origin: spoolPath)
+    CrashPoint.reached("backup:spooled")
+
+    let manifest = SnapshotManifest(
+      id: name.id, createdAt: started, source: root, hostname: Self.hostname(), label: options.label,
+      compression: options.compression, excluded: tree.excluded + excluded,
+      root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
+      directories: tree.directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: records)
+    let manifestBytes = manifest.serialized()
+    let frame = try SnapshotArchiveWriter.manifestFrame(
+      manifestBytes, mtime: started * 1_000_000, compression: options.compression, origin: spoolPath)
+
+    let temporary = FileSystem.join(destination, name.temporaryFileName)
+    let final = FileSystem.join(destination, name.fileName)
+    var renamed = false
+    defer { if !renamed { unlink(temporary) } }
+    let archiveBytes = try assemble(frame: frame, spool: spool, into: temporary)
+    CrashPoint.reached("backup:before-verify")
+    try Cancellation.check()
+
+    let check = try SnapshotVerifier(path: temporary).run(expected: (manifestBytes, manifest))
+    guard check.isVerified else {
+      let first = check.problems.first.map { "\($0)" } ?? "unknown problem"
+      throw MaestroError(
+        .io, "the snapshot does not match its manifest when read back (\(check.problems.count) problem(s), first: \(first)); it was not kept",
+        path: final)
+    }
+    CrashPoint.reached("backup:before-rename")
+    try DirectorySwap.renameNoReplace(temporary, to: final)
+    renamed = true
+    try FileSystem.fsyncDirectory(destination)
+    CrashPoint.reached("backup:after-rename")
+    return Report(
+      path: final, manifest: manifest, archiveBytes: archiveBytes, torn: torn,
+      seconds: Self.monotonic() - clockStart)
+  }
+
+  /// Steps 2: read, hash and spool every file; returns the manifest's file
+  /// records in walk order, files that left the tree meanwhile, torn files.
+  private func writeData(_ tree: SourceTree, root: String, to spool: Int32, origin: String) throws
+    -> ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)])
+  {
+    let writer = try SnapshotArchiveWriter(
+      fd: spool, compression: options.compression, level: options.level, threads: 0, origin: origin)
+    try writer.addDirectory(
+      SnapshotManifest.dataFolder, mode: tree.root.mode, mtime: tree.root.mtime, uid: tree.root.uid,
+      gid: tree.root.gid)
+    for d in tree.directories {
+      try writer.addDirectory(
+        SnapshotManifest.memberPrefix + d.path, mode: d.mode, mtime: d.mtime, uid: d.uid, gid: d.gid)
+    }
+
+    let files = tree.files
+    let reader = options.reader
+    // Files travel in batches: one hand-off per 64 files instead of per file.
+    let batch = 64
+    let pipeline = OrderedPipeline<[Item]>(count: (files.count + batch - 1) / batch, window: 16)
+    let progress = ProgressBar(
+      "backup", total: files.count, enabled: options.showProgress && ProgressBar.stderrIsTerminal)
+    defer { progress.finish() }
+    var records: [SnapshotManifest.File] = []
+    records.reserveCapacity(files.count)
+    var excluded: [SnapshotManifest.Excluded] = []
+    var torn: [(path: String, reason: String)] = []
+    let allowTorn = options.allowTorn
+
+    try NativeThreads.run(
+      max(1, options.workers),
+      { _ in
+        while let j = pipeline.claim() {
+          var items: [Item] = []
+          items.reserveCapacity(batch)
+          for k in (j * batch)..<min(files.count, (j + 1) * batch) {
+            let outcome = reader.read(FileSystem.join(root, files[k]))
+            var digest = ""
+            switch outcome {
+            case .read(let c), .torn(let c, _): digest = SHA256.hex(of: c.bytes)
+            default: break
+            }
+            items.append(.file(files[k], outcome, sha256: digest))
+          }
+          pipeline.deliver(j, items)
+        }
+      },
+      main: {
+        defer { pipeline.stop() }
+        for j in 0..<pipeline.count {
+          guard let items = pipeline.take(j) else { break }
+          try Cancellation.check()
+          for item in items {
+            guard case .file(let path, let outcome, let digest) = item else { continue }
+            var content: ConsistentFileReader.FileContent
+            var isTorn = false
+            switch outcome {
+            case .read(let c): content = c
+            case .vanished:
+              excluded.append(.init(path: path, reason: "vanished"))
+              continue
+            case .excluded(let why):
+              excluded.append(.init(path: path, reason: why))
+              continue
+            case .failed(let error): throw error
+            case .torn(let c, let reason):
+              guard allowTorn else {
+                throw MaestroError(
+                  .tornFile,
+                  "\(reason) on every one of \(reader.pauses.count + 1) reads; is a server rewriting it in place? Retry, or pass --allow-torn to keep it flagged",
+                  path: FileSystem.join(root, path))
+              }
+              content = c
+              isTorn = true
+              torn.append((path, reason))
+            }
+            try content.bytes.withUnsafeBytes {
+              try writer.addFile(
+                SnapshotManifest.memberPrefix + path, bytes: $0, mode: content.mode, mtime: content.mtime,
+                uid: content.uid, gid: content.gid)
+            }
+            records.append(
+              SnapshotManifest.File(
+                path: path, size: Int64(content.bytes.count), mode: content.mode, mtime: content.mtime,
+                sha256: digest, torn: isTorn, invalidJSON: content.invalidJSON))
+            CrashPoint.reached("backup:file")
+          }
+          progress.advance(by: items.count)
+        }
+      })
+    try Cancellation.check()
+    try writer.finish()
+    return (records, excluded, torn)
+  }
+
+  /// Step 3: frame + spool into the temporary file, fsynced, mode 0600.
+  private func assemble(frame: [UInt8], spool: Int32, into temporary: String) throws -> Int64 {
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw MaestroError.system("cannot create snapshot file", path: temporary) }
+    var isOpen = true
+    defer { if isOpen { close(fd) } }
+    // Exactly 0600 whatever the umask: the data dir can hold .auth-secret.
+    guard fchmod(fd, 0o600) == 0 else { throw MaestroError.system("cannot set mode", path: temporary) }
+    try frame.withUnsafeBytes { try Self.writeAll(fd, $0, path: temporary) }
+    var total = Int64(frame.count)
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    defer { buffer.deallocate() }
+    var offset: off_t = 0
+    while true {
+      let n = pread(spool, buffer.baseAddress, buffer.count, offset)
+      guard n >= 0 else { throw MaestroError.system("cannot read spool", path: temporary) }
+      if n == 0 { break }
+      try Self.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[..<n]), path: temporary)
+      offset += off_t(n)
+      total += Int64(n)
+    }
+    guard fsync(fd) == 0 else { throw MaestroError.system("cannot fsync", path: temporary) }
+    isOpen = false
+    guard close(fd) == 0 else { throw MaestroError.system("cannot close", path: temporary) }
+    return total
+  }
+
+  private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { throw MaestroError.system("cannot write", path: path) }
+      offset += n
+    }
+  }
+
+  static func hostname() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  static func monotonic() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+  }
+}

@@ -1,0 +1,445 @@
+import Glibc
+import MaestroStorage
+import Synchronization
+
+/// Safe extraction of a snapshot or a plain tar into a fresh directory, in
+/// two passes over the same open file:
+///
+/// 1. `scan()` reads every header and refuses the whole archive, naming the
+///    member, before anything is written: a name `MemberPath` refuses, a
+///    symlink, hard link, device, FIFO or socket, a duplicate, a path through
+///    a file, more than `Limits.maxMembers` members or `Limits.maxBytes`
+///    bytes, a corrupt or truncated stream; for a snapshot also any member
+///    the manifest does not list, any file it lists that is missing, and any
+///    size that differs.
+/// 2. `extract(_:into:)` creates the directories, then streams the members
+///    again (each must match what pass 1 saw) to `workers` writer threads
+///    that create each file with `O_CREAT|O_EXCL|O_NOFOLLOW` and hash it; it
+///    then checks every SHA-256 against the manifest and sets modes and
+///    mtimes (the manifest's exact nanoseconds for a snapshot).
+///
+/// libarchive is used only to read; every file is written by this type,
+/// inside `into`, which must be a new empty directory only this process
+/// writes (restore's staging dir).
+final class SnapshotExtractor {
+  /// Caps that protect the disk from an archive bomb.
+  struct Limits: Sendable {
+    /// Most members accepted.
+    var maxMembers = 20_000_000
+    /// Most bytes of file data accepted.
+    var maxBytes: Int64 = 1 << 40
+  }
+
+  /// One member as pass 1 accepted it.
+  struct Entry: Sendable {
+    var name: String
+    var path: String
+    var isDirectory: Bool
+    var size: Int64
+    var mode: UInt32
+    var mtime: Int64
+    var uid: UInt32
+    var gid: UInt32
+    /// Index into the manifest's `files`, for a snapshot's files.
+    var manifestIndex: Int?
+  }
+
+  /// What pass 1 found.
+  struct Plan: Sendable {
+    /// The manifest, when the archive is a snapshot.
+    var manifest: SnapshotManifest?
+    /// SHA-256 of the manifest member, compared again in pass 2.
+    var manifestDigest: String?
+    /// The members after the manifest, in archive order.
+    var entries: [Entry] = []
+    /// Every directory to create (listed or implied), parents first.
+    var directories: [String] = []
+    /// Regular files and their total size.
+    var files = 0
+    var bytes: Int64 = 0
+  }
+
+  /// What pass 2 wrote.
+  struct Result: Sendable {
+    var files = 0
+    var directories = 0
+    var bytes: Int64 = 0
+  }
+
+  /// The archive's path.
+  let path: String
+  let limits: Limits
+  private let fd: Int32
+
+  /// Opens the archive.
+  ///
+  /// - Throws: `MaestroError` `.notFound`/`.io` naming `path`.
+  init(path: String, limits: Limits = Limits()) throws {
+    self.path = path
+    self.limits = limits
+    fd = try SnapshotArchiveReader.openFile(path)
+  }
+
+  deinit { close(fd) }
+
+  private func reader() throws -> SnapshotArchiveReader {
+    guard lseek(fd, 0, SEEK_SET) == 0 else { throw MaestroError.system("cannot rewind", path: path) }
+    return try SnapshotArchiveReader(fd: fd, origin: path)
+  }
+
+  private func refuse(_ member: String, _ why: String) -> MaestroError {
+    MaestroError(.snapshotInvalid, "member \(member) \(why); the whole archive is refused", path: path)
+  }
+
+  // MARK: - Pass 1
+
+  /// Pass 1: validates every member; writes nothing.
+  ///
+  /// - Throws: `MaestroError(.snapshotInvalid)` naming the member.
+  func scan() throws -> Plan {
+    let reader = try reader()
+    var plan = Plan()
+    var first = true
+    var kinds: [String: Bool] = [:]  // path → isDirectory
+    var fileIndex: [String: Int] = [:]
+    var dirIndex: Set<String> = []
+    var seenFiles: [Bool] = []
+    while let member = try reader.next() {
+      if reader.memberCount > limits.maxMembers {
+        throw refuse(member.name, "is past the cap of \(limits.maxMembers) members")
+      }
+      if first {
+        first = false
+        if member.name == SnapshotManifest.memberName {
+          guard member.kind == .regular, member.size < 1 << 31 else {
+            throw refuse(member.name, "is not a regular file of sane size")
+          }
+          let bytes = try reader.readAll(expected: member.size)
+          let manifest = try SnapshotManifest(parsing: bytes, origin: path)
+          plan.manifest = manifest
+          plan.manifestDigest = SHA256.hex(of: bytes)
+          for (k, f) in manifest.files.enumerated() { fileIndex[f.path] = k }
+          dirIndex = Set(manifest.directories.map(\.path))
+          seenFiles = Array(repeating: false, count: manifest.files.count)
+          continue
+        }
+      }
+      let isDirectory = member.kind == .directory
+      switch member.kind {
+      case .regular, .directory: break
+      case .symlink:
+        throw refuse(member.name, "is a symlink to \(member.linkTarget ?? "?"); only regular files and directories are restored")
+      case .hardlink:
+        throw refuse(member.name, "is a hard link to \(member.linkTarget ?? "?"); only regular files and directories are restored")
+      default:
+        throw refuse(member.name, "is a \(member.kind.rawValue); only regular files and directories are restored")
+      }
+      var name = member.name
+      if plan.manifest != nil {
+        // A snapshot's data lives under data/; nothing else may follow the manifest.
+        if isDirectory && (name == SnapshotManifest.dataFolder || name == SnapshotManifest.memberPrefix) { continue }
+        guard name.hasPrefix(SnapshotManifest.memberPrefix) else {
+          throw refuse(member.name, "is outside \(SnapshotManifest.memberPrefix) and not in the manifest")
+        }
+        name.removeFirst(SnapshotManifest.memberPrefix.count)
+        if name.hasPrefix("./") || name.isEmpty { throw refuse(member.name, "is not a canonical snapshot member") }
+      }
+      let relative: String
+      switch MemberPath.normalize(name, isDirectory: isDirectory) {
+      case .success(let p): relative = p
+      case .failure(let refusal): throw refuse(member.name, refusal.reason)
+      }
+      if relative.isEmpty {
+        guard isDirectory else { throw refuse(member.name, "names the target itself but is not a directory") }
+        if plan.manifest == nil {
+          plan.entries.append(
+            Entry(
+              name: member.name, path: "", isDirectory: true, size: 0, mode: member.mode, mtime: member.mtime,
+              uid: member.uid, gid: member.gid))
+        }
+        continue
+      }
+      if let earlier = kinds[relative] {
+        // tar lists a directory again when it was appended to; a file twice is ambiguous.
+        if !(earlier && isDirectory) { throw refuse(member.name, "appears twice") }
+      }
+      kinds[relative] = isDirectory
+      var entry = Entry(
+        name: member.name, path: relative, isDirectory: isDirectory, size: isDirectory ? 0 : member.size,
+        mode: member.mode, mtime: member.mtime, uid: member.uid, gid: member.gid)
+      if let manifest = plan.manifest {
+        if isDirectory {
+          guard dirIndex.contains(relative) else { throw refuse(member.name, "is not listed in the manifest") }
+        } else {
+          guard let k = fileIndex[relative] else { throw refuse(member.name, "is not listed in the manifest") }
+          let expected = manifest.files[k]
+          guard expected.size == member.size else {
+            throw refuse(member.name, "has \(member.size) bytes, the manifest says \(expected.size)")
+          }
+          seenFiles[k] = true
+          entry.manifestIndex = k
+          entry.mode = expected.mode
+          entry.mtime = expected.mtime
+        }
+      }
+      if !isDirectory {
+        plan.files += 1
+        plan.bytes += member.size
+        if plan.bytes > limits.maxBytes {
+          throw refuse(member.name, "takes the total past the cap of \(limits.maxBytes) bytes")
+        }
+      }
+      plan.entries.append(entry)
+    }
+    if first { throw MaestroError(.snapshotInvalid, "the archive is empty", path: path) }
+    // Every member's parents must be directories, never files.
+    var directories = Set<String>()
+    for entry in plan.entries where !entry.path.isEmpty {
+      for ancestor in MemberPath.ancestors(of: entry.path) {
+        if kinds[ancestor] == false { throw refuse(entry.name, "goes through \(ancestor), which is a file") }
+        directories.insert(ancestor)
+      }
+      if entry.isDirectory { directories.insert(entry.path) }
+    }
+    if let manifest = plan.manifest {
+      for (k, f) in manifest.files.enumerated() where !seenFiles[k] {
+        throw MaestroError(
+          .snapshotInvalid, "member \(SnapshotManifest.memberPrefix + f.path) is listed in the manifest but missing",
+          path: path)
+      }
+      for d in manifest.directories where kinds[d.path] != true {
+        throw MaestroError(
+          .snapshotInvalid, "member \(SnapshotManifest.memberPrefix + d.path) is listed in the manifest but missing",
+          path: path)
+      }
+    }
+    plan.directories = directories.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    return plan
+  }
+
+  // MARK: - Pass 2
+
+  private final class Shared: @unchecked Sendable {
+    let lock = Mutex<MaestroError?>(nil)
+    /// One slot per entry, each written by one thread only: a buffer, not an
+    /// array, so concurrent writes to different slots are not exclusive accesses.
+    let digests: UnsafeMutableBufferPointer<String?>
+    init(count: Int) {
+      digests = .allocate(capacity: max(count, 1))
+      digests.initialize(repeating: nil)
+    }
+    deinit {
+      _ = digests.deinitialize()
+      digests.deallocate()
+    }
+    func fail(_ error: MaestroError) { lock.withLock { if $0 == nil { $0 = error } } }
+    var failure: MaestroError? { lock.withLock { $0 } }
+  }
+
+  /// Pass 2: writes the plan's members under `target`.
+  ///
+  /// - Parameters:
+  ///   - plan: What `scan()` returned.
+  ///   - target: A new, empty directory.
+  ///   - workers: Writer threads.
+  ///   - progress: Advanced once per file.
+  /// - Throws: `MaestroError(.snapshotInvalid)` naming the member whose
+  ///   content does not match the manifest or that differs from pass 1;
+  ///   `.io` naming the file that cannot be written. The caller removes
+  ///   `target` on failure.
+  func extract(_ plan: Plan, into target: String, workers: Int, progress: ProgressBar? = nil) throws -> Result {
+    var result = Result()
+    for directory in plan.directories {
+      guard mkdir(FileSystem.join(target, directory), 0o700) == 0 else {
+        throw MaestroError.system("cannot create directory", path: FileSystem.join(target, directory))
+      }
+      result.directories += 1
+    }
+    let reader = try reader()
+    let hashing = plan.manifest != nil
+    let asOwner = geteuid() == 0
+    let shared = Shared(count: plan.entries.count)
+    // Files travel to the writers in batches: one hand-off per ~64 files.
+    let queue = BoundedQueue<[(Int, [UInt8])]>(capacity: 8)
+    var batch: [(Int, [UInt8])] = []
+    var batchBytes = 0
+    func flush() {
+      guard !batch.isEmpty else { return }
+      queue.push(batch)
+      batch = []
+      batch.reserveCapacity(64)
+      batchBytes = 0
+    }
+    let entries = plan.entries
+
+    try NativeThreads.run(
+      max(1, workers),
+      { _ in
+        while let items = queue.pop() {
+          for (k, bytes) in items where shared.failure == nil {
+            let entry = entries[k]
+            do {
+              try bytes.withUnsafeBytes {
+                try Self.writeFile(FileSystem.join(target, entry.path), $0, entry: entry, asOwner: asOwner)
+              }
+              if hashing { shared.digests[k] = SHA256.hex(of: bytes) }
+            } catch let error as MaestroError {
+              shared.fail(error)
+              queue.cancel()
+            } catch {
+              shared.fail(MaestroError(.io, "\(error)", path: FileSystem.join(target, entry.path)))
+              queue.cancel()
+            }
+          }
+        }
+      },
+      main: {
+        defer {
+          flush()
+          queue.close()
+        }
+        var k = 0
+        if let manifestDigest = plan.manifestDigest {
+          guard let first = try reader.next(), first.name == SnapshotManifest.memberName,
+            SHA256.hex(of: try reader.readAll(expected: first.size)) == manifestDigest
+          else { throw refuse(SnapshotManifest.memberName, "changed since it was checked") }
+        }
+        while let member = try reader.next() {
+          if shared.failure != nil { return }
+          if plan.manifest != nil && member.kind == .directory
+            && (member.name == SnapshotManifest.dataFolder || member.name == SnapshotManifest.memberPrefix)
+          {
+            continue
+          }
+          guard k < entries.count, entries[k].name == member.name,
+            entries[k].isDirectory == (member.kind == .directory), entries[k].size == member.size
+          else { throw refuse(member.name, "differs from the first pass (was the archive replaced meanwhile?)") }
+          let entry = entries[k]
+          defer { k += 1 }
+          if entry.isDirectory { continue }
+          CrashPoint.reached("restore:file")
+          try Cancellation.check()
+          if entry.size <= 8 << 20 {
+            let bytes = try reader.readAll(expected: entry.size)
+            batchBytes += bytes.count
+            batch.append((k, bytes))
+            if batch.count >= 64 || batchBytes >= 4 << 20 { flush() }
+          } else {
+            // Large files stream on this thread instead of sitting in the queue.
+            let digest = try Self.streamFile(reader, to: FileSystem.join(target, entry.path), entry: entry, asOwner: asOwner)
+            if hashing { shared.digests[k] = digest }
+          }
+          result.files += 1
+          result.bytes += entry.size
+          progress?.advance()
+        }
+        guard k == entries.count else { throw refuse(reader.current ?? path, "ends early compared with the first pass") }
+      })
+    if let failure = shared.failure { throw failure }
+    if let manifest = plan.manifest {
+      for (k, entry) in entries.enumerated() {
+        guard let m = entry.manifestIndex else { continue }
+        let expected = manifest.files[m].sha256
+        guard let actual = shared.digests[k], actual == expected else {
+          throw MaestroError(
+            .snapshotInvalid,
+            "member \(entry.name): SHA-256 is \(shared.digests[k] ?? "unknown"), the manifest says \(expected); nothing was restored",
+            path: path)
+        }
+      }
+    }
+    try applyDirectoryAttributes(plan, target: target, asOwner: asOwner)
+    return result
+  }
+
+  /// Modes and mtimes of directories, deepest first (creating files inside
+  /// a directory changes its mtime).
+  private func applyDirectoryAttributes(_ plan: Plan, target: String, asOwner: Bool) throws {
+    var attributes: [String: (mode: UInt32, mtime: Int64?, uid: UInt32?, gid: UInt32?)] = [:]
+    for d in plan.directories { attributes[d] = (0o755, nil, nil, nil) }
+    if let manifest = plan.manifest {
+      for d in manifest.directories { attributes[d.path] = (d.mode, d.mtime, nil, nil) }
+      attributes[""] = (manifest.root.mode, manifest.root.mtime, nil, nil)
+      for e in plan.entries where e.isDirectory {
+        attributes[e.path]?.uid = e.uid
+        attributes[e.path]?.gid = e.gid
+      }
+    } else {
+      for e in plan.entries where e.isDirectory { attributes[e.path] = (e.mode, e.mtime, e.uid, e.gid) }
+    }
+    let ordered = attributes.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.reversed()
+    for relative in ordered {
+      guard let a = attributes[relative] else { continue }
+      let full = relative.isEmpty ? target : FileSystem.join(target, relative)
+      if asOwner, let uid = a.uid, let gid = a.gid { _ = lchown(full, uid, gid) }
+      guard chmod(full, mode_t(a.mode & 0o1777)) == 0 else {
+        throw MaestroError.system("cannot set mode", path: full)
+      }
+      if let mtime = a.mtime {
+        var times = [Self.timespec(mtime), Self.timespec(mtime)]
+        guard utimensat(AT_FDCWD, full, &times, AT_SYMLINK_NOFOLLOW) == 0 else {
+          throw MaestroError.system("cannot set mtime", path: full)
+        }
+      }
+    }
+  }
+
+  private static func open(_ path: String) throws -> Int32 {
+    let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw MaestroError.system("cannot create", path: path) }
+    return fd
+  }
+
+  private static func finish(_ fd: Int32, _ path: String, entry: Entry, asOwner: Bool) throws {
+    defer { Glibc.close(fd) }
+    if asOwner { _ = fchown(fd, entry.uid, entry.gid) }
+    // Set-id bits are dropped: a data dir never needs them.
+    guard fchmod(fd, mode_t(entry.mode & 0o777)) == 0 else { throw MaestroError.system("cannot set mode", path: path) }
+    var times = [timespec(entry.mtime), timespec(entry.mtime)]
+    guard futimens(fd, &times) == 0 else { throw MaestroError.system("cannot set mtime", path: path) }
+  }
+
+  private static func writeFile(_ path: String, _ bytes: UnsafeRawBufferPointer, entry: Entry, asOwner: Bool) throws {
+    let fd = try open(path)
+    do {
+      try write(fd, bytes, path: path)
+    } catch {
+      Glibc.close(fd)
+      throw error
+    }
+    try finish(fd, path, entry: entry, asOwner: asOwner)
+  }
+
+  private static func streamFile(_ reader: SnapshotArchiveReader, to path: String, entry: Entry, asOwner: Bool) throws
+    -> String
+  {
+    let fd = try open(path)
+    let hash = SHA256()
+    do {
+      try reader.readData { chunk in
+        hash.update(chunk)
+        try write(fd, chunk, path: path)
+      }
+    } catch {
+      Glibc.close(fd)
+      throw error
+    }
+    try finish(fd, path, entry: entry, asOwner: asOwner)
+    return hash.finalize()
+  }
+
+  private static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { throw MaestroError.system("cannot write", path: path) }
+      offset += n
+    }
+  }
+
+  private static func timespec(_ nanoseconds: Int64) -> Glibc.timespec {
+    let (s, r) = nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+    return r < 0 ? Glibc.timespec(tv_sec: Int(s - 1), tv_nsec: Int(r + 1_000_000_000)) : Glibc.timespec(tv_sec: Int(s), tv_nsec: Int(r))
+  }
+}

@@ -1,0 +1,247 @@
+import Glibc
+import MaestroStorage
+
+/// Checks a snapshot against its own manifest without writing anything:
+/// the manifest's self-hash, then every member (name, type, size, SHA-256),
+/// every file the manifest lists but the archive lacks, and every member the
+/// manifest does not list.
+///
+/// One thread decompresses and parses the tar stream while another hashes,
+/// so verifying costs about as much as decompressing.
+public struct SnapshotVerifier: Sendable {
+  /// One mismatch, naming the member.
+  public struct Problem: Sendable, Equatable, CustomStringConvertible {
+    /// The member (`data/tasks/p1/t1.json`, `MANIFEST.json`) or the archive.
+    public var member: String
+    /// What is wrong.
+    public var message: String
+
+    /// `member: message`.
+    public var description: String { "\(member): \(message)" }
+  }
+
+  /// What a verification found.
+  public struct Report: Sendable {
+    /// The snapshot file.
+    public var path: String
+    /// Its manifest, when it could be read.
+    public var manifest: SnapshotManifest?
+    /// Everything that does not match; empty means verified.
+    public var problems: [Problem] = []
+    /// Members read.
+    public var members = 0
+    /// File bytes hashed.
+    public var bytes: Int64 = 0
+    /// Whether nothing is wrong.
+    public var isVerified: Bool { problems.isEmpty && manifest != nil }
+  }
+
+  /// The snapshot file.
+  public var path: String
+  /// Problems listed before giving up on a hopeless archive.
+  public var maxProblems = 1000
+
+  /// A verifier for the snapshot at `path`.
+  public init(path: String) {
+    self.path = path
+  }
+
+  /// Verifies the snapshot.
+  ///
+  /// - Parameters:
+  ///   - expectedManifest: When given, the manifest member must be exactly
+  ///     these bytes.
+  ///   - showProgress: Draw a bar on stderr when it is a terminal.
+  /// - Returns: The report; `problems` lists every mismatch.
+  /// - Throws: `MaestroError` (`.notFound`, `.io`) only when the file cannot
+  ///   be opened: damage inside it is reported as problems.
+  public func run(expectedManifest: [UInt8]? = nil, showProgress: Bool = false) throws -> Report {
+    try run(expected: expectedManifest.map { ($0, nil) }, showProgress: showProgress)
+  }
+
+  /// Verifies against a manifest already in memory (`create`'s read-back):
+  /// the member must be exactly `expected.bytes`, which then need not be
+  /// parsed again.
+  func run(expected: (bytes: [UInt8], manifest: SnapshotManifest?)?, showProgress: Bool = false) throws -> Report {
+    var report = Report(path: path)
+    let fd = try SnapshotArchiveReader.openFile(path)
+    defer { _ = close(fd) }
+    let reader: SnapshotArchiveReader
+    do { reader = try SnapshotArchiveReader(fd: fd, origin: path) } catch let error as MaestroError {
+      report.problems.append(Problem(member: path, message: error.message))
+      return report
+    }
+    do {
+      guard let manifest = try readManifest(reader, expected: expected, into: &report) else { return report }
+      report.manifest = manifest
+      let progress = ProgressBar(
+        "verify", total: manifest.files.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
+      defer { progress.finish() }
+      try checkMembers(reader, manifest: manifest, into: &report, progress: progress)
+    } catch let error as MaestroError where error.code == .snapshotInvalid {
+      report.problems.append(Problem(member: reader.current ?? path, message: error.message))
+    }
+    return report
+  }
+
+  private func readManifest(
+    _ reader: SnapshotArchiveReader, expected: (bytes: [UInt8], manifest: SnapshotManifest?)?, into report: inout Report
+  ) throws -> SnapshotManifest? {
+    guard let first = try reader.next() else {
+      report.problems.append(Problem(member: path, message: "the archive is empty: not a maestro-admin snapshot"))
+      return nil
+    }
+    report.members += 1
+    guard first.name == SnapshotManifest.memberName, first.kind == .regular else {
+      report.problems.append(
+        Problem(
+          member: first.name,
+          message: "the first member is not \(SnapshotManifest.memberName): not a maestro-admin snapshot"))
+      return nil
+    }
+    let bytes = try reader.readAll(expected: first.size)
+    if let expected {
+      guard bytes == expected.bytes else {
+        report.problems.append(Problem(member: first.name, message: "differs from the manifest that was written"))
+        return nil
+      }
+      if let known = expected.manifest { return known }
+    }
+    do {
+      return try SnapshotManifest(parsing: bytes, origin: path)
+    } catch let error as MaestroError {
+      report.problems.append(Problem(member: first.name, message: error.message))
+      return nil
+    }
+  }
+
+  private final class Digests: @unchecked Sendable {
+    /// Written by the hasher thread, read after it is joined.
+    let values: UnsafeMutableBufferPointer<String?>
+    init(count: Int) {
+      values = .allocate(capacity: max(count, 1))
+      values.initialize(repeating: nil)
+    }
+    deinit {
+      _ = values.deinitialize()
+      values.deallocate()
+    }
+  }
+
+  private func checkMembers(
+    _ reader: SnapshotArchiveReader, manifest: SnapshotManifest, into report: inout Report, progress: ProgressBar?
+  ) throws {
+    let prefix = SnapshotManifest.memberPrefix
+    // Snapshots list files in manifest order, so the next expected file is
+    // tried first; the index is built only for an archive out of order.
+    var nextFile = 0
+    var fileIndex: [String: Int]?
+    func lookup(_ name: String) -> Int? {
+      if nextFile < manifest.files.count,
+        name.utf8.count == prefix.utf8.count + manifest.files[nextFile].path.utf8.count,
+        name.utf8.dropFirst(prefix.utf8.count).elementsEqual(manifest.files[nextFile].path.utf8),
+        name.utf8.starts(with: prefix.utf8)
+      {
+        nextFile += 1
+        return nextFile - 1
+      }
+      if fileIndex == nil {
+        var index: [String: Int] = [:]
+        index.reserveCapacity(manifest.files.count)
+        for (k, f) in manifest.files.enumerated() { index[prefix + f.path] = k }
+        fileIndex = index
+      }
+      guard let k = fileIndex?[name] else { return nil }
+      nextFile = k + 1
+      return k
+    }
+    var dirIndex: [String: Int] = [:]
+    for (k, d) in manifest.directories.enumerated() { dirIndex[prefix + d.path] = k }
+    var fileSeen = [Bool](repeating: false, count: manifest.files.count)
+    var dirSeen = [Bool](repeating: false, count: manifest.directories.count)
+    var sawDataFolder = false
+
+    let digests = Digests(count: manifest.files.count)
+    // Members travel to the hasher in batches: one hand-off per ~128 files.
+    let queue = BoundedQueue<[(Int, [UInt8])]>(capacity: 16)
+    var batch: [(Int, [UInt8])] = []
+    var batchBytes = 0
+    func flush() {
+      guard !batch.isEmpty else { return }
+      queue.push(batch)
+      batch = []
+      batch.reserveCapacity(128)
+      batchBytes = 0
+    }
+    var problems: [Problem] = []
+    func problem(_ member: String, _ message: String) {
+      if problems.count < maxProblems { problems.append(Problem(member: member, message: message)) }
+    }
+
+    try NativeThreads.run(
+      1,
+      { _ in
+        while let items = queue.pop() {
+          for (index, bytes) in items { digests.values[index] = SHA256.hex(of: bytes) }
+        }
+      },
+      main: {
+        defer {
+          flush()
+          queue.close()
+        }
+        while let member = try reader.next() {
+          report.members += 1
+          var name = member.name
+          if member.kind == .directory { while name.count > 1 && name.hasSuffix("/") { name.removeLast() } }
+          switch member.kind {
+          case .directory:
+            if name == SnapshotManifest.dataFolder {
+              sawDataFolder = true
+            } else if let k = dirIndex[name] {
+              if dirSeen[k] { problem(name, "appears twice") }
+              dirSeen[k] = true
+            } else {
+              problem(name, "directory not listed in the manifest (extra member)")
+            }
+          case .regular:
+            guard let k = lookup(name) else {
+              problem(name, "file not listed in the manifest (extra member)")
+              continue
+            }
+            if fileSeen[k] { problem(name, "appears twice") }
+            fileSeen[k] = true
+            let expected = manifest.files[k]
+            let bytes = try reader.readAll(expected: member.size)
+            report.bytes += Int64(bytes.count)
+            if Int64(bytes.count) != expected.size {
+              problem(name, "size is \(bytes.count) bytes, the manifest says \(expected.size)")
+            } else {
+              batchBytes += bytes.count
+              batch.append((k, bytes))
+              if batch.count >= 128 || batchBytes >= 4 << 20 { flush() }
+            }
+            progress?.advance()
+          default:
+            problem(name, "is a \(member.kind.rawValue); snapshots hold only files and directories")
+          }
+          if problems.count >= maxProblems { break }
+        }
+      })
+    for (k, file) in manifest.files.enumerated() where fileSeen[k] {
+      if let digest = digests.values[k], digest != file.sha256 {
+        problem(prefix + file.path, "SHA-256 is \(digest), the manifest says \(file.sha256)")
+      }
+    }
+    if !sawDataFolder && !(manifest.files.isEmpty && manifest.directories.isEmpty) {
+      problem(SnapshotManifest.dataFolder, "missing: the manifest lists it")
+    }
+    for (k, d) in manifest.directories.enumerated() where !dirSeen[k] {
+      problem(prefix + d.path, "missing: the manifest lists this directory")
+    }
+    for (k, f) in manifest.files.enumerated() where !fileSeen[k] {
+      problem(prefix + f.path, "missing: the manifest lists this file (\(f.size) bytes)")
+    }
+    report.problems.append(contentsOf: problems)
+  }
+}

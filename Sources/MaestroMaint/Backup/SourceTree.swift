@@ -1,0 +1,86 @@
+import MaestroStorage
+
+/// What `backup create` takes from a data dir: every directory and regular
+/// file, in a fixed walk order, and what it leaves out and why.
+///
+/// Left out: the maintenance lock (`.maestro-admin/lock`, held by whoever
+/// runs a mutating command), `*.tmp` files (half-finished server writes and
+/// our own interrupted atomic writes, FORMAT.md §8), symlinks and special
+/// files (a restore accepts neither), and the backup folder itself when it
+/// lies inside the data dir. Journals under `.maestro-admin/journal`
+/// go in: a snapshot taken during a repair carries what `undo` needs.
+struct SourceTree: Sendable {
+  /// A directory and its status.
+  struct Directory: Sendable {
+    var path: String
+    var mode: UInt32
+    var mtime: Int64
+    var uid: UInt32
+    var gid: UInt32
+  }
+
+  /// The data dir itself (`path` is empty).
+  var root: Directory
+  /// Every directory below it, parents before children.
+  var directories: [Directory] = []
+  /// Every regular file to back up, relative paths.
+  var files: [String] = []
+  /// What was left out.
+  var excluded: [SnapshotManifest.Excluded] = []
+
+  /// The relative path of the maintenance lock.
+  static let lockPath = ".maestro-admin/lock"
+
+  /// Walks `root` (never following symlinks).
+  ///
+  /// - Parameters:
+  ///   - root: The data dir.
+  ///   - skipping: A folder to leave out (relative path): the backup folder,
+  ///     when someone puts it inside the data dir.
+  /// - Throws: `MaestroError` naming the folder that cannot be listed.
+  static func scan(_ root: String, skipping: String? = nil) throws -> SourceTree {
+    let status = try FileSystem.stat(root)
+    guard status.kind == .directory else {
+      throw MaestroError(.io, "the data dir is not a directory", path: root)
+    }
+    var tree = SourceTree(
+      root: Directory(path: "", mode: status.mode, mtime: status.mtime, uid: status.uid, gid: status.gid))
+    try tree.walk(root: root, relative: "", skipping: skipping)
+    return tree
+  }
+
+  private mutating func walk(root: String, relative: String, skipping: String?) throws {
+    let here = relative.isEmpty ? root : FileSystem.join(root, relative)
+    for entry in try FileSystem.listDirectory(here) {
+      let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
+      switch entry.kind {
+      case .file:
+        if path == Self.lockPath {
+          excluded.append(.init(path: path, reason: "lock"))
+        } else if entry.name.hasSuffix(".tmp") {
+          excluded.append(.init(path: path, reason: "tmp"))
+        } else {
+          files.append(path)
+        }
+      case .directory:
+        if path == skipping {
+          excluded.append(.init(path: path, reason: "backup folder"))
+          continue
+        }
+        guard let status = try? FileSystem.stat(FileSystem.join(root, path), followSymlinks: false),
+          status.kind == .directory
+        else {
+          excluded.append(.init(path: path, reason: "vanished"))
+          continue
+        }
+        directories.append(
+          Directory(path: path, mode: status.mode, mtime: status.mtime, uid: status.uid, gid: status.gid))
+        try walk(root: root, relative: path, skipping: skipping)
+      case .symlink:
+        excluded.append(.init(path: path, reason: "symlink"))
+      case .other:
+        excluded.append(.init(path: path, reason: "special"))
+      }
+    }
+  }
+}

@@ -1,0 +1,421 @@
+import ArgumentParser
+import MaestroMaint
+import MaestroStorage
+
+/// `maestro-admin backup`: snapshots of a data dir (create, list, verify,
+/// restore, prune).
+struct BackupCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "backup",
+    abstract: "Snapshots of a data dir: create, list, verify, restore, prune.",
+    discussion: """
+      A snapshot is one pax tar (default .tar.zst) named maestro-<UTC yyyyMMddTHHmmssZ>-<id>.tar.zst,
+      mode 0600, whose first member MANIFEST.json lists every file with its size, mode, mtime and
+      SHA-256 (and a SHA-256 of the manifest itself); the data dir's content follows under data/.
+
+      Exit codes of the backup commands: create 0 (4 when --allow-torn kept torn files);
+      list 0 (4 when a manifest is unreadable); verify 0 verified, 4 any mismatch or --deep finding;
+      restore 1 restored, 0 --if-missing found data and did nothing, 4 archive refused
+      (unsafe, damaged or not matching its manifest; nothing changed), 8 target holds data without
+      --force; prune 1 snapshots removed, 0 nothing removed or --dry-run.
+
+      """ + ExitStatus.helpText,
+    subcommands: [
+      BackupCreateCommand.self, BackupListCommand.self, BackupVerifyCommand.self, BackupRestoreCommand.self,
+      BackupPruneCommand.self,
+    ]
+  )
+}
+
+/// Like `runMapped`, with a damaged or unsafe archive mapped to exit 4.
+private func runBackup(_ body: () async throws -> ExitStatus) async throws {
+  try await runMapped {
+    do {
+      return try await body()
+    } catch let error as MaestroError where error.code == .snapshotInvalid {
+      Output.error(error.description)
+      return .problemsLeft
+    }
+  }
+}
+
+private func number(_ n: Int) -> JSONValue { .number(Double(n)) }
+private func number(_ n: Int64) -> JSONValue { .number(Double(n)) }
+
+private func countsObject(_ c: SnapshotManifest.Counts) -> JSONValue {
+  [
+    "projects": number(c.projects), "tasks": number(c.tasks), "legacyTaskFiles": number(c.legacyTaskFiles),
+    "sessions": number(c.sessions), "files": number(c.files), "directories": number(c.directories),
+    "bytes": number(c.bytes), "excluded": number(c.excluded), "tornFiles": number(c.tornFiles),
+    "invalidJSONFiles": number(c.invalidJSONFiles),
+  ]
+}
+
+private func isoTime(_ ms: Int64) -> String { isoTime(Double(ms)) }
+
+/// `backup create`.
+struct BackupCreateCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "create",
+    abstract: "Write a snapshot of the data dir into a backup folder.",
+    discussion: """
+      Reads every file (both cores), each stat'ed before and after reading; a file that changed, or a
+      .json file that does not parse, is read again (up to 7 reads over about 0.8 s). One still
+      changing fails the backup, naming it (exit 8), unless --allow-torn keeps it flagged in the
+      manifest (exit 4). The maintenance lock and *.tmp files are left out and reported. The
+      snapshot is written as .<name>.partial, fsynced, read back and checked against its manifest,
+      and only then renamed; the data dir is only read.
+      """
+  )
+
+  @OptionGroup var dataDir: DataDirOptions
+
+  @Option(name: .long, help: ArgumentHelp("The backup folder (created 0700 if missing).", valueName: "dir"))
+  var dest: String
+
+  @Option(name: .long, help: "zstd (default), gzip or none.")
+  var compression: TarCompression = .zstd
+
+  @Option(name: .long, help: "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).")
+  var level: Int?
+
+  @Option(name: .long, help: ArgumentHelp("A label stored in the manifest.", valueName: "text"))
+  var label: String?
+
+  @Flag(name: .long, help: "Keep files that never read consistently, flagged torn (exit 4).")
+  var allowTorn = false
+
+  @OptionGroup var output: OutputOptions
+
+  func validate() throws {
+    if let level {
+      let range = compression == .gzip ? 1...9 : 1...19
+      guard compression != .none, range.contains(level) else {
+        throw ValidationError("--level must be in \(range.lowerBound)...\(range.upperBound) for \(compression.rawValue)")
+      }
+    }
+  }
+
+  func run() async throws {
+    try await runBackup {
+      let out = Output(json: output.json)
+      var options = SnapshotCreator.Options(dataDir: try dataDir.resolve().root, destination: dest)
+      options.compression = compression
+      options.level = level
+      options.label = label
+      options.allowTorn = allowTorn
+      options.showProgress = !output.json
+      let report = try SnapshotCreator(options).run()
+      let m = report.manifest
+      for e in m.excluded {
+        out.record(["type": "excluded", "path": .string(e.path), "reason": .string(e.reason)])
+      }
+      for t in report.torn {
+        Output.error("\(m.source)/\(t.path): torn (\(t.reason)); kept, flagged in the manifest")
+        out.record(["type": "torn", "path": .string(t.path), "reason": .string(t.reason)])
+      }
+      for f in m.files where f.invalidJSON {
+        out.record(["type": "invalidJSON", "path": .string(f.path)])
+      }
+      out.record([
+        "type": "summary", "snapshot": .string(report.path), "id": .string(m.id),
+        "createdAt": .string(isoTime(m.createdAt)), "source": .string(m.source), "label": m.label.map { .string($0) } ?? .null,
+        "counts": countsObject(m.counts), "archiveBytes": number(report.archiveBytes), "verified": true,
+        "seconds": .number((report.seconds * 1000).rounded() / 1000),
+      ])
+      let c = m.counts
+      out.text(
+        "Snapshot \(report.path) (\(humanBytes(report.archiveBytes)), verified) in \(String(format3(report.seconds))) s")
+      out.text(
+        "  \(grouped(c.files)) files, \(humanBytes(c.bytes)): \(grouped(c.projects)) projects, \(grouped(c.tasks)) tasks, \(grouped(c.sessions)) sessions")
+      if c.excluded > 0 {
+        let reasons = Dictionary(grouping: m.excluded, by: \.reason).map { "\($0.value.count) \($0.key)" }.sorted()
+        out.text("  left out: \(reasons.joined(separator: ", "))")
+      }
+      if c.invalidJSONFiles > 0 {
+        out.text("  \(c.invalidJSONFiles) .json file(s) do not parse (backed up as found; run check)")
+      }
+      return report.torn.isEmpty ? .ok : .problemsLeft
+    }
+  }
+}
+
+private func format3(_ s: Double) -> String {
+  let ms = Int((s * 1000).rounded())
+  let frac = String(ms % 1000)
+  return "\(ms / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)"
+}
+
+/// `backup list`.
+struct BackupListCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "list",
+    abstract: "List the snapshots in a backup folder (from their manifests).",
+    discussion: "Reads only each snapshot's first member. Exit 0; 4 when a manifest cannot be read."
+  )
+
+  @Option(name: .long, help: ArgumentHelp("The backup folder.", valueName: "dir"))
+  var dest: String
+
+  @OptionGroup var output: OutputOptions
+
+  func run() async throws {
+    try await runBackup {
+      let out = Output(json: output.json)
+      let destination = BackupDestination(path: dest)
+      let snapshots = try destination.snapshots()
+      var unreadable = 0
+      var total: Int64 = 0
+      for s in snapshots {
+        total += s.size
+        do {
+          let m = try BackupDestination.manifest(of: s.path)
+          out.record([
+            "type": "snapshot", "name": .string(s.name.fileName), "path": .string(s.path),
+            "createdAt": .string(isoTime(m.createdAt)), "size": number(s.size), "id": .string(m.id),
+            "label": m.label.map { .string($0) } ?? .null, "hostname": .string(m.hostname),
+            "source": .string(m.source), "toolVersion": .string(m.toolVersion), "counts": countsObject(m.counts),
+          ])
+          let c = m.counts
+          out.text(
+            "\(s.name.fileName)  \(isoTime(m.createdAt))  \(humanBytes(s.size).padding(10))  \(grouped(c.projects)) projects, \(grouped(c.tasks)) tasks, \(grouped(c.sessions)) sessions, \(grouped(c.files)) files\(m.label.map { "  [\($0)]" } ?? "")"
+          )
+        } catch let error as MaestroError {
+          unreadable += 1
+          Output.error(error.description)
+          out.record([
+            "type": "snapshot", "name": .string(s.name.fileName), "path": .string(s.path), "size": number(s.size),
+            "error": .string(error.message),
+          ])
+          out.text("\(s.name.fileName)  UNREADABLE: \(error.message)")
+        }
+      }
+      let leftovers = try destination.leftovers()
+      for l in leftovers {
+        out.text("(\(FileSystem.lastComponent(of: l.path)): left by an interrupted create; prune removes it after a day)")
+      }
+      out.record([
+        "type": "summary", "dest": .string(dest), "snapshots": number(snapshots.count), "bytes": number(total),
+        "unreadable": number(unreadable), "leftovers": number(leftovers.count),
+      ])
+      if snapshots.isEmpty { out.text("no snapshots in \(dest)") }
+      return unreadable > 0 ? .problemsLeft : .ok
+    }
+  }
+}
+
+/// `backup verify`.
+struct BackupVerifyCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "verify",
+    abstract: "Check every member of a snapshot against its manifest (writes nothing).",
+    discussion: """
+      Checks the manifest's own SHA-256, then each member's size and SHA-256, and reports members
+      missing from the archive or missing from the manifest. --deep also runs `check` on the
+      content, extracted through restore's safe extractor into a private scratch dir (on /dev/shm
+      when it has room) that is removed afterwards. Exit 0 verified; 4 any mismatch or check
+      finding of warning or error severity, naming the member; 8 the file cannot be opened.
+      """
+  )
+
+  @Argument(help: ArgumentHelp("The snapshot file.", valueName: "snapshot"))
+  var snapshot: String
+
+  @Flag(name: .long, help: "Also run check on the snapshot's content.")
+  var deep = false
+
+  @OptionGroup var output: OutputOptions
+
+  func run() async throws {
+    try await runBackup {
+      let out = Output(json: output.json)
+      let report = try SnapshotVerifier(path: snapshot).run(showProgress: !output.json)
+      for p in report.problems {
+        Output.error("\(snapshot): \(p.member): \(p.message)")
+        out.record(["type": "problem", "member": .string(p.member), "message": .string(p.message)])
+      }
+      var status: ExitStatus = report.isVerified ? .ok : .problemsLeft
+      var checkSummary: JSONValue = .null
+      if deep && report.isVerified {
+        let check = try await SnapshotDeepCheck.run(snapshot: snapshot)
+        if output.json {
+          for f in check.findings { out.record(f.jsonObject) }
+        } else {
+          out.text("check of the snapshot's content:")
+          for line in check.textLines(maxExamples: 5) { out.text("  " + line) }
+        }
+        var summary = check.summaryObject
+        summary["type"] = nil
+        summary["dataDir"] = nil
+        checkSummary = .object(summary)
+        if check.exitStatus != .ok { status = .problemsLeft }
+      }
+      let m = report.manifest
+      out.record([
+        "type": "summary", "snapshot": .string(snapshot), "verified": .bool(report.isVerified),
+        "members": number(report.members), "files": number(m?.files.count ?? 0), "bytes": number(report.bytes),
+        "problems": number(report.problems.count), "createdAt": m.map { .string(isoTime($0.createdAt)) } ?? .null,
+        "deep": .bool(deep), "check": checkSummary, "exitCode": number(Int(status.rawValue)),
+      ])
+      if report.isVerified {
+        out.text(
+          "\(snapshot): verified \(grouped(m?.files.count ?? 0)) files, \(humanBytes(report.bytes)) against the manifest")
+      } else {
+        out.text("\(snapshot): \(report.problems.count) problem(s); see above")
+      }
+      return status
+    }
+  }
+}
+
+/// `backup restore`.
+struct BackupRestoreCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "restore",
+    abstract: "Restore a snapshot (or a plain tar of a data dir) into a data dir.",
+    discussion: """
+      Every member is judged before anything is written: only regular files and directories with
+      relative names; an absolute name, a .. component, a symlink, a hard link, a device or a FIFO
+      refuses the whole archive, naming the member (exit 4), as do the caps. The content is
+      extracted into a staging dir beside DIR, every SHA-256 checked, synced (syncfs), then swapped
+      in atomically (renameat2 RENAME_EXCHANGE); the old DIR is kept as DIR.pre-restore-<UTC time>.
+      A DIR holding data is refused (exit 8) without --force; --if-missing exits 0 and does nothing
+      when it holds data. Modes and exact mtimes are restored; owners too when run as root. A plain
+      tar (no manifest) is restored with a warning that nothing could be verified.
+      """
+  )
+
+  @Argument(help: ArgumentHelp("The snapshot or tar file.", valueName: "snapshot"))
+  var snapshot: String
+
+  @Option(name: .long, help: ArgumentHelp("The data dir to create or replace.", valueName: "dir"))
+  var to: String
+
+  @Flag(name: .long, help: "Replace a DIR that holds data (moved aside as DIR.pre-restore-<time>).")
+  var force = false
+
+  @Flag(name: .long, help: "Do nothing (exit 0) when DIR already holds data.")
+  var ifMissing = false
+
+  @Option(name: .long, help: ArgumentHelp("Refuse archives with more members.", valueName: "n"))
+  var maxMembers = 20_000_000
+
+  @Option(name: .long, help: ArgumentHelp("Refuse archives with more bytes of file data.", valueName: "bytes"))
+  var maxBytes: Int64 = 1 << 40
+
+  @OptionGroup var output: OutputOptions
+
+  func validate() throws {
+    if force && ifMissing { throw ValidationError("--force and --if-missing contradict each other") }
+  }
+
+  func run() async throws {
+    try await runBackup {
+      let out = Output(json: output.json)
+      var options = SnapshotRestorer.Options(snapshot: snapshot, target: to)
+      options.force = force
+      options.ifMissing = ifMissing
+      options.maxMembers = maxMembers
+      options.maxBytes = maxBytes
+      options.showProgress = !output.json
+      let report = try SnapshotRestorer(options).run()
+      for leftover in report.leftovers {
+        Output.error("warning: \(leftover) was left by an interrupted restore (it may hold a previous content); remove it when no longer needed")
+      }
+      if !report.restored {
+        out.text("\(report.target) already holds data; nothing done (--if-missing)")
+        out.record(["type": "summary", "target": .string(report.target), "restored": false, "verified": false])
+        return .ok
+      }
+      if report.manifest == nil {
+        Output.error(
+          "warning: \(snapshot) has no maestro-admin manifest: restored as a plain tar, nothing could be verified")
+      }
+      out.record([
+        "type": "summary", "target": .string(report.target), "restored": true,
+        "verified": .bool(report.manifest != nil), "snapshotId": report.manifest.map { .string($0.id) } ?? .null,
+        "movedAside": report.movedAside.map { .string($0) } ?? .null, "files": number(report.files),
+        "bytes": number(report.bytes), "seconds": .number((report.seconds * 1000).rounded() / 1000),
+      ])
+      out.text(
+        "Restored \(grouped(report.files)) files, \(humanBytes(report.bytes)) into \(report.target)\(report.manifest != nil ? " (every SHA-256 verified)" : " (NOT verified: no manifest)")"
+      )
+      if let aside = report.movedAside { out.text("  the previous content is in \(aside)") }
+      return .changed
+    }
+  }
+}
+
+/// `backup prune`.
+struct BackupPruneCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "prune",
+    abstract: "Remove old snapshots by a retention policy (restic forget semantics).",
+    discussion: """
+      Snapshots are walked newest first; each --keep-* rule keeps the newest snapshot of each of
+      its N most recent buckets (hour, day, ISO week, month, year, in UTC; --keep-last: the N newest).
+      A snapshot kept by any rule stays; the others are removed, as are .partial files interrupted
+      creates left over a day ago. At least one rule is required. --dry-run removes nothing and
+      gives each snapshot's keep or remove reasons. Exit 1 when snapshots were removed, else 0.
+      """
+  )
+
+  @Option(name: .long, help: ArgumentHelp("The backup folder.", valueName: "dir"))
+  var dest: String
+
+  @Option(name: .long, help: ArgumentHelp("Keep the N newest snapshots.", valueName: "n")) var keepLast: Int?
+  @Option(name: .long, help: ArgumentHelp("Keep the newest of each of the last N hours.", valueName: "n")) var keepHourly: Int?
+  @Option(name: .long, help: ArgumentHelp("Keep the newest of each of the last N days.", valueName: "n")) var keepDaily: Int?
+  @Option(name: .long, help: ArgumentHelp("Keep the newest of each of the last N weeks.", valueName: "n")) var keepWeekly: Int?
+  @Option(name: .long, help: ArgumentHelp("Keep the newest of each of the last N months.", valueName: "n")) var keepMonthly: Int?
+  @Option(name: .long, help: ArgumentHelp("Keep the newest of each of the last N years.", valueName: "n")) var keepYearly: Int?
+
+  @Flag(name: .long, help: "Remove nothing; print each snapshot's decision and reasons.")
+  var dryRun = false
+
+  @OptionGroup var output: OutputOptions
+
+  func validate() throws {
+    for (flag, n) in [("last", keepLast), ("hourly", keepHourly), ("daily", keepDaily), ("weekly", keepWeekly), ("monthly", keepMonthly), ("yearly", keepYearly)] {
+      if let n, n < 0 { throw ValidationError("--keep-\(flag) must be 0 or more") }
+    }
+    if RetentionPolicy(
+      last: keepLast, hourly: keepHourly, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly,
+      yearly: keepYearly
+    ).isEmpty {
+      throw ValidationError("give at least one --keep-* rule (prune never removes every snapshot)")
+    }
+  }
+
+  func run() async throws {
+    try await runBackup {
+      let out = Output(json: output.json)
+      let policy = RetentionPolicy(
+        last: keepLast, hourly: keepHourly, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly,
+        yearly: keepYearly)
+      let report = try SnapshotPruner(destination: BackupDestination(path: dest), policy: policy, dryRun: dryRun).run()
+      for d in report.decisions.reversed() {
+        let verb = d.keep ? "keep" : (dryRun ? "would remove" : "removed")
+        out.text("\(verb.padding(12)) \(d.snapshot.name.fileName)  \(d.reasons.joined(separator: ", "))")
+        out.record([
+          "type": "snapshot", "name": .string(d.snapshot.name.fileName), "path": .string(d.snapshot.path),
+          "createdAt": .string(isoTime(d.snapshot.name.time)), "action": .string(d.keep ? "keep" : "remove"),
+          "reasons": .array(d.reasons.map { .string($0) }),
+        ])
+      }
+      for l in report.leftovers {
+        out.text("\((dryRun ? "would remove" : "removed").padding(12)) \(FileSystem.lastComponent(of: l))  left by an interrupted create over a day ago")
+        out.record(["type": "leftover", "path": .string(l), "action": "remove"])
+      }
+      out.record([
+        "type": "summary", "dest": .string(dest), "snapshots": number(report.decisions.count),
+        "kept": number(report.decisions.count - report.removed), "removed": number(report.removed),
+        "leftovers": number(report.leftovers.count), "dryRun": .bool(dryRun),
+      ])
+      out.text("\(report.decisions.count - report.removed) kept, \(report.removed) \(dryRun ? "to remove (dry run)" : "removed")")
+      return !dryRun && (report.removed > 0 || !report.leftovers.isEmpty) ? .changed : .ok
+    }
+  }
+}
+
+extension TarCompression: ExpressibleByArgument {}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import MaestroMaint
+import MaestroStorage
+
+/// `maestro-admin check`: integrity of files, layout, links and references.
+struct CheckCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "check",
+    abstract: "Check a data dir's files, layout, links and references (read-only).",
+    discussion: """
+      Reads every entity file (both cores), keeps only ids and link lists, and reports
+      findings with a stable dotted code, a severity (error, warning, info), the entity,
+      the file and the action `repair` will take. Never writes inside the data dir.
+
+      Text output groups findings by code (the first --max-examples of each) and ends
+      with a verdict; --json prints one finding per line, then a summary object.
+      --only and --ignore take comma-separated codes or families (`link.`, `task.parent.*`).
+
+      Exit: 0 no error or warning finding (info may remain); 4 error or warning findings
+      remain; 8 the data dir cannot be read; 16 usage (e.g. an unknown code); 32 SIGINT.
+
+      Codes:
+      \(FindingCode.catalogue.map { "  \($0.rawValue) (\($0.severity.rawValue))" }.joined(separator: "\n"))
+
+      """ + ExitStatus.helpText
+  )
+
+  @OptionGroup var dataDir: DataDirOptions
+  @OptionGroup var output: OutputOptions
+
+  @Option(name: .long, help: ArgumentHelp("Report only these codes or families.", valueName: "codes"))
+  var only: String?
+
+  @Option(name: .long, help: ArgumentHelp("Do not report these codes or families.", valueName: "codes"))
+  var ignore: String?
+
+  @Option(name: .long, help: ArgumentHelp("Examples shown per code in text output.", valueName: "n"))
+  var maxExamples: Int = 5
+
+  func validate() throws {
+    guard maxExamples >= 0 else { throw ValidationError("--max-examples must be 0 or more") }
+  }
+
+  func run() async throws {
+    try await runMapped {
+      let filter = try FindingFilter(only: only, ignore: ignore)
+      let root = try dataDir.resolve().root
+      let report = try await DataDirCheck(root: root, filter: filter, showProgress: !output.json).run()
+      let out = Output(json: output.json)
+      if output.json {
+        for line in report.jsonLines { print(line) }
+      } else {
+        for line in report.textLines(maxExamples: maxExamples) { out.text(line) }
+      }
+      return report.exitStatus
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import MaestroMaint
+import MaestroStorage
+
+/// `maestro-admin repair`: fix what check finds, planned and journaled.
+struct RepairCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "repair",
+    abstract: "Repair what check finds: planned, journaled, reversible with undo.",
+    discussion: """
+      Checks the data dir, plans a change for every finding the policy repairs (README,
+      "maestro-admin repair"), writes the plan and every old byte to a journal under
+      DATA_DIR/.maestro-admin/journal/, then makes the changes. Damaged files are never
+      deleted: they move to DATA_DIR/lost+found/<UTC time>/<original path>. When a
+      round quarantines or moves files, repair checks again and repairs what that
+      left dangling (at most 5 rounds, one journal each); undo the journals newest
+      first. --dry-run prints the first round's plan and changes nothing.
+
+      Exit: 0 nothing to do; 1 repaired and now clean; 4 findings left (manual ones,
+      or, with --dry-run, anything to repair); 8 I/O error; 75 locked.
+
+      """ + ExitStatus.helpText
+  )
+
+  @OptionGroup var dataDir: DataDirOptions
+
+  @Flag(name: .long, help: "Print the plan; change nothing.")
+  var dryRun = false
+
+  @Option(name: .long, help: ArgumentHelp("Repair only these codes or families.", valueName: "codes"))
+  var only: String?
+
+  @Flag(name: .long, help: "Give orphans a placeholder project \"Recovered <id>\" instead of quarantining them.")
+  var recreateMissingProjects = false
+
+  @OptionGroup var output: OutputOptions
+
+  func run() async throws {
+    try await runMapped {
+      let filter = try FindingFilter(only: only, ignore: nil)
+      let root = try dataDir.resolve().root
+      let job = RepairJob(
+        dataDir: root, filter: filter, dryRun: dryRun, recreateMissingProjects: recreateMissingProjects,
+        showProgress: !output.json)
+      let outcome = try await job.run()
+      let out = Output(json: output.json)
+      for id in outcome.recovered {
+        out.text("finished journal \(id), which a crash had interrupted")
+        out.record(["type": "recovered", "journal": .string(id)])
+      }
+      for (k, round) in outcome.rounds.enumerated() {
+        if !dryRun { out.text("round \(k + 1): \(round.steps.count) change(s), journal \(round.journal ?? "-")") }
+        for step in round.steps {
+          out.text("  \(dryRun ? "would " : "")\(step.change)  [\(step.code)]")
+          var record = step.jsonObject
+          record["round"] = .number(Double(k + 1))
+          record["journal"] = round.journal.map { .string($0) } ?? .null
+          out.record(record)
+        }
+      }
+      for finding in outcome.remaining {
+        out.text("left (\(finding.action)): \(finding)")
+        var record = finding.jsonObject
+        record["type"] = "left"
+        out.record(record)
+      }
+      let journals = outcome.journals
+      out.record([
+        "type": "summary", "dryRun": .bool(dryRun), "changes": .number(Double(outcome.steps.count)),
+        "rounds": .number(Double(outcome.rounds.count)), "journals": .array(journals.map { .string($0) }),
+        "left": .number(Double(outcome.remaining.count)), "info": .number(Double(outcome.reportOnly.count)),
+        "exit": .number(Double(outcome.exitStatus.rawValue)),
+      ])
+      if dryRun {
+        out.text("dry run: \(outcome.steps.count) change(s) planned, \(outcome.remaining.count) finding(s) left to a person; nothing changed")
+      } else if journals.isEmpty {
+        out.text("nothing to repair; \(outcome.remaining.count) finding(s) left to a person")
+      } else {
+        out.text(
+          "repaired: \(outcome.steps.count) change(s) in \(journals.count) journal(s); \(outcome.remaining.count) finding(s) left")
+        out.text("to undo: " + journals.reversed().map { "maestro-admin undo \($0) --data-dir \(root)" }.joined(separator: " && "))
+      }
+      return outcome.exitStatus
+    }
+  }
+}
