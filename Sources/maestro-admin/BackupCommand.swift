@@ -231,7 +231,7 @@ struct BackupVerifyCommand: AsyncParsableCommand {
       let out = Output(json: output.json)
       let report = try SnapshotVerifier(path: snapshot).run(showProgress: !output.json)
       for p in report.problems {
-        Output.error("\(snapshot): \(p.member): \(p.message)")
+        Output.error(p.member == snapshot ? "\(snapshot): \(p.message)" : "\(snapshot): \(p.member): \(p.message)")
         out.record(["type": "problem", "member": .string(p.member), "message": .string(p.message)])
       }
       var status: ExitStatus = report.isVerified ? .ok : .problemsLeft

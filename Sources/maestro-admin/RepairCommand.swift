@@ -8,16 +8,17 @@ struct RepairCommand: AsyncParsableCommand {
     commandName: "repair",
     abstract: "Repair what check finds: planned, journaled, reversible with undo.",
     discussion: """
-      Checks the data dir, plans a change for every finding the policy repairs (README,
-      "maestro-admin repair"), writes the plan and every old byte to a journal under
-      DATA_DIR/.maestro-admin/journal/, then makes the changes. Damaged files are never
-      deleted: they move to DATA_DIR/lost+found/<UTC time>/<original path>. When a
-      round quarantines or moves files, repair checks again and repairs what that
-      left dangling (at most 5 rounds, one journal each); undo the journals newest
-      first. --dry-run prints the first round's plan and changes nothing.
+      Checks the data dir, plans a change for every finding the policy repairs
+      (README, "maestro-admin repair"), writes the plan and every old byte to a
+      journal under DATA_DIR/.maestro-admin/journal/, then makes the changes.
+      Damaged files are never deleted: they move to
+      DATA_DIR/lost+found/<UTC time>/<original path>. When a round quarantines
+      or moves files, repair checks again and repairs what that left dangling
+      (at most 5 rounds, one journal each); undo the journals newest first.
+      --dry-run prints the first round's plan and changes nothing.
 
-      Exit: 0 nothing to do; 1 repaired and now clean; 4 findings left (manual ones,
-      or, with --dry-run, anything to repair); 8 I/O error; 75 locked.
+      Exit: 0 nothing to do; 1 repaired and now clean; 4 findings left (manual
+      ones, or, with --dry-run, anything to repair); 8 I/O error; 75 locked.
 
       """ + ExitStatus.helpText
   )

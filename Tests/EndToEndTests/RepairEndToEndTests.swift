@@ -90,6 +90,24 @@ import Testing
     #expect(again.stdout.contains("nothing to repair"))
   }
 
+  /// The placeholder keeps the orphan in place; the link it had with a
+  /// session of another project then shows as cross-project, for a person.
+  @Test func recreateMissingProjectsKeepsOrphansInPlace() throws {
+    let dir = try TemporaryDirectory()
+    try Self.makeDamagedDir(dir.path)
+    let r = try runMaestroAdmin(["repair", "--data-dir", dir.path, "--recreate-missing-projects"])
+    #expect(r.status == 4, "\(r.stderr)")
+    #expect(r.stdout.contains(#"create projects/p9.json named "Recovered p9" for orphan t9 (tasks/p9/t9.json)"#))
+    #expect(r.stdout.contains("left (manual): link.cross-project sessions/s1.json"))
+    #expect(FileSystem.fileExists(dir.path + "/tasks/p9/t9.json"))
+    // One compact and one pretty project file: a tie goes to pretty, the
+    // seed server's style.
+    #expect(try text(dir.path + "/projects/p9.json").hasPrefix("{\n  \"id\": \"p9\",\n  \"name\": \"Recovered p9\","))
+    let check = try runMaestroAdmin(["check", "--data-dir", dir.path, "--json"])
+    #expect(check.status == 4)
+    #expect(check.lines.filter { $0.contains(#""severity":"error""#) || $0.contains(#""severity":"warning""#) }.count == 1)
+  }
+
   @Test func lockedMissingAndUsageErrors() throws {
     let dir = try TemporaryDirectory()
     try Self.makeDamagedDir(dir.path)

@@ -124,7 +124,8 @@ enum BackupFixture {
     #expect(try FileSystem.listDirectory(work.path).map(\.name).sorted() == ["damaged.tar", "dest", "src"])
   }
 
-  @Test func verifyReportsMissingAndExtraMembersAndTruncation() throws {
+  /// (Missing, extra and mismatching members: `BackupHostileArchiveTests`.)
+  @Test func verifyReportsATruncatedSnapshot() throws {
     let work = try TemporaryDirectory(prefix: "backup-verify2")
     try BackupFixture.make(work.appending("src"))
     let report = try BackupFixture.create(work.appending("src"), work.appending("dest"))
@@ -133,16 +134,7 @@ enum BackupFixture {
     try AtomicFile.write(Array(full[..<(full.count * 2 / 3)]), to: cut)
     let truncated = try SnapshotVerifier(path: cut).run()
     #expect(!truncated.isVerified)
-    #expect(truncated.problems.contains { $0.member.hasPrefix("data/") || $0.member == cut })
-
-    // Extra member: a second data dir snapshot's manifest over the first's data.
-    let other = work.appending("src2")
-    try BackupFixture.make(other)
-    try AtomicFile.write(Array("{}".utf8), to: other + "/extra.json")
-    let second = try BackupFixture.create(other, work.appending("dest2"))
-    let mixed = try SnapshotVerifier(path: second.path).run()
-    #expect(mixed.isVerified)
-    _ = try? FileSystem.removeFile(other + "/extra.json")
+    #expect(truncated.problems.contains { $0.message.lowercased().contains("truncated") })
   }
 
   @Test func plainTarOfADataDirRestoresUnverified() throws {

@@ -8,9 +8,9 @@ import Synchronization
 ///
 /// 1. Walk the data dir (`SourceTree`).
 /// 2. Read every file on `workers` threads (`ConsistentFileReader`: stat
-///    before and after, JSON must parse, bounded re-reads), hashing each,
-///    while this thread feeds the files in walk order to libarchive, which
-///    compresses them into an unlinked spool file.
+///    before and after, JSON must be complete, bounded re-reads), hashing
+///    each, while this thread feeds the files in walk order to libarchive,
+///    whose zstd workers compress them into an unlinked spool file.
 /// 3. Build the manifest from what was read, then write
 ///    `.<name>.partial` = the manifest's frame + the spool, fsync it.
 /// 4. Read the whole file back with `SnapshotVerifier`; only a snapshot
@@ -150,8 +150,11 @@ public struct SnapshotCreator: Sendable {
   private func writeData(_ tree: SourceTree, root: String, to spool: Int32, origin: String) throws
     -> ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)])
   {
+    // zstd compresses on its own workers (one per core), so this thread only
+    // formats tar records and the compressor runs while the readers wait.
     let writer = try SnapshotArchiveWriter(
-      fd: spool, compression: options.compression, level: options.level, threads: 0, origin: origin)
+      fd: spool, compression: options.compression, level: options.level, threads: max(1, options.workers),
+      origin: origin)
     try writer.addDirectory(
       SnapshotManifest.dataFolder, mode: tree.root.mode, mtime: tree.root.mtime, uid: tree.root.uid,
       gid: tree.root.gid)

@@ -33,7 +33,7 @@ public final class MaintenanceLock {
     path = folder + "/lock"
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw MaestroError.system("cannot open the maintenance lock", path: path) }
-    if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+    if !Self.tryLock(fd) {
       let code = errno
       let holder = (try? FileSystem.readFile(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
       close(fd)
@@ -48,6 +48,19 @@ public final class MaintenanceLock {
     let record = Array("pid \(getpid()): \(command)\n".utf8)
     _ = ftruncate(fd, 0)
     _ = record.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+  }
+
+  /// `flock` without blocking, retried for up to 100 ms: a process that
+  /// forks a child (to run a command) lends that child its open lock file
+  /// until the child execs and closes it, so a just-released lock can look
+  /// held for an instant. A real holder still fails fast.
+  private static func tryLock(_ fd: Int32) -> Bool {
+    for attempt in 0..<10 {
+      if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+      if errno != EWOULDBLOCK || attempt == 9 { return false }
+      usleep(10_000)
+    }
+    return false
   }
 
   /// Releases the lock now (it is also released when this object goes away).

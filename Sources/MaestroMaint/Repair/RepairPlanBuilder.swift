@@ -169,10 +169,10 @@ struct RepairPlanBuilder {
         e.removeKey(ref, from: "taskSessionStatuses", code: finding.code)
       }
     case .linkSessionOnly:
-      guard let session = finding.id, let target = try lookup().taskFile(ref) else { return postpone(finding) }
+      guard let session = finding.id, let target = try taskFile(ref, linkedFrom: finding.file) else { return postpone(finding) }
       try change(target, finding) { $0.add(session, to: "sessionIds", code: finding.code) }
     case .linkTaskOnly:
-      guard let task = finding.id, let target = try lookup().sessionFile(ref) else { return postpone(finding) }
+      guard let task = finding.id, let target = try sessionFile(ref) else { return postpone(finding) }
       try change(target, finding) { e in
         let legacy = e.object["taskIds"]?.arrayValue == nil ? e.object["taskId"]?.stringValue : nil
         e.add(task, to: "taskIds", seed: legacy.map { [$0] } ?? [], code: finding.code)
@@ -205,6 +205,24 @@ struct RepairPlanBuilder {
     default:
       break
     }
+  }
+
+  /// The file of task `id`, which the entity in `file` links to: first
+  /// where it should be, in the folder of that entity's project (one read,
+  /// no listing of every folder), else wherever the index finds it.
+  private mutating func taskFile(_ id: String, linkedFrom file: String?) throws -> String? {
+    if EntityId.isSafe(id), let file, let project = object(file)?["projectId"]?.stringValue, EntityId.isSafe(project) {
+      let guess = "tasks/\(project)/\(id).json"
+      if object(guess)?["id"]?.stringValue == id { return guess }
+    }
+    return try lookup().taskFile(id)
+  }
+
+  /// The file of session `id`: `sessions/<id>.json` when it holds that id,
+  /// else wherever the index finds it.
+  private mutating func sessionFile(_ id: String) throws -> String? {
+    if EntityId.isSafe(id), object("sessions/\(id).json")?["id"]?.stringValue == id { return "sessions/\(id).json" }
+    return try lookup().sessionFile(id)
   }
 
   /// Applies `body` to the in-memory edit of `file`, unless the file leaves
