@@ -114,23 +114,7 @@ public struct Finding: Sendable, Hashable, Comparable, CustomStringConvertible {
   /// escaped (a hostile id must not drive the terminal) and values longer
   /// than `limit` characters cut short.
   public static func quoted(_ text: String, limit: Int = 80) -> String {
-    var out = "\""
-    var count = 0
-    for scalar in text.unicodeScalars {
-      if count == limit {
-        out += "…"
-        break
-      }
-      count += 1
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
-        out += "\\u{\(String(scalar.value, radix: 16))}"
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
+    EntityId.quoted(text, limit: limit)
   }
 
   /// The finding as one JSON object, as `check --json` prints it.

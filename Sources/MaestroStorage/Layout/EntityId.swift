@@ -59,12 +59,13 @@ public enum EntityId {
   }
 
   /// The id in quotes for a message: control characters escaped so a hostile
-  /// id cannot drive the terminal, and long ids cut short.
-  static func quoted(_ id: String) -> String {
+  /// id cannot drive the terminal, and ids longer than `limit` characters
+  /// cut short.
+  public static func quoted(_ id: String, limit: Int = 80) -> String {
     var out = "\""
     var count = 0
     for scalar in id.unicodeScalars {
-      if count == 80 {
+      if count == limit {
         out += "…"
         break
       }
