@@ -261,15 +261,7 @@ final class SnapshotExtractor {
     let shared = Shared(count: plan.entries.count)
     // Files travel to the writers in batches: one hand-off per ~64 files.
     let queue = BoundedQueue<[(Int, [UInt8])]>(capacity: 8)
-    var batch: [(Int, [UInt8])] = []
-    var batchBytes = 0
-    func flush() {
-      guard !batch.isEmpty else { return }
-      queue.push(batch)
-      batch = []
-      batch.reserveCapacity(64)
-      batchBytes = 0
-    }
+    var batcher = MemberBatcher(queue: queue, maxCount: 64)
     let entries = plan.entries
 
     try NativeThreads.run(
@@ -295,7 +287,7 @@ final class SnapshotExtractor {
       },
       main: {
         defer {
-          flush()
+          batcher.flush()
           queue.close()
         }
         var k = 0
@@ -321,9 +313,7 @@ final class SnapshotExtractor {
           try Cancellation.check()
           if entry.size <= 8 << 20 {
             let bytes = try reader.readAll(expected: entry.size)
-            batchBytes += bytes.count
-            batch.append((k, bytes))
-            if batch.count >= 64 || batchBytes >= 4 << 20 { flush() }
+            batcher.add(k, bytes)
           } else {
             // Large files stream on this thread instead of sitting in the queue.
             let digest = try Self.streamFile(reader, to: FileSystem.join(target, entry.path), entry: entry, asOwner: asOwner)

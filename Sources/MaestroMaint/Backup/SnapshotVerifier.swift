@@ -164,15 +164,7 @@ public struct SnapshotVerifier: Sendable {
     let digests = Digests(count: manifest.files.count)
     // Members travel to the hasher in batches: one hand-off per ~128 files.
     let queue = BoundedQueue<[(Int, [UInt8])]>(capacity: 16)
-    var batch: [(Int, [UInt8])] = []
-    var batchBytes = 0
-    func flush() {
-      guard !batch.isEmpty else { return }
-      queue.push(batch)
-      batch = []
-      batch.reserveCapacity(128)
-      batchBytes = 0
-    }
+    var batcher = MemberBatcher(queue: queue, maxCount: 128)
     var problems: [Problem] = []
     func problem(_ member: String, _ message: String) {
       if problems.count < maxProblems { problems.append(Problem(member: member, message: message)) }
@@ -187,7 +179,7 @@ public struct SnapshotVerifier: Sendable {
       },
       main: {
         defer {
-          flush()
+          batcher.flush()
           queue.close()
         }
         while let member = try reader.next() {
@@ -217,9 +209,7 @@ public struct SnapshotVerifier: Sendable {
             if Int64(bytes.count) != expected.size {
               problem(name, "size is \(bytes.count) bytes, the manifest says \(expected.size)")
             } else {
-              batchBytes += bytes.count
-              batch.append((k, bytes))
-              if batch.count >= 128 || batchBytes >= 4 << 20 { flush() }
+              batcher.add(k, bytes)
             }
             progress?.advance()
           default:
