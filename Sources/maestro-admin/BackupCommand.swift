@@ -212,9 +212,9 @@ struct BackupVerifyCommand: AsyncParsableCommand {
     discussion: """
       Checks the manifest's own SHA-256, then each member's size and SHA-256, and reports members
       missing from the archive or missing from the manifest. --deep also runs `check` on the
-      content, extracted through restore's safe extractor into a private scratch dir (on /dev/shm
-      when it has room) that is removed afterwards. Exit 0 verified; 4 any mismatch or check
-      finding of warning or error severity, naming the member; 8 the file cannot be opened.
+      content as it streams past, in the same single read of the archive: nothing is extracted
+      or written. Exit 0 verified; 4 any mismatch or check finding of warning or error severity,
+      naming the member; 8 the file cannot be opened.
       """
   )
 
@@ -229,15 +229,16 @@ struct BackupVerifyCommand: AsyncParsableCommand {
   func run() async throws {
     try await runBackup {
       let out = Output(json: output.json)
-      let report = try SnapshotVerifier(path: snapshot).run(showProgress: !output.json)
+      var verifier = SnapshotVerifier(path: snapshot)
+      verifier.deep = deep
+      let report = try verifier.run(showProgress: !output.json)
       for p in report.problems {
         Output.error(p.member == snapshot ? "\(snapshot): \(p.message)" : "\(snapshot): \(p.member): \(p.message)")
         out.record(["type": "problem", "member": .string(p.member), "message": .string(p.message)])
       }
       var status: ExitStatus = report.isVerified ? .ok : .problemsLeft
       var checkSummary: JSONValue = .null
-      if deep && report.isVerified {
-        let check = try await SnapshotDeepCheck.run(snapshot: snapshot)
+      if let check = report.check {
         if output.json {
           for f in check.findings { out.record(f.jsonObject) }
         } else {

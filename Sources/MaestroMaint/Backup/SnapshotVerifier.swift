@@ -32,6 +32,9 @@ public struct SnapshotVerifier: Sendable {
     public var members = 0
     /// File bytes hashed.
     public var bytes: Int64 = 0
+    /// With `deep`, check's report on the content (named by the snapshot
+    /// path); nil without `deep` or when the snapshot did not verify.
+    public var check: CheckReport?
     /// Whether nothing is wrong.
     public var isVerified: Bool { problems.isEmpty && manifest != nil }
   }
@@ -40,6 +43,12 @@ public struct SnapshotVerifier: Sendable {
   public var path: String
   /// Problems listed before giving up on a hopeless archive.
   public var maxProblems = 1000
+  /// Whether to also run check on the content as it streams past
+  /// (`backup verify --deep`): one read of the archive does both.
+  public var deep = false
+  /// Threads that hash (and, with `deep`, judge) members while the calling
+  /// thread decompresses; without `deep` one is enough.
+  public var workers = ParallelMap.defaultWorkers
 
   /// A verifier for the snapshot at `path`.
   public init(path: String) {
@@ -74,10 +83,15 @@ public struct SnapshotVerifier: Sendable {
     do {
       guard let manifest = try readManifest(reader, expected: expected, into: &report) else { return report }
       report.manifest = manifest
+      let content = deep ? SnapshotContentCheck(workers: workers) : nil
+      try content?.begin(manifest: manifest)
       let progress = ProgressBar(
         "verify", total: manifest.files.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
       defer { progress.finish() }
-      try checkMembers(reader, manifest: manifest, into: &report, progress: progress)
+      try checkMembers(reader, manifest: manifest, into: &report, progress: progress, content: content)
+      if let content, report.problems.isEmpty {
+        report.check = try content.finish(name: path)
+      }
     } catch let error as MaestroError where error.code == .snapshotInvalid {
       report.problems.append(Problem(member: reader.current ?? path, message: error.message))
     }
@@ -129,7 +143,8 @@ public struct SnapshotVerifier: Sendable {
   }
 
   private func checkMembers(
-    _ reader: SnapshotArchiveReader, manifest: SnapshotManifest, into report: inout Report, progress: ProgressBar?
+    _ reader: SnapshotArchiveReader, manifest: SnapshotManifest, into report: inout Report, progress: ProgressBar?,
+    content: SnapshotContentCheck?
   ) throws {
     let prefix = SnapshotManifest.memberPrefix
     // Snapshots list files in manifest order, so the next expected file is
@@ -171,10 +186,13 @@ public struct SnapshotVerifier: Sendable {
     }
 
     try NativeThreads.run(
-      1,
-      { _ in
+      content?.workers ?? 1,
+      { worker in
         while let items = queue.pop() {
-          for (index, bytes) in items { digests.values[index] = SHA256.hex(of: bytes) }
+          for (index, bytes) in items {
+            digests.values[index] = SHA256.hex(of: bytes)
+            content?.consume(worker: worker, file: index, bytes: bytes)
+          }
         }
       },
       main: {

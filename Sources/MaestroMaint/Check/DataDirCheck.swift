@@ -54,67 +54,34 @@ public struct DataDirCheck: Sendable {
       }
       throw MaestroError(.notFound, "the data dir does not exist", path: root)
     }
-    var findings = try LayoutFindings.topLevel(root: root)
-    let scan = try EntityFileScan.scan(root: root)
-    findings += LayoutFindings.strays(scan.otherFiles)
-
-    let inspector = EntityFileInspector(
-      root: root, rootAliases: Self.realPath(root).map { [$0] } ?? [], files: scan.files)
+    let pass = try CheckPass(
+      root: root, aliases: Self.realPath(root).map { [$0] } ?? [], tree: DirectoryTree(root: root))
+    let inspector = pass.inspector
+    let count = pass.scan.files.count
     let progress = ProgressBar(
-      "check", total: scan.files.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
+      "check", total: count, enabled: showProgress && ProgressBar.stderrIsTerminal)
     var partials = await ParallelMap.reduce(
-      Array(0..<scan.files.count), workers: workers,
-      initial: { [count = scan.files.count, workers] in
-        EntityFileInspector.Partial(capacity: count / max(workers, 1) + 1)
-      }
+      Array(0..<count), workers: workers,
+      initial: { [workers] in EntityFileInspector.Partial(capacity: count / max(workers, 1) + 1) }
     ) { partial, index in
       guard !Cancellation.isRequested else { return }
-      inspector.inspect(index, into: &partial)
+      inspector.inspect(index, read(pass.scan.files[index].relativePath), into: &partial)
       progress.advance()
     }
     progress.finish()
     try Cancellation.check()
-    // The records stay in their workers' arrays (no copy at the peak).
-    var chunks: [[EntityRecord]] = []
-    var merged = EntityFileInspector.Partial()
-    for k in partials.indices {
-      chunks.append(partials[k].records)
-      partials[k].records = []
-      merged.merge(partials[k])
+    return try pass.finish(partials: &partials, read: read, filter: filter, started: started)
+  }
+
+  /// The bytes of the file at `relative`, or why they cannot be read.
+  private func read(_ relative: String) -> Result<[UInt8], MaestroError> {
+    do {
+      return .success(try FileSystem.readFile(root + "/" + relative))
+    } catch let error as MaestroError {
+      return .failure(error)
+    } catch {
+      return .failure(MaestroError(.io, "\(error)", path: relative))
     }
-    partials = []
-    findings += merged.findings
-    for (key, tally) in merged.unknownFields {
-      let noun = tally.count == 1 ? "\(key.entity) carries" : "\(key.entity)s carry"
-      findings.append(
-        Finding(
-          .fieldUnknown, key.entity, id: nil, file: scan.files[Int(tally.firstFile)].relativePath,
-          ref: key.field, count: tally.count,
-          "\(CheckReport.grouped(tally.count)) \(noun) the field \(Finding.quoted(key.field)), which no known server writes (kept as found)"
-        ))
-    }
-
-    let catalog = try ArchiveCatalog(root: root)
-    findings += catalog.findings
-    let lists = try ListReferences.scan(root: root)
-    findings += lists.findings
-
-    let index = EntityIndex(
-      records: RecordList(chunks), files: scan.files, unloadable: merged.unloadable,
-      archived: Set(catalog.ids.map(EntityKey.init)), root: root)
-    findings += index.findings
-    var analysis = LinkAnalysis(index: index)
-    analysis.run(lists: lists.lists, taskListIds: lists.taskListIds)
-    findings += analysis.findings
-    try Cancellation.check()
-
-    let elapsed = ContinuousClock.now - started
-    let ms =
-      Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-    return CheckReport(
-      root: root, findings: findings.filter { filter.includes($0.code) },
-      filesRead: scan.files.count + lists.filesRead, bytesRead: merged.bytesRead + lists.bytesRead,
-      durationMs: ms)
   }
 
   /// The canonical absolute path of `path`, if it differs from `path`

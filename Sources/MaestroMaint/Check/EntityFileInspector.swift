@@ -18,6 +18,9 @@ struct EntityFileInspector: Sendable {
     var unknownFields: [FieldKey: FieldTally] = [:]
     var filesRead = 0
     var bytesRead = 0
+    /// Task files whose id differs from their name, with their bytes, when
+    /// the inspector keeps them (`keepsMisnamedTasks`).
+    var kept: [(file: Int32, bytes: [UInt8])] = []
     /// Per-worker cache: the last key sequence per entity kind.
     var keyCaches: [EntityFacts.KeyCache] = Array(repeating: EntityFacts.KeyCache(), count: 3)
 
@@ -40,6 +43,7 @@ struct EntityFileInspector: Sendable {
       }
       filesRead += other.filesRead
       bytesRead += other.bytesRead
+      kept += other.kept
     }
   }
 
@@ -55,15 +59,23 @@ struct EntityFileInspector: Sendable {
     var firstFile: Int32
   }
 
-  /// The data dir.
+  /// The data dir: where its files are read, and the absolute path its
+  /// session docs are expected under (for a snapshot, where it was taken).
   let root: String
   /// Other absolute spellings of `root` (its real path), for doc paths.
   let rootAliases: [String]
   /// The files of the scan; records refer to them by index.
   let files: [EntityFileScan.File]
+  /// The data dir's names, to tell whether a session doc exists.
+  let tree: any DataDirTree
+  /// Whether to keep the bytes of task files whose id differs from their
+  /// name (`Partial.kept`): a check that cannot read a file twice needs
+  /// them to compare legacy copies found by id.
+  var keepsMisnamedTasks = false
 
-  /// Inspects file number `index` and adds what it found to `partial`.
-  func inspect(_ index: Int, into partial: inout Partial) {
+  /// Inspects file number `index`, whose content is `read` (or why it could
+  /// not be read), and adds what it found to `partial`.
+  func inspect(_ index: Int, _ read: Result<[UInt8], MaestroError>, into partial: inout Partial) {
     let file = files[index]
     let entity = Self.entity(of: file.kind)
     func fail(_ code: FindingCode, _ message: String, id: String? = nil) {
@@ -73,13 +85,12 @@ struct EntityFileInspector: Sendable {
     }
 
     let bytes: [UInt8]
-    do {
-      bytes = try FileSystem.readFile(root + "/" + file.relativePath)
-    } catch let error as MaestroError {
+    switch read {
+    case .success(let content):
+      bytes = content
+    case .failure(let error):
       let reason = error.errno.map { Errno.description($0) } ?? error.message
       return fail(.fileUnreadable, "the \(entity) file cannot be read: \(reason)")
-    } catch {
-      return fail(.fileUnreadable, "the \(entity) file cannot be read: \(error)")
     }
     partial.filesRead += 1
     partial.bytesRead += bytes.count
@@ -120,6 +131,9 @@ struct EntityFileInspector: Sendable {
         id: id)
     }
     if id != file.stem {
+      if keepsMisnamedTasks && file.kind != .project && file.kind != .session {
+        partial.kept.append((Int32(index), bytes))
+      }
       partial.findings.append(
         Finding(
           .idMismatch, entity, id: id, file: file.relativePath,
@@ -154,7 +168,11 @@ struct EntityFileInspector: Sendable {
 
   /// Classifies a doc path against this data dir.
   func locateDoc(_ path: String) -> SessionDocLocation {
-    SessionDocLocation.locate(path, root: root, aliases: rootAliases)
+    SessionDocLocation.locate(path, root: root, aliases: rootAliases) { [root, tree] absolute in
+      let prefix = root + "/"
+      guard absolute.hasPrefix(prefix) else { return FileSystem.fileExists(absolute) }
+      return tree.contains(String(absolute.dropFirst(prefix.count)))
+    }
   }
 
   /// The finding entity of a file kind.

@@ -41,12 +41,14 @@ struct EntityIndex {
   /// Indexes `records` (any order) and reports ids held by several files.
   ///
   /// - Parameters:
-  ///   - root: the data dir, to compare the content of legacy flat copies.
+  ///   - content: the bytes of a file (relative path), to compare legacy
+  ///     flat copies with their project-folder copies; nil when unreadable.
   ///   - unloadable: files that yielded no entity, by kind and file stem.
   ///   - archived: ids in the archive catalog.
   init(
     records: RecordList, files: [EntityFileScan.File],
-    unloadable: [(kind: EntityFileScan.Kind, stem: EntityKey)], archived: Set<EntityKey>, root: String
+    unloadable: [(kind: EntityFileScan.Kind, stem: EntityKey)], archived: Set<EntityKey>,
+    content: (String) -> [UInt8]?
   ) {
     self.records = records
     self.files = files
@@ -114,7 +116,7 @@ struct EntityIndex {
         reportDuplicates(flat, entity: .task)
         for i in flat { reportLegacyLayout(i) }
       } else {
-        for i in flat { compareLegacyCopy(i, with: current[0], root: root) }
+        for i in flat { compareLegacyCopy(i, with: current[0], content: content) }
       }
     }
     // Flat tasks held by no other file.
@@ -182,12 +184,14 @@ struct EntityIndex {
   /// Reports a flat copy against the project-folder copy of the same task:
   /// identical content (whatever the style) is a harmless duplicate,
   /// different content a conflict.
-  private mutating func compareLegacyCopy(_ flat: Int, with current: Int, root: String) {
+  private mutating func compareLegacyCopy(
+    _ flat: Int, with current: Int, content: (String) -> [UInt8]?
+  ) {
     let flatPath = file(of: flat)
     let currentPath = file(of: current)
     let id = records[flat].id.string
     func parsed(_ path: String) -> JSONValue? {
-      guard let bytes = try? FileSystem.readFile(root + "/" + path) else { return nil }
+      guard let bytes = content(path) else { return nil }
       return try? JSONParser.parse(bytes)
     }
     let a = parsed(flatPath)

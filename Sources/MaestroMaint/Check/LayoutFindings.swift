@@ -13,10 +13,10 @@ enum LayoutFindings {
   /// `layout.unknown` for every top-level entry that `DataDirectory.knownEntries`
   /// does not list with that kind (folder or file).
   ///
-  /// - Throws: `MaestroError` when `root` cannot be listed.
-  static func topLevel(root: String) throws -> [Finding] {
+  /// - Throws: `MaestroError` when the data dir cannot be listed.
+  static func topLevel(_ tree: any DataDirTree) throws -> [Finding] {
     var findings: [Finding] = []
-    for entry in try FileSystem.listDirectory(root) {
+    for entry in try tree.entries(in: "") ?? [] {
       if toolkitEntries.contains(entry.name) { continue }
       let isFolder = entry.kind == .directory
       let noun = isFolder ? "folder" : entry.kind == .file ? "file" : "\(entry.kind)"

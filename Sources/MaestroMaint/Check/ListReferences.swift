@@ -34,36 +34,57 @@ struct ListReferences: Sendable {
     var bytesRead = 0
   }
 
-  /// Reads every list file under `root`. Missing folders are fine (older
-  /// servers have none); non-JSON files are skipped as servers skip them.
+  /// How a list file names its ids, by the folder it sits in.
+  enum Shape: Sendable {
+    /// `ordering/<type>/<projectId>.json`: `orderedIds` (or a bare array).
+    case ordering(Target)
+    /// `task-lists/<projectId>/<id>.json`: `orderedTaskIds`.
+    case taskList
+    /// `task-graphs/<projectId>/<id>.json`: `nodes[].taskId`.
+    case taskGraph
+  }
+
+  /// The list files of a data dir, relative, in a deterministic order.
+  /// Missing folders are fine (older servers have none); non-JSON files are
+  /// skipped as servers skip them.
   ///
   /// - Throws: `MaestroError` when a folder exists but cannot be listed.
-  static func scan(root: String) throws -> Scan {
-    var scan = Scan()
+  static func files(in tree: any DataDirTree) throws -> [(path: String, shape: Shape)] {
+    var files: [(path: String, shape: Shape)] = []
     for (type, target) in [("task", Target.task), ("session", .session), ("task-list", .taskList)] {
-      for relative in try jsonFiles(root, "ordering/" + type) {
-        guard let value = read(root, relative, into: &scan) else { continue }
+      files += try jsonFiles(tree, "ordering/" + type).map { ($0, .ordering(target)) }
+    }
+    for (folder, shape) in [("task-lists", Shape.taskList), ("task-graphs", .taskGraph)] {
+      for projectFolder in try tree.entries(in: folder) ?? [] where projectFolder.kind == .directory {
+        files += try jsonFiles(tree, folder + "/" + projectFolder.name).map { ($0, shape) }
+      }
+    }
+    return files
+  }
+
+  /// Parses the list `files`, whose bytes `read` gives (nil: unreadable,
+  /// with the reason).
+  static func scan(
+    _ files: [(path: String, shape: Shape)], read: (String) -> Result<[UInt8], MaestroError>
+  ) -> Scan {
+    var scan = Scan()
+    for (relative, shape) in files {
+      guard let value = parse(relative, read(relative), into: &scan) else { continue }
+      switch shape {
+      case .ordering(let target):
         let ids = value.arrayValue != nil ? value : value["orderedIds"]
         scan.lists.append(
           ListReferences(
             file: relative, listId: stem(relative), field: "orderedIds", target: target,
             ids: EntityFacts.strings(ids)))
-      }
-    }
-    for folder in try projectFolders(root, "task-lists") {
-      for relative in try jsonFiles(root, folder) {
-        guard let value = read(root, relative, into: &scan) else { continue }
+      case .taskList:
         let id = value["id"]?.stringValue ?? stem(relative)
         scan.taskListIds.insert(id)
         scan.lists.append(
           ListReferences(
             file: relative, listId: id, field: "orderedTaskIds", target: .task,
             ids: EntityFacts.strings(value["orderedTaskIds"])))
-      }
-    }
-    for folder in try projectFolders(root, "task-graphs") {
-      for relative in try jsonFiles(root, folder) {
-        guard let value = read(root, relative, into: &scan) else { continue }
+      case .taskGraph:
         let ids = (value["nodes"]?.arrayValue ?? []).compactMap { $0["taskId"]?.stringValue }
         scan.lists.append(
           ListReferences(
@@ -80,32 +101,24 @@ struct ListReferences: Sendable {
   }
 
   /// `folder/*.json`, relative, sorted; empty if the folder is missing.
-  private static func jsonFiles(_ root: String, _ folder: String) throws -> [String] {
-    guard FileSystem.isDirectory(root + "/" + folder) else { return [] }
-    return try FileSystem.listDirectory(root + "/" + folder)
+  private static func jsonFiles(_ tree: any DataDirTree, _ folder: String) throws -> [String] {
+    try (tree.entries(in: folder) ?? [])
       .filter { $0.kind == .file && DataDirectory.entityId(fromFileName: $0.name) != nil }
       .map { folder + "/" + $0.name }
   }
 
-  /// `folder/<projectId>`, relative, sorted; empty if the folder is missing.
-  private static func projectFolders(_ root: String, _ folder: String) throws -> [String] {
-    guard FileSystem.isDirectory(root + "/" + folder) else { return [] }
-    return try FileSystem.listDirectory(root + "/" + folder)
-      .filter { $0.kind == .directory }
-      .map { folder + "/" + $0.name }
-  }
-
   /// Parses a list file, or records why it cannot be.
-  private static func read(_ root: String, _ relative: String, into scan: inout Scan) -> JSONValue? {
+  private static func parse(
+    _ relative: String, _ read: Result<[UInt8], MaestroError>, into scan: inout Scan
+  ) -> JSONValue? {
     func fail(_ code: FindingCode, _ message: String) -> JSONValue? {
       scan.findings.append(Finding(code, .list, id: stem(relative), file: relative, message))
       return nil
     }
     let bytes: [UInt8]
-    do {
-      bytes = try FileSystem.readFile(root + "/" + relative)
-    } catch {
-      return fail(.fileUnreadable, "the list file cannot be read: \(error)")
+    switch read {
+    case .success(let b): bytes = b
+    case .failure(let error): return fail(.fileUnreadable, "the list file cannot be read: \(error)")
     }
     scan.filesRead += 1
     scan.bytesRead += bytes.count

@@ -36,10 +36,19 @@ public struct EntityFileScan: Sendable {
     guard FileSystem.isDirectory(root) else {
       throw MaestroError(.notFound, "data directory does not exist", path: root)
     }
+    return try scan { relative in try listIfPresent(root + "/" + relative) }
+  }
+
+  /// Lists the entity files of a data dir seen through `listing`, which
+  /// gives the entries of a folder (a path relative to the data dir, like
+  /// `tasks/p1`) sorted bytewise by name, or nil when there is no such
+  /// folder: a directory on disk, or the file list of an archive.
+  /// - Throws: what `listing` throws.
+  public static func scan(listing: (String) throws -> [DirectoryEntry]?) throws -> EntityFileScan {
     var scan = EntityFileScan(files: [], otherFiles: [], missingFolders: [])
     for folder in ["projects", "sessions"] {
       let kind: Kind = folder == "projects" ? .project : .session
-      guard let entries = try listIfPresent(root + "/" + folder) else {
+      guard let entries = try listing(folder) else {
         scan.missingFolders.append(folder)
         continue
       }
@@ -47,11 +56,11 @@ public struct EntityFileScan: Sendable {
         scan.add(e, kind: kind, under: folder, folder: nil)
       }
     }
-    if let entries = try listIfPresent(root + "/tasks") {
+    if let entries = try listing("tasks") {
       var legacy: [File] = []
       for e in entries {
         if e.kind == .directory {
-          for t in try FileSystem.listDirectory(root + "/tasks/" + e.name) {
+          for t in try listing("tasks/" + e.name) ?? [] {
             scan.add(t, kind: .task, under: "tasks/" + e.name, folder: e.name)
           }
         } else {

@@ -1,0 +1,84 @@
+import MaestroStorage
+
+/// `backup verify --deep`: `check` on a snapshot's content as the verifier
+/// streams it past, without extracting anything.
+///
+/// The manifest gives the names (`ListedTree`), so the layout and the list
+/// of entity files are known before the first member arrives; each entity
+/// file is then judged by the verifier's worker that hashes it, and the few
+/// other files check needs (the archive catalog, list files, both copies of
+/// a legacy task) are kept in memory until the end. Session doc paths are
+/// judged against the data dir the snapshot was taken from.
+final class SnapshotContentCheck: @unchecked Sendable {
+  /// Worker threads that will call `consume`.
+  let workers: Int
+  private var pass: CheckPass?
+  /// Manifest file index → its entity file index, or -1.
+  private var entityOf: [Int32] = []
+  /// Manifest file index → whether `finish` needs its bytes.
+  private var keeps: [Bool] = []
+  private var paths: [String] = []
+  /// One per worker; worker `k` touches only `partials[k]`.
+  private let partials: UnsafeMutableBufferPointer<EntityFileInspector.Partial>
+  private let lock = ConditionLock()
+  private var kept: [String: [UInt8]] = [:]
+  private let started = ContinuousClock.now
+
+  /// A check fed by `workers` threads.
+  init(workers: Int) {
+    self.workers = max(workers, 1)
+    partials = .allocate(capacity: self.workers)
+    partials.initialize(repeating: EntityFileInspector.Partial())
+  }
+
+  deinit {
+    _ = partials.deinitialize()
+    partials.deallocate()
+  }
+
+  /// Judges the names and sorts the files; call once, before `consume`.
+  ///
+  /// - Throws: `MaestroError` (not expected: the tree is in memory).
+  func begin(manifest: SnapshotManifest) throws {
+    paths = manifest.files.map(\.path)
+    let tree = ListedTree(files: paths, directories: manifest.directories.map(\.path))
+    var pass = try CheckPass(root: manifest.source, aliases: [], tree: tree)
+    pass.inspector.keepsMisnamedTasks = true
+    var entityIndex: [String: Int32] = [:]
+    entityIndex.reserveCapacity(pass.scan.files.count)
+    for (k, file) in pass.scan.files.enumerated() { entityIndex[file.relativePath] = Int32(k) }
+    let auxiliary = pass.auxiliaryFiles
+    entityOf = paths.map { entityIndex[$0] ?? -1 }
+    keeps = paths.map { auxiliary.contains($0) }
+    self.pass = pass
+  }
+
+  /// Judges manifest file `file`, read as `bytes`, on worker `worker`.
+  func consume(worker: Int, file: Int, bytes: [UInt8]) {
+    guard let pass, file < paths.count else { return }
+    if keeps[file] {
+      lock.withLock { kept[paths[file]] = bytes }
+    }
+    if entityOf[file] >= 0 {
+      pass.inspector.inspect(Int(entityOf[file]), .success(bytes), into: &partials[worker])
+    }
+  }
+
+  /// The report, once every member has been consumed.
+  ///
+  /// - Parameter name: what the report names as the data dir (the snapshot).
+  /// - Throws: `MaestroError` when `begin` was not called.
+  func finish(name: String) throws -> CheckReport {
+    guard let pass else { throw MaestroError(.snapshotInvalid, "no manifest was read", path: name) }
+    var gathered = Array(partials)
+    let kept = self.kept
+    var report = try pass.finish(
+      partials: &gathered,
+      read: { path in
+        if let bytes = kept[path] { return .success(bytes) }
+        return .failure(MaestroError(.snapshotInvalid, "not in the snapshot", path: path))
+      }, filter: FindingFilter(), started: started)
+    report.root = name
+    return report
+  }
+}
