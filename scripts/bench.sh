@@ -415,6 +415,10 @@ if wants backup; then
   bk_bsdtar_x_s=$(wall bk-bsdtar-x "bsdtar -xf '$bk_snap' -C '$bk_dir/bsdtar-x'" "$bk_aside" "$runs_l")
   bk_bsdtar_xs_s=$(wall bk-bsdtar-xs "bsdtar -xf '$bk_snap' -C '$bk_dir/bsdtar-x' && sync" "$bk_aside" "$runs_l")
   bk_verify_s=$(wall bk-verify "'$admin' backup verify '$bk_snap'" "" "$runs_l")
+  bk_deep_s=$(wall bk-deep "'$admin' backup verify --deep '$bk_snap'" "" "$runs_l")
+  bk_check_s=$(wall bk-check "'$admin' check --data-dir '$l' >/dev/null" "" "$runs_l")
+  /usr/bin/time -f '%e %U %S %M' -o "$bk_dir/deep-cpu.txt" "$admin" backup verify --deep "$bk_snap" >/dev/null || true
+  bk_deep_rss=$(tail -n 1 "$bk_dir/deep-cpu.txt" | awk '{printf "%.0f MiB", $4 / 1024}')
   bash -c "$bk_aside"
   /usr/bin/time -f '%e %U %S' -o "$bk_dir/restore-cpu.txt" "$admin" backup restore "$bk_snap" --to "$bk_dir/restored" >/dev/null || true
   bash -c "$bk_aside"
@@ -438,6 +442,8 @@ if wants backup; then
     echo "| \`bsdtar -xf\` of the same snapshot | $(secs "$bk_bsdtar_x_s") | 1.0× | $(bk_cpu "$bk_dir/bsdtar-x-cpu.txt") |"
     echo "| \`bsdtar -xf && sync\` (durable, like restore) | $(secs "$bk_bsdtar_xs_s") | $(ratio "$bk_bsdtar_xs_s" "$bk_bsdtar_x_s") | |"
     echo "| \`backup verify\` (manifest self-check, every member's SHA-256) | $(secs "$bk_verify_s") | | |"
+    echo "| \`backup verify --deep\` (the same, plus check streamed from the archive; peak RSS $bk_deep_rss) | $(secs "$bk_deep_s") | $(ratio "$bk_deep_s" "$bk_verify_s") vs verify | $(bk_cpu "$bk_dir/deep-cpu.txt") |"
+    echo "| \`check\` of the source data dir, for comparison | $(secs "$bk_check_s") | | |"
     echo
     echo "Load average at the end of the run: $bk_load (other jobs on the machine slow"
     echo "both sides; compare the CPU column when it is high)."
