@@ -45,6 +45,7 @@ public final class Journal {
   /// stopped. An unfinished journal is what a crash leaves.
   public var isFinished: Bool { committed || stopReason != nil }
   private var blobRanges: [Int: (before: Range<Int>?, after: Range<Int>?)]
+  private var packCache: [UInt8]?
 
   /// The journal folder of `dataDir`.
   public static func folder(_ dataDir: String) -> String {
@@ -140,6 +141,16 @@ public final class Journal {
     done.insert(seq)
   }
 
+  /// Records that the actions `seqs` are durable, in one append and one
+  /// fsync (a bulk run marks a whole batch at once).
+  public func markDone(_ seqs: [Int]) throws {
+    guard !seqs.isEmpty else { return }
+    var bytes: [UInt8] = []
+    for seq in seqs { Self.appendLine(["type": "done", "seq": .number(Double(seq))], to: &bytes) }
+    try appendBytes(bytes)
+    done.formUnion(seqs)
+  }
+
   /// Records that the run finished.
   public func commit() throws {
     try append(["type": "commit"])
@@ -155,6 +166,10 @@ public final class Journal {
   private func append(_ line: JSONObject) throws {
     var bytes: [UInt8] = []
     Self.appendLine(line, to: &bytes)
+    try appendBytes(bytes)
+  }
+
+  private func appendBytes(_ bytes: [UInt8]) throws {
     let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
     guard fd >= 0 else { throw MaestroError.system("cannot open journal", path: path) }
     defer { close(fd) }
@@ -250,7 +265,9 @@ public final class Journal {
 
   private func blob(_ range: Range<Int>?) throws -> [UInt8]? {
     guard let range else { return nil }
-    let pack = try FileSystem.readFile(packPath)
+    // Read once: finishing a big interrupted run needs every blob.
+    if packCache == nil { packCache = try FileSystem.readFile(packPath) }
+    let pack = packCache!
     guard range.upperBound <= pack.count else {
       throw MaestroError(.badEntity, "journal pack is shorter than the journal says", path: packPath)
     }
