@@ -104,10 +104,10 @@ public enum Migrations {
   /// 1 → 2: the fields newer servers default when reading (FORMAT.md §4, §7).
   public static let newerServerFields = Migration(
     version: 2, name: "newer-server-fields",
-    summary: "task referenceTaskIds/dueDate/taskSessionStatuses (from sessionStatus); session timeline/docs",
+    summary: "task referenceTaskIds/dueDate, taskSessionStatuses from sessionStatus; session timeline/docs",
     definition: """
       revision 1
-      task: referenceTaskIds falsy: []; dueDate absent: null; taskSessionStatuses falsy: when sessionStatus is a string and sessionIds lists sessions, {sessionId: sessionStatus} for each listed session and sessionStatus is deleted, else {} (sessionStatus kept)
+      task: referenceTaskIds falsy: []; dueDate absent: null; taskSessionStatuses absent or null and sessionStatus a string and sessionIds listing sessions: {sessionId: sessionStatus} for each listed session, and sessionStatus is deleted (an absent map is otherwise left absent: the newest server writes none until a session status is set, and reads absent as {})
       session: timeline falsy: []; docs falsy: []
       keys: new keys appended last in the order listed (the newest server's order), existing keys keep their order and bytes; each file keeps its JSON style
       """,
@@ -115,16 +115,14 @@ public enum Migrations {
     migrateTask: { task, _ in
       if !task.isTruthy("referenceTaskIds") { task["referenceTaskIds"] = [] }
       if !task.contains("dueDate") { task["dueDate"] = .null }
-      if !task.isTruthy("taskSessionStatuses") {
-        let sessionIds = (task["sessionIds"]?.arrayValue ?? []).compactMap(\.stringValue)
-        if let status = task["sessionStatus"], status.stringValue != nil, !sessionIds.isEmpty {
-          var map = JSONObject()
-          for id in sessionIds where map[id] == nil { map[id] = status }
-          task["taskSessionStatuses"] = .object(map)
-          task.removeValue(forKey: "sessionStatus")
-        } else {
-          task["taskSessionStatuses"] = .object(JSONObject())
-        }
+      let sessionIds = (task["sessionIds"]?.arrayValue ?? []).compactMap(\.stringValue)
+      if task["taskSessionStatuses"]?.isNull ?? true, let status = task["sessionStatus"], status.stringValue != nil,
+        !sessionIds.isEmpty
+      {
+        var map = JSONObject()
+        for id in sessionIds where map[id] == nil { map[id] = status }
+        task["taskSessionStatuses"] = .object(map)
+        task.removeValue(forKey: "sessionStatus")
       }
     },
     migrateSession: { session in
