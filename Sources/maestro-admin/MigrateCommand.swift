@@ -192,7 +192,9 @@ struct MigrateUpCommand: AsyncParsableCommand {
         "files": .number(Double(outcome.steps.count)), "conflicts": .number(Double(outcome.conflicts.count)),
         "journal": outcome.journal.map(JSONValue.string) ?? .null,
         "snapshot": outcome.snapshot.map(JSONValue.string) ?? .null,
-        "newErrors": .number(Double(outcome.newErrors.count)), "exit": .number(Double(exit.rawValue)),
+        "newErrors": .number(Double(outcome.newErrors.count)),
+        "phasesSeconds": .object(JSONObject(outcome.phases.map { ($0.name, .number(($0.seconds * 1000).rounded() / 1000)) })),
+        "exit": .number(Double(exit.rawValue)),
       ])
       if outcome.applied.isEmpty {
         out.text("nothing to migrate: version \(outcome.status.currentVersion) is the newest this tool knows or the --to target")

@@ -52,8 +52,11 @@ public struct BulkJournalRunner: Sendable {
     for action in bulk where ![.mkdir, .write, .remove].contains(action.operation) {
       throw MaestroError(.usage, "a bulk plan holds only folder creations, writes and removals (\(action.summary))")
     }
+    let tc = ContinuousClock.now
     let journal = try Journal.create(
       dataDir: dataDir, command: command, actions: plan.actions, beforeBytes: plan.beforeBytes)
+    let t0 = ContinuousClock.now
+    if getenv("MIGRATE_DEBUG") != nil { StandardError.write("journal created in \(t0 - tc)\n") }
     let root = dataDir
     var pendingDone: [Int] = []
     for action in bulk where action.operation == .mkdir {
@@ -66,6 +69,7 @@ public struct BulkJournalRunner: Sendable {
       pendingDone.append(action.seq)
     }
     let files = bulk.filter { $0.operation != .mkdir }
+    let batchSize = getenv("MIGRATE_BATCH").map { Int(String(cString: $0)) ?? 8192 } ?? self.batchSize
     var start = 0
     while start < files.count || !pendingDone.isEmpty {
       let batch = Array(files[start..<min(files.count, start + max(1, batchSize))])
@@ -79,7 +83,9 @@ public struct BulkJournalRunner: Sendable {
           return "\(error)"
         }
       }
-      try flush(root)
+      let tf = ContinuousClock.now
+      if getenv("MIGRATE_NOSYNC") == nil { try flush(root) }
+      if getenv("MIGRATE_DEBUG") != nil { StandardError.write("batch \(batch.count) applied; flush \(ContinuousClock.now - tf)\n") }
       let failed = results.firstIndex { $0 != nil }
       pendingDone += zip(batch, results).filter { $0.1 == nil }.map(\.0.seq)
       try journal.markDone(pendingDone)
@@ -92,7 +98,9 @@ public struct BulkJournalRunner: Sendable {
       }
       try Cancellation.check()
     }
+    if getenv("MIGRATE_DEBUG") != nil { StandardError.write("bulk applied at \(ContinuousClock.now - t0)\n") }
     try JournalRunner(dataDir: dataDir).finish(journal, progress: progress)
+    if getenv("MIGRATE_DEBUG") != nil { StandardError.write("tail at \(ContinuousClock.now - t0)\n") }
     return journal
   }
 
@@ -108,7 +116,7 @@ public struct BulkJournalRunner: Sendable {
       }
       switch action.operation {
       case .write:
-        try writeReplacing(action.newBytes ?? [], to: path, mode: mode_t(action.after.mode ?? 0o644))
+        try writeReplacing(action.newBytes ?? [], to: path, mode: mode_t(action.after.mode ?? 0o644), replacing: current.exists)
       case .remove:
         if unlink(path) != 0 && errno != ENOENT { throw MaestroError.system("cannot remove file", path: path) }
       default:
@@ -121,7 +129,7 @@ public struct BulkJournalRunner: Sendable {
   /// Temp file beside the target (`.<name>.maestro-admin-<8 hex>.tmp`, so
   /// recovery recognises and removes a leftover), then a rename; the caller
   /// flushes the file system before counting the change as made.
-  static func writeReplacing(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
+  static func writeReplacing(_ bytes: [UInt8], to path: String, mode: mode_t, replacing: Bool) throws {
     let folder = FileSystem.parentDirectory(of: path)
     let name = FileSystem.lastComponent(of: path)
     var temp = ""
@@ -140,7 +148,21 @@ public struct BulkJournalRunner: Sendable {
       if n <= 0 { ok = false } else { offset += n }
     }
     if close(fd) != 0 { ok = false }
-    guard ok, rename(temp, path) == 0 else {
+    guard ok else {
+      let e = errno
+      unlink(temp)
+      throw MaestroError.system("cannot write file", path: path, errno: e)
+    }
+    // Replacing a file: exchange the names, then drop the old content now
+    // under the temp name. ext4 flushes a file renamed over another at once
+    // (auto_da_alloc), which made a rename cost twice an exchange here; a
+    // crash between the two steps leaves the new content in place and the
+    // old under a temp name that recovery removes.
+    if replacing, (try? DirectorySwap.exchange(temp, path)) == true {
+      unlink(temp)
+      return
+    }
+    guard rename(temp, path) == 0 else {
       let e = errno
       unlink(temp)
       throw MaestroError.system("cannot write file", path: path, errno: e)

@@ -29,6 +29,8 @@ public struct MigrateJob: Sendable {
     /// Errors the check after the migration found that it did not find before.
     public var newErrors: [Finding] = []
     public var dryRun: Bool
+    /// Seconds per phase (scan, check, snapshot, plan, apply, recheck), for benchmarks.
+    public var phases: [(name: String, seconds: Double)] = []
 
     /// 0 nothing pending; 1 migrated and check shows no new error; 4 new
     /// errors after migrating (or, for a dry run, anything pending).
@@ -70,12 +72,12 @@ public struct MigrateJob: Sendable {
   public func prepare(
     to target: Int?, withDiffs: Bool, detect: Bool = true
   ) async throws -> (status: MigrationStatus, files: [MigratedFile]) {
-    let history = try validatedHistory()
     let latest = Migrations.latestVersion
     let goal = target ?? latest
     guard goal >= 0 && goal <= latest else {
       throw MaestroError(.usage, "--to \(goal): this tool knows versions 0 to \(latest)")
     }
+    let history = try validatedHistory()
     let all = Migrations.all
     var files: [MigratedFile] = []
     var status = MigrationStatus(history: history, contentVersion: nil, currentVersion: history?.version ?? 0, pending: [])
@@ -132,11 +134,23 @@ public struct MigrateJob: Sendable {
   /// - Throws: `MigrationRefusal` (exit 4); `MaestroError` `.locked` (75),
   ///   `.usage` (16), `.io`/`.notFound` naming the file (8).
   public func up(_ options: UpOptions) async throws -> Outcome {
+    if let t = options.target, t < 0 || t > Migrations.latestVersion {
+      throw MaestroError(.usage, "--to \(t): this tool knows versions 0 to \(Migrations.latestVersion)")
+    }
     let lock = options.dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin migrate up")
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)
     let recovered = options.dryRun ? [] : try runner.recoverInterrupted().map(\.id)
+    var clock = ContinuousClock.now
+    var phases: [(name: String, seconds: Double)] = []
+    func lap(_ name: String) {
+      let now = ContinuousClock.now
+      let d = now - clock
+      phases.append((name, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
+      clock = now
+    }
     let (status, files) = try await prepare(to: options.target, withDiffs: options.dryRun, detect: false)
+    lap("scan")
     var outcome = Outcome(status: status, recovered: recovered, dryRun: options.dryRun)
     let goal = options.target ?? Migrations.latestVersion
     let wanted = status.pending.filter { $0.version <= goal }
@@ -161,14 +175,17 @@ public struct MigrateJob: Sendable {
       return outcome
     }
     let before = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
+    lap("check")
     if options.snapshot {
       let destination = options.snapshotDestination ?? FileSystem.parentDirectory(of: dataDir) + "/maestro-backups"
       var snapshotOptions = SnapshotCreator.Options(dataDir: dataDir, destination: destination)
       snapshotOptions.label = "before migrate up to \(goal)"
       snapshotOptions.showProgress = showProgress
       outcome.snapshot = try SnapshotCreator(snapshotOptions).run().path
+      lap("snapshot")
     }
     let plan = try builder.build(files, record: history)
+    lap("plan")
     outcome.steps = plan.steps
     outcome.conflicts = plan.conflicts
     let progress = ProgressBar(
@@ -176,9 +193,12 @@ public struct MigrateJob: Sendable {
     let journal = try await BulkJournalRunner(dataDir: dataDir).run(
       plan.changes, bulkCount: plan.bulkCount, command: "migrate up", progress: progress)
     progress.finish()
+    lap("apply")
     outcome.journal = journal.id
     let after = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
+    lap("recheck")
     outcome.newErrors = Self.newErrors(before: before.findings, after: after.findings)
+    outcome.phases = phases
     return outcome
   }
 
