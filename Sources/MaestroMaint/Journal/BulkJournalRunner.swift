@@ -52,11 +52,8 @@ public struct BulkJournalRunner: Sendable {
     for action in bulk where ![.mkdir, .write, .remove].contains(action.operation) {
       throw MaestroError(.usage, "a bulk plan holds only folder creations, writes and removals (\(action.summary))")
     }
-    let tc = ContinuousClock.now
     let journal = try Journal.create(
       dataDir: dataDir, command: command, actions: plan.actions, beforeBytes: plan.beforeBytes)
-    let t0 = ContinuousClock.now
-    if getenv("MIGRATE_DEBUG") != nil { StandardError.write("journal created in \(t0 - tc)\n") }
     let root = dataDir
     var pendingDone: [Int] = []
     for action in bulk where action.operation == .mkdir {
@@ -69,7 +66,6 @@ public struct BulkJournalRunner: Sendable {
       pendingDone.append(action.seq)
     }
     let files = bulk.filter { $0.operation != .mkdir }
-    let batchSize = getenv("MIGRATE_BATCH").map { Int(String(cString: $0)) ?? 8192 } ?? self.batchSize
     var start = 0
     while start < files.count || !pendingDone.isEmpty {
       let batch = Array(files[start..<min(files.count, start + max(1, batchSize))])
@@ -83,9 +79,7 @@ public struct BulkJournalRunner: Sendable {
           return "\(error)"
         }
       }
-      let tf = ContinuousClock.now
-      if getenv("MIGRATE_NOSYNC") == nil { try flush(root) }
-      if getenv("MIGRATE_DEBUG") != nil { StandardError.write("batch \(batch.count) applied; flush \(ContinuousClock.now - tf)\n") }
+      try flush(root)
       let failed = results.firstIndex { $0 != nil }
       pendingDone += zip(batch, results).filter { $0.1 == nil }.map(\.0.seq)
       try journal.markDone(pendingDone)
@@ -98,9 +92,7 @@ public struct BulkJournalRunner: Sendable {
       }
       try Cancellation.check()
     }
-    if getenv("MIGRATE_DEBUG") != nil { StandardError.write("bulk applied at \(ContinuousClock.now - t0)\n") }
     try JournalRunner(dataDir: dataDir).finish(journal, progress: progress)
-    if getenv("MIGRATE_DEBUG") != nil { StandardError.write("tail at \(ContinuousClock.now - t0)\n") }
     return journal
   }
 
@@ -134,13 +126,16 @@ public struct BulkJournalRunner: Sendable {
     let name = FileSystem.lastComponent(of: path)
     var temp = ""
     var fd: Int32 = -1
+    // Created with its final mode when the umask keeps it (no fchmod); the
+    // name's 8 hex digits come from a counter, not the random source.
+    let direct = mode & ~Self.processUmask == mode
     for _ in 0..<8 {
       temp = folder + "/." + name + ".maestro-admin-" + hex8() + ".tmp"
-      fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+      fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, direct ? mode : 0o600)
       if fd >= 0 || errno != EEXIST { break }
     }
     guard fd >= 0 else { throw MaestroError.system("cannot create temporary file", path: path) }
-    var ok = fchmod(fd, mode) == 0
+    var ok = direct || fchmod(fd, mode) == 0
     var offset = 0
     while ok && offset < bytes.count {
       let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
@@ -169,8 +164,18 @@ public struct BulkJournalRunner: Sendable {
     }
   }
 
+  private static let counter = Atomic<UInt32>(UInt32.random(in: 0...UInt32.max))
+
+  /// The process's umask, read once (reading it means setting it).
+  private static let processUmask: mode_t = {
+    let old = umask(0o022)
+    umask(old)
+    return old
+  }()
+
   private static func hex8() -> String {
-    let s = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    let v = counter.wrappingAdd(0x9E37_79B9, ordering: .relaxed).newValue
+    let s = String(v, radix: 16)
     return String(repeating: "0", count: 8 - s.count) + s
   }
 
