@@ -101,7 +101,7 @@ public struct BulkJournalRunner: Sendable {
   static func apply(_ action: JournalAction, root: String) throws {
     CrashPoint.reached("journal:before-action")
     let path = root + "/" + action.path
-    let current = try FileState.current(at: path)
+    let current = try currentState(at: path)
     if !current.matches(action.after) {
       guard current.matches(action.before) else {
         throw MaestroError(.io, "\(action.path) changed since the plan was made; stopped before: \(action.summary)", path: path)
@@ -116,6 +116,32 @@ public struct BulkJournalRunner: Sendable {
       }
     }
     CrashPoint.reached("journal:after-action")
+  }
+
+  /// `FileState.current(at:)` in one open, one fstat and the reads (no
+  /// lstat and stat first): a symlink or a folder is reported as such.
+  static func currentState(at path: String) throws -> FileState {
+    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+    if fd < 0 {
+      if errno == ENOENT { return .absent }
+      return try FileState.current(at: path)  // ELOOP (a symlink) and the rest: the general path
+    }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw MaestroError.system("cannot stat file", path: path) }
+    if info.st_mode & S_IFMT == S_IFDIR { return FileState(exists: true, isDirectory: true) }
+    guard info.st_mode & S_IFMT == S_IFREG else { return try FileState.current(at: path) }
+    var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
+    var count = 0
+    while true {
+      if count == bytes.count { bytes += [UInt8](repeating: 0, count: bytes.count) }
+      let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+      if n < 0 && errno == EINTR { continue }
+      guard n >= 0 else { throw MaestroError.system("cannot read file", path: path) }
+      if n == 0 { break }
+      count += n
+    }
+    return .file(Array(bytes[..<count]), mode: UInt32(info.st_mode & 0o7777))
   }
 
   /// Temp file beside the target (`.<name>.maestro-admin-<8 hex>.tmp`, so
