@@ -106,6 +106,7 @@ struct MigratePlanCommand: AsyncParsableCommand {
       let (status, migrations, plan) = try await MigrateJob(dataDir: root, showProgress: !output.json).plan(to: to)
       let out = Output(json: output.json)
       printStatus(status, out)
+      var perMigration = JSONObject()
       for m in migrations {
         let steps = plan.steps.filter { $0.versions.contains(m.version) }
         out.text("")
@@ -113,17 +114,22 @@ struct MigratePlanCommand: AsyncParsableCommand {
         for step in steps.prefix(max(0, show)) {
           out.text("  \(step.summary)")
           for line in step.diffs.first(where: { $0.version == m.version })?.lines ?? [] { out.text("      \(line)") }
+          var record = step.jsonObject
+          record["migration"] = .number(Double(m.version))
+          out.record(record)
         }
         if steps.count > show { out.text("  … and \(grouped(steps.count - show)) more file(s)") }
+        perMigration[String(m.version)] = .object(["files": .number(Double(steps.count)), "shown": .number(Double(min(steps.count, max(0, show))))])
       }
-      for step in plan.steps.filter({ $0.versions.isEmpty }) { out.text("  \(step.summary)") }
-      for conflict in plan.conflicts { out.text("conflict: \(conflict.message)") }
-      for step in plan.steps { out.record(step.jsonObject) }
-      for conflict in plan.conflicts { out.record(conflict.jsonObject) }
+      for conflict in plan.conflicts {
+        out.text("conflict: \(conflict.message)")
+        out.record(conflict.jsonObject)
+      }
       let exit: ExitStatus = migrations.isEmpty ? .ok : .problemsLeft
       var summary = status.jsonObject
       summary["type"] = "summary"
       summary["files"] = .number(Double(plan.steps.count))
+      summary["perMigration"] = .object(perMigration)
       summary["conflicts"] = .number(Double(plan.conflicts.count))
       summary["exit"] = .number(Double(exit.rawValue))
       out.record(summary)
@@ -171,9 +177,13 @@ struct MigrateUpCommand: AsyncParsableCommand {
         out.record(["type": "snapshot", "path": .string(snapshot)])
       }
       let verb = dryRun ? "would " : ""
-      for step in outcome.steps.prefix(dryRun ? Int.max : 20) { out.text("  \(verb)\(step.summary)  [migration \(step.versions.map(String.init).joined(separator: ","))]") }
-      if !dryRun && outcome.steps.count > 20 { out.text("  … and \(grouped(outcome.steps.count - 20)) more file(s)") }
-      for step in outcome.steps { out.record(step.jsonObject) }
+      // A real run lists its first 20 changes (the journal holds them all);
+      // a dry run lists every one.
+      for step in outcome.steps.prefix(dryRun ? Int.max : 20) {
+        out.text("  \(verb)\(step.summary)  [migration \(step.versions.map(String.init).joined(separator: ","))]")
+        out.record(step.jsonObject)
+      }
+      if !dryRun && outcome.steps.count > 20 { out.text("  … and \(grouped(outcome.steps.count - 20)) more file(s) (all in the journal)") }
       for conflict in outcome.conflicts {
         out.text("conflict: \(conflict.message)")
         out.record(conflict.jsonObject)

@@ -15,10 +15,13 @@ import MaestroStorage
 public struct MigrateJob: Sendable {
   /// What `up` did.
   public struct Outcome: Sendable {
+    /// Where the data dir stood before the run.
     public var status: MigrationStatus
     /// The migrations applied (or, for a dry run, planned), oldest first.
     public var applied: [Migration] = []
+    /// Every file change, in words.
     public var steps: [MigrationStep] = []
+    /// Conflicts met and how they were settled.
     public var conflicts: [MigrationConflict] = []
     /// Journals a crash had left, finished first.
     public var recovered: [String] = []
@@ -28,6 +31,7 @@ public struct MigrateJob: Sendable {
     public var snapshot: String?
     /// Errors the check after the migration found that it did not find before.
     public var newErrors: [Finding] = []
+    /// Whether it was a dry run.
     public var dryRun: Bool
     /// Seconds per phase (scan, check, snapshot, plan, apply, recheck), for benchmarks.
     public var phases: [(name: String, seconds: Double)] = []
@@ -41,9 +45,12 @@ public struct MigrateJob: Sendable {
     }
   }
 
+  /// The data dir.
   public var dataDir: String
+  /// Whether to draw progress bars (on a terminal only).
   public var showProgress: Bool
 
+  /// A migration job on `dataDir`.
   public init(dataDir: String, showProgress: Bool = false) {
     self.dataDir = dataDir
     self.showProgress = showProgress
@@ -117,8 +124,11 @@ public struct MigrateJob: Sendable {
 
   /// Options of `up`.
   public struct UpOptions: Sendable {
+    /// The version to reach (default: the newest).
     public var target: Int?
+    /// Plan only; change nothing.
     public var dryRun = false
+    /// Take a backup snapshot first.
     public var snapshot = true
     /// Default: `DATA_DIR/../maestro-backups`.
     public var snapshotDestination: String?

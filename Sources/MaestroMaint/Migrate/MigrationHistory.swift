@@ -131,20 +131,3 @@ public struct MigrationHistory: Sendable, Equatable {
     }
   }
 }
-
-/// Why `migrate` refuses a data dir (exit 4): its history names a migration
-/// this tool does not know, or one whose definition changed.
-public struct MigrationRefusal: Error, Sendable, CustomStringConvertible {
-  public enum Reason: String, Sendable {
-    case unknownMigration = "unknown-migration"
-    case checksumMismatch = "checksum-mismatch"
-  }
-
-  public var reason: Reason
-  public var version: Int
-  public var name: String
-  public var path: String
-  public var message: String
-
-  public var description: String { "\(path): \(message)" }
-}

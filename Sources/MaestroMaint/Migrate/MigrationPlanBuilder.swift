@@ -88,7 +88,7 @@ public struct MigrationPlanBuilder: Sendable {
       handled.insert(destination)
       if flatWins {
         let to = quarantine(other)
-        writes.append((destination, FileState.file(other.original, mode: other.mode), f.result, f.resultSha, other.mode, other.original))
+        writes.append((destination, FileState(exists: true, sha256: other.originalSha, mode: other.mode), f.result, f.resultSha, other.mode, other.original))
         removes.append(f)
         steps.append(MigrationStep(kind: .quarantine, path: destination, destination: to, versions: [1], diffs: []))
         steps.append(MigrationStep(kind: .move, path: f.path, destination: destination, versions: f.changedBy, diffs: f.diffs))
@@ -100,7 +100,7 @@ public struct MigrationPlanBuilder: Sendable {
         let to = quarantine(f)
         removes.append(f)
         if let migrated = other.migrated, let sha = other.migratedSha {
-          writes.append((other.path, FileState.file(other.original, mode: other.mode), migrated, sha, other.mode, other.original))
+          writes.append((other.path, FileState(exists: true, sha256: other.originalSha, mode: other.mode), migrated, sha, other.mode, other.original))
           steps.append(MigrationStep(kind: .rewrite, path: other.path, destination: nil, versions: other.changedBy, diffs: other.diffs))
         }
         steps.append(MigrationStep(kind: .quarantine, path: f.path, destination: to, versions: [1], diffs: []))
@@ -112,7 +112,7 @@ public struct MigrationPlanBuilder: Sendable {
     }
     for f in files where f.kind != .flatTask && !handled.contains(f.path) {
       guard let migrated = f.migrated, let sha = f.migratedSha else { continue }
-      writes.append((f.path, FileState.file(f.original, mode: f.mode), migrated, sha, f.mode, f.original))
+      writes.append((f.path, FileState(exists: true, sha256: f.originalSha, mode: f.mode), migrated, sha, f.mode, f.original))
       steps.append(MigrationStep(kind: .rewrite, path: f.path, destination: nil, versions: f.changedBy, diffs: f.diffs))
     }
 
