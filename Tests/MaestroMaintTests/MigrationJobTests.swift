@@ -78,6 +78,8 @@ import Testing
       "tasks/p1/tD.json": #"{"id":"tD","projectId":"p1","updatedAt":3}"#,
       // Cannot be placed.
       "tasks/broken.json": #"{"id":"#,
+      "tasks/tE.json": #"{"id":"tE","projectId":"p2"}"#,
+      "tasks/p2": "a file where the project folder would go",
     ])
     let outcome = try await Self.up(dir.path)
     let stamp = try #require(try FileSystem.listDirectory(dir.path + "/lost+found").first?.name)
@@ -90,12 +92,15 @@ import Testing
     #expect(FileSystem.fileExists(lf + "/tasks/tC.json"))
     #expect(!FileSystem.fileExists(lf + "/tasks/tD.json") && !FileSystem.fileExists(lf + "/tasks/p1/tD.json"))
     #expect(try text(lf + "/tasks/broken.json") == #"{"id":"#)
-    let flat = try FileSystem.listDirectory(dir.path + "/tasks").filter { $0.kind == .file }
+    let flat = try FileSystem.listDirectory(dir.path + "/tasks").filter { $0.kind == .file && $0.name.hasSuffix(".json") }
     #expect(flat.isEmpty, "no flat task files left: \(flat)")
-    #expect(outcome.conflicts.map(\.id).sorted() == ["broken", "tA", "tB", "tC"])
+    #expect(try text(lf + "/tasks/tE.json") == #"{"id":"tE","projectId":"p2"}"#)
+    #expect(outcome.conflicts.map(\.id).sorted() == ["broken", "tA", "tB", "tC", "tE"])
+    #expect(outcome.conflicts.first { $0.id == "tE" }?.message.contains("tasks/p2 is not a folder") == true)
     #expect(outcome.conflicts.first { $0.id == "tA" }?.kept == "tasks/tA.json")
     #expect(outcome.conflicts.first { $0.id == "tC" }?.message.contains("wins ties") == true)
     #expect(outcome.steps.contains { $0.kind == .dedupe && $0.path == "tasks/tD.json" })
+    try FileSystem.removeFile(dir.path + "/tasks/p2")  // a stray file check would report
     #expect(try await DataDirCheck(root: dir.path).run().exitStatus == .ok)
   }
 

@@ -60,6 +60,12 @@ public struct MigrationPlanBuilder: Sendable {
       if reason == nil && byPath[destination] == nil && FileSystem.fileExists(dataDir + "/" + destination, followSymlinks: false) {
         reason = "\(destination) exists and is not a task file"
       }
+      let folder = "tasks/" + (f.projectId ?? "")
+      if reason == nil && FileSystem.fileExists(dataDir + "/" + folder, followSymlinks: false)
+        && !FileSystem.isDirectory(dataDir + "/" + folder, followSymlinks: false)
+      {
+        reason = "cannot go to \(destination): \(folder) is not a folder"
+      }
       if let reason {
         let to = quarantine(f)
         removes.append(f)
