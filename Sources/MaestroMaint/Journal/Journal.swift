@@ -94,25 +94,13 @@ public final class Journal {
     for k in actions.indices { actions[k].seq = k + 1 }
 
     // The pack: old and new contents, fsynced before the plan exists.
-    var pack: [UInt8] = []
-    var ranges: [Int: (before: Range<Int>?, after: Range<Int>?)] = [:]
-    for (k, action) in actions.enumerated() {
-      var before: Range<Int>? = nil
-      var after: Range<Int>? = nil
-      if let old = beforeBytes[k + 1] ?? beforeBytes[action.seq] {
-        before = pack.count..<(pack.count + old.count)
-        pack += old
-      }
-      if let new = action.newBytes {
-        after = pack.count..<(pack.count + new.count)
-        pack += new
-      }
-      ranges[k + 1] = (before, after)
-    }
+    // Streamed to disk: a big run (a migration) must not hold a second copy
+    // of every byte in memory.
+    let packPath = folder + "/" + id + ".pack"
+    let ranges = try writePack(actions: actions, beforeBytes: beforeBytes, to: packPath)
     let journal = Journal(
       dataDir: dataDir, id: id, command: command, createdAt: now, undoes: undoes, actions: actions, done: [],
       committed: false, blobRanges: ranges)
-    try AtomicFile.write(pack, to: journal.packPath, mode: 0o600)
 
     var text: [UInt8] = []
     var begin: JSONObject = [
@@ -133,6 +121,61 @@ public final class Journal {
     appendLine(["type": "planned", "count": .number(Double(actions.count))], to: &text)
     try AtomicFile.write(text, to: journal.path, mode: 0o600)
     return journal
+  }
+
+  /// Writes every action's old and new bytes to `path` (temp file named as
+  /// `AtomicFile`'s are, fsync, rename, fsync of the folder) and returns
+  /// where each blob lies.
+  private static func writePack(
+    actions: [JournalAction], beforeBytes: [Int: [UInt8]], to path: String
+  ) throws -> [Int: (before: Range<Int>?, after: Range<Int>?)] {
+    let folder = FileSystem.parentDirectory(of: path)
+    let temp =
+      folder + "/." + FileSystem.lastComponent(of: path) + ".maestro-admin-"
+      + String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16) + ".tmp"
+    let fd = Glibc.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw MaestroError.system("cannot create journal pack", path: temp) }
+    var ranges: [Int: (before: Range<Int>?, after: Range<Int>?)] = [:]
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(1 << 22)
+    var offset = 0
+    func flush() throws {
+      var done = 0
+      while done < buffer.count {
+        let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + done, buffer.count - done) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { throw MaestroError.system("cannot write journal pack", path: temp) }
+        done += n
+      }
+      buffer.removeAll(keepingCapacity: true)
+    }
+    func add(_ bytes: [UInt8]) throws -> Range<Int> {
+      let range = offset..<(offset + bytes.count)
+      offset += bytes.count
+      if buffer.count + bytes.count > (1 << 22) { try flush() }
+      buffer += bytes
+      return range
+    }
+    do {
+      for (k, action) in actions.enumerated() {
+        let before = try (beforeBytes[k + 1] ?? beforeBytes[action.seq]).map(add)
+        let after = try action.newBytes.map(add)
+        ranges[k + 1] = (before, after)
+      }
+      try flush()
+      guard fsync(fd) == 0 else { throw MaestroError.system("cannot fsync journal pack", path: temp) }
+    } catch {
+      close(fd)
+      unlink(temp)
+      throw error
+    }
+    guard close(fd) == 0, rename(temp, path) == 0 else {
+      unlink(temp)
+      throw MaestroError.system("cannot put the journal pack in place", path: path)
+    }
+    try FileSystem.fsyncDirectory(folder)
+    CrashPoint.reached("journal:pack-written")
+    return ranges
   }
 
   /// Records that action `seq` is durable.
