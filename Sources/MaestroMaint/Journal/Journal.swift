@@ -45,6 +45,7 @@ public final class Journal {
   /// stopped. An unfinished journal is what a crash leaves.
   public var isFinished: Bool { committed || stopReason != nil }
   private var blobRanges: [Int: (before: Range<Int>?, after: Range<Int>?)]
+  private var packCache: [UInt8]?
 
   /// The journal folder of `dataDir`.
   public static func folder(_ dataDir: String) -> String {
@@ -93,25 +94,13 @@ public final class Journal {
     for k in actions.indices { actions[k].seq = k + 1 }
 
     // The pack: old and new contents, fsynced before the plan exists.
-    var pack: [UInt8] = []
-    var ranges: [Int: (before: Range<Int>?, after: Range<Int>?)] = [:]
-    for (k, action) in actions.enumerated() {
-      var before: Range<Int>? = nil
-      var after: Range<Int>? = nil
-      if let old = beforeBytes[k + 1] ?? beforeBytes[action.seq] {
-        before = pack.count..<(pack.count + old.count)
-        pack += old
-      }
-      if let new = action.newBytes {
-        after = pack.count..<(pack.count + new.count)
-        pack += new
-      }
-      ranges[k + 1] = (before, after)
-    }
+    // Streamed to disk: a big run (a migration) must not hold a second copy
+    // of every byte in memory.
+    let packPath = folder + "/" + id + ".pack"
+    let ranges = try writePack(actions: actions, beforeBytes: beforeBytes, to: packPath)
     let journal = Journal(
       dataDir: dataDir, id: id, command: command, createdAt: now, undoes: undoes, actions: actions, done: [],
       committed: false, blobRanges: ranges)
-    try AtomicFile.write(pack, to: journal.packPath, mode: 0o600)
 
     var text: [UInt8] = []
     var begin: JSONObject = [
@@ -134,10 +123,75 @@ public final class Journal {
     return journal
   }
 
+  /// Writes every action's old and new bytes to `path` (temp file named as
+  /// `AtomicFile`'s are, fsync, rename, fsync of the folder) and returns
+  /// where each blob lies.
+  private static func writePack(
+    actions: [JournalAction], beforeBytes: [Int: [UInt8]], to path: String
+  ) throws -> [Int: (before: Range<Int>?, after: Range<Int>?)] {
+    let folder = FileSystem.parentDirectory(of: path)
+    let temp =
+      folder + "/." + FileSystem.lastComponent(of: path) + ".maestro-admin-"
+      + String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16) + ".tmp"
+    let fd = Glibc.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw MaestroError.system("cannot create journal pack", path: temp) }
+    var ranges: [Int: (before: Range<Int>?, after: Range<Int>?)] = [:]
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(1 << 22)
+    var offset = 0
+    func flush() throws {
+      var done = 0
+      while done < buffer.count {
+        let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + done, buffer.count - done) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { throw MaestroError.system("cannot write journal pack", path: temp) }
+        done += n
+      }
+      buffer.removeAll(keepingCapacity: true)
+    }
+    func add(_ bytes: [UInt8]) throws -> Range<Int> {
+      let range = offset..<(offset + bytes.count)
+      offset += bytes.count
+      if buffer.count + bytes.count > (1 << 22) { try flush() }
+      buffer += bytes
+      return range
+    }
+    do {
+      for (k, action) in actions.enumerated() {
+        let before = try (beforeBytes[k + 1] ?? beforeBytes[action.seq]).map(add)
+        let after = try action.newBytes.map(add)
+        ranges[k + 1] = (before, after)
+      }
+      try flush()
+      guard fsync(fd) == 0 else { throw MaestroError.system("cannot fsync journal pack", path: temp) }
+    } catch {
+      close(fd)
+      unlink(temp)
+      throw error
+    }
+    guard close(fd) == 0, rename(temp, path) == 0 else {
+      unlink(temp)
+      throw MaestroError.system("cannot put the journal pack in place", path: path)
+    }
+    try FileSystem.fsyncDirectory(folder)
+    CrashPoint.reached("journal:pack-written")
+    return ranges
+  }
+
   /// Records that action `seq` is durable.
   public func markDone(_ seq: Int) throws {
     try append(["type": "done", "seq": .number(Double(seq))])
     done.insert(seq)
+  }
+
+  /// Records that the actions `seqs` are durable, in one append and one
+  /// fsync (a bulk run marks a whole batch at once).
+  public func markDone(_ seqs: [Int]) throws {
+    guard !seqs.isEmpty else { return }
+    var bytes: [UInt8] = []
+    for seq in seqs { Self.appendLine(["type": "done", "seq": .number(Double(seq))], to: &bytes) }
+    try appendBytes(bytes)
+    done.formUnion(seqs)
   }
 
   /// Records that the run finished.
@@ -155,6 +209,10 @@ public final class Journal {
   private func append(_ line: JSONObject) throws {
     var bytes: [UInt8] = []
     Self.appendLine(line, to: &bytes)
+    try appendBytes(bytes)
+  }
+
+  private func appendBytes(_ bytes: [UInt8]) throws {
     let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
     guard fd >= 0 else { throw MaestroError.system("cannot open journal", path: path) }
     defer { close(fd) }
@@ -250,7 +308,9 @@ public final class Journal {
 
   private func blob(_ range: Range<Int>?) throws -> [UInt8]? {
     guard let range else { return nil }
-    let pack = try FileSystem.readFile(packPath)
+    // Read once: finishing a big interrupted run needs every blob.
+    if packCache == nil { packCache = try FileSystem.readFile(packPath) }
+    let pack = packCache!
     guard range.upperBound <= pack.count else {
       throw MaestroError(.badEntity, "journal pack is shorter than the journal says", path: packPath)
     }

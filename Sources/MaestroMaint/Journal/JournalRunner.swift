@@ -63,7 +63,9 @@ public struct JournalRunner: Sendable {
     }
   }
 
-  private func finish(_ journal: Journal, progress: ProgressBar?) throws {
+  /// Makes every change of `journal` not yet marked done, in order, then
+  /// commits it (also used by `BulkJournalRunner` for the serial tail).
+  func finish(_ journal: Journal, progress: ProgressBar?) throws {
     for action in journal.actions where !journal.done.contains(action.seq) {
       CrashPoint.reached("journal:before-action")
       let changed = try FileState.current(at: absolute(action.changedPath))

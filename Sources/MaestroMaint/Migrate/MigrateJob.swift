@@ -1,0 +1,222 @@
+import MaestroStorage
+
+/// `maestro-admin migrate`: status, plan and up.
+///
+/// `up` runs, in this order: the maintenance lock; recovery of any journal a
+/// crash left; validation of `migrations.json` (refusing a migration this
+/// tool does not know or whose checksum changed); a scan of every task and
+/// session file (both cores) that works out what the pending migrations make
+/// of each; a `check`; a verified backup snapshot; then ONE journal holding
+/// every file change of the pending migrations (each file is read and
+/// written once, whatever the number of migrations), applied on both cores
+/// with one file-system flush per batch, whose last change writes the new
+/// `migrations.json`; finally a `check` that must find no error the first
+/// one did not. `undo <journal>` reverses the whole `up`, record included.
+public struct MigrateJob: Sendable {
+  /// What `up` did.
+  public struct Outcome: Sendable {
+    /// Where the data dir stood before the run.
+    public var status: MigrationStatus
+    /// The migrations applied (or, for a dry run, planned), oldest first.
+    public var applied: [Migration] = []
+    /// Every file change, in words.
+    public var steps: [MigrationStep] = []
+    /// Conflicts met and how they were settled.
+    public var conflicts: [MigrationConflict] = []
+    /// Journals a crash had left, finished first.
+    public var recovered: [String] = []
+    /// The journal of this run.
+    public var journal: String?
+    /// The snapshot taken first.
+    public var snapshot: String?
+    /// Errors the check after the migration found that it did not find before.
+    public var newErrors: [Finding] = []
+    /// Whether it was a dry run.
+    public var dryRun: Bool
+    /// Seconds per phase (scan, check, snapshot, plan, apply, recheck), for benchmarks.
+    public var phases: [(name: String, seconds: Double)] = []
+
+    /// 0 nothing pending; 1 migrated and check shows no new error; 4 new
+    /// errors after migrating (or, for a dry run, anything pending).
+    public var exitStatus: ExitStatus {
+      if !newErrors.isEmpty { return .problemsLeft }
+      if applied.isEmpty { return .ok }
+      return dryRun ? .problemsLeft : .changed
+    }
+  }
+
+  /// The data dir.
+  public var dataDir: String
+  /// Whether to draw progress bars (on a terminal only).
+  public var showProgress: Bool
+
+  /// A migration job on `dataDir`.
+  public init(dataDir: String, showProgress: Bool = false) {
+    self.dataDir = dataDir
+    self.showProgress = showProgress
+  }
+
+  /// The history, validated.
+  /// - Throws: `MigrationRefusal` (exit 4), `MaestroError(.badEntity)` for an unreadable file.
+  public func validatedHistory() throws -> MigrationHistory? {
+    guard FileSystem.isDirectory(dataDir) else {
+      throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
+    }
+    let history = try MigrationHistory.load(dataDir: dataDir)
+    try history?.validate(path: dataDir + "/" + MigrationHistory.relativePath)
+    return history
+  }
+
+  /// Where the data dir stands (read-only: no lock, nothing written).
+  public func status() async throws -> MigrationStatus {
+    try await prepare(to: nil, withDiffs: false).status
+  }
+
+  /// The status and the scanned files for migrating to `target` (default:
+  /// the newest version). The content is scanned with every migration when
+  /// there is no history (to detect its version) or `detect` is set; that
+  /// scan is reused when it applied exactly what is pending.
+  public func prepare(
+    to target: Int?, withDiffs: Bool, detect: Bool = true
+  ) async throws -> (status: MigrationStatus, files: [MigratedFile]) {
+    let latest = Migrations.latestVersion
+    let goal = target ?? latest
+    guard goal >= 0 && goal <= latest else {
+      throw MaestroError(.usage, "--to \(goal): this tool knows versions 0 to \(latest)")
+    }
+    let history = try validatedHistory()
+    let all = Migrations.all
+    var files: [MigratedFile] = []
+    var status = MigrationStatus(history: history, contentVersion: nil, currentVersion: history?.version ?? 0, pending: [])
+    if history == nil || detect {
+      files = try await MigrationScanner(dataDir: dataDir, migrations: all, withDiffs: withDiffs, showProgress: showProgress).scan()
+      let content = MigrationStatus.contentVersion(of: files, migrations: all)
+      status.contentVersion = content
+      status.currentVersion = history?.version ?? content
+      status.filesNeeding = MigrationStatus.counts(files)
+      status.flatTasks = files.count { $0.kind == .flatTask }
+      status.filesScanned = files.count
+      status.unreadable = files.count { $0.problem != nil }
+    }
+    status.pending = all.filter { $0.version > status.currentVersion }
+    let wanted = status.pending.filter { $0.version <= goal }
+    // The scan above applied every migration; it stands for the wanted ones
+    // only when those below them changed nothing (no history: below the
+    // content's version) and none above them is left out.
+    let reusable = history == nil && goal == latest && !files.isEmpty
+    if wanted.isEmpty {
+      files = []
+    } else if !reusable {
+      files = try await MigrationScanner(
+        dataDir: dataDir, migrations: wanted, withDiffs: withDiffs, showProgress: showProgress
+      ).scan()
+    }
+    return (status, files)
+  }
+
+  /// Plans migrating to `target` without changing anything.
+  public func plan(to target: Int?) async throws -> (status: MigrationStatus, migrations: [Migration], plan: MigrationPlanBuilder.Result) {
+    let (status, files) = try await prepare(to: target, withDiffs: true)
+    let wanted = status.pending.filter { $0.version <= (target ?? Migrations.latestVersion) }
+    let builder = MigrationPlanBuilder(dataDir: dataDir, quarantineFolder: "lost+found/" + RepairJob.stamp(currentTimeMilliseconds()))
+    return (status, wanted, try builder.build(wanted.isEmpty ? [] : files, record: nil))
+  }
+
+  /// Options of `up`.
+  public struct UpOptions: Sendable {
+    /// The version to reach (default: the newest).
+    public var target: Int?
+    /// Plan only; change nothing.
+    public var dryRun = false
+    /// Take a backup snapshot first.
+    public var snapshot = true
+    /// Default: `DATA_DIR/../maestro-backups`.
+    public var snapshotDestination: String?
+    public init(target: Int? = nil, dryRun: Bool = false, snapshot: Bool = true, snapshotDestination: String? = nil) {
+      self.target = target
+      self.dryRun = dryRun
+      self.snapshot = snapshot
+      self.snapshotDestination = snapshotDestination
+    }
+  }
+
+  /// Brings the data dir to `options.target` (default: the newest version).
+  /// - Throws: `MigrationRefusal` (exit 4); `MaestroError` `.locked` (75),
+  ///   `.usage` (16), `.io`/`.notFound` naming the file (8).
+  public func up(_ options: UpOptions) async throws -> Outcome {
+    if let t = options.target, t < 0 || t > Migrations.latestVersion {
+      throw MaestroError(.usage, "--to \(t): this tool knows versions 0 to \(Migrations.latestVersion)")
+    }
+    let lock = options.dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin migrate up")
+    defer { lock?.release() }
+    let runner = JournalRunner(dataDir: dataDir)
+    let recovered = options.dryRun ? [] : try runner.recoverInterrupted().map(\.id)
+    var clock = ContinuousClock.now
+    var phases: [(name: String, seconds: Double)] = []
+    func lap(_ name: String) {
+      let now = ContinuousClock.now
+      let d = now - clock
+      phases.append((name, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
+      clock = now
+    }
+    let (status, files) = try await prepare(to: options.target, withDiffs: options.dryRun, detect: false)
+    lap("scan")
+    var outcome = Outcome(status: status, recovered: recovered, dryRun: options.dryRun)
+    let goal = options.target ?? Migrations.latestVersion
+    let wanted = status.pending.filter { $0.version <= goal }
+    guard !wanted.isEmpty else { return outcome }
+    outcome.applied = wanted
+
+    let now = currentTimeMilliseconds()
+    var history = status.history ?? MigrationHistory()
+    if status.history == nil, let content = status.contentVersion {
+      for m in Migrations.all where m.version <= min(content, goal) {
+        history.applied.append(.init(version: m.version, name: m.name, checksum: m.checksum, appliedAtMs: now, journal: nil, baseline: true))
+      }
+    }
+    for m in wanted {
+      history.applied.append(.init(version: m.version, name: m.name, checksum: m.checksum, appliedAtMs: now, journal: nil, baseline: false))
+    }
+    let builder = MigrationPlanBuilder(dataDir: dataDir, quarantineFolder: "lost+found/" + RepairJob.stamp(now))
+    if options.dryRun {
+      let plan = try builder.build(files, record: history)
+      outcome.steps = plan.steps
+      outcome.conflicts = plan.conflicts
+      return outcome
+    }
+    let before = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
+    lap("check")
+    if options.snapshot {
+      let destination = options.snapshotDestination ?? FileSystem.parentDirectory(of: dataDir) + "/maestro-backups"
+      var snapshotOptions = SnapshotCreator.Options(dataDir: dataDir, destination: destination)
+      snapshotOptions.label = "before migrate up to \(goal)"
+      snapshotOptions.showProgress = showProgress
+      outcome.snapshot = try SnapshotCreator(snapshotOptions).run().path
+      lap("snapshot")
+    }
+    let plan = try builder.build(files, record: history)
+    lap("plan")
+    outcome.steps = plan.steps
+    outcome.conflicts = plan.conflicts
+    let progress = ProgressBar(
+      "migrate: writing", total: plan.changes.actions.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
+    let journal = try await BulkJournalRunner(dataDir: dataDir).run(
+      plan.changes, bulkCount: plan.bulkCount, command: "migrate up", progress: progress)
+    progress.finish()
+    lap("apply")
+    outcome.journal = journal.id
+    let after = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
+    lap("recheck")
+    outcome.newErrors = Self.newErrors(before: before.findings, after: after.findings)
+    outcome.phases = phases
+    return outcome
+  }
+
+  /// Errors after that were not there before, compared by code, entity and
+  /// id (a moved file keeps its finding).
+  static func newErrors(before: [Finding], after: [Finding]) -> [Finding] {
+    func key(_ f: Finding) -> String { "\(f.code.rawValue)\u{0}\(f.entity.rawValue)\u{0}\(f.id ?? "")\u{0}\(f.ref ?? "")" }
+    let old = Set(before.filter { $0.severity == .error }.map(key))
+    return after.filter { $0.severity == .error && !old.contains(key($0)) }.sorted()
+  }
+}

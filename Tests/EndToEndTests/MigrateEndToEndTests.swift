@@ -1,0 +1,161 @@
+import MaestroMaint
+import MaestroStorage
+import MaestroTestSupport
+import Testing
+
+/// `maestro-admin migrate` as operators run it: the upgrade recipe on
+/// generated legacy data, fixtures and a real server's sample, refusals,
+/// and SIGKILL at every crash point of `up`.
+@Suite struct MigrateEndToEndTests {
+  /// status → plan → up → check → fmt --check → second up → undo.
+  @Test func upgradeRecipeOnGeneratedLegacyData() throws {
+    let root = try TemporaryDirectory()
+    let dir = root.appending("data")
+    let gen = try runMaestroAdmin(["generate", "--out", dir, "--scale", "s", "--format", "legacy", "--seed", "3", "--no-sync"])
+    #expect(gen.status == 0, "\(gen.stderr)")
+    let original = try userTree(dir)
+
+    let status = try runMaestroAdmin(["migrate", "status", "--data-dir", dir])
+    #expect(status.status == 4, "\(status.stderr)")
+    #expect(status.stdout.contains("version 0 of 2 (detected from content"))
+    #expect(status.stdout.contains("pending  1 phase-iv-a"))
+    let statusJSON = try runMaestroAdmin(["migrate", "status", "--data-dir", dir, "--json"])
+    #expect(statusJSON.status == 4 && statusJSON.stdout.contains(#""type":"summary","currentVersion":0"#))
+
+    let plan = try runMaestroAdmin(["migrate", "plan", "--data-dir", dir, "--show", "2"])
+    #expect(plan.status == 4, "\(plan.stderr)")
+    #expect(plan.stdout.contains("migration 1 phase-iv-a:") && plan.stdout.contains("migration 2 newer-server-fields:"))
+    #expect(plan.stdout.contains("  move tasks/task_") && plan.stdout.contains("-> tasks/proj_"))
+    #expect(plan.stdout.contains("      + \"referenceTaskIds\": []"), "\(plan.stdout)")
+    #expect(plan.stdout.contains("more file(s)"))
+    #expect(try userTree(dir) == original, "plan changes nothing")
+
+    let up = try runMaestroAdmin(["migrate", "up", "--data-dir", dir, "--snapshot-dest", root.appending("backups")])
+    #expect(up.status == 1, "\(up.stderr)")
+    #expect(up.stdout.contains("snapshot: " + root.appending("backups") + "/maestro-"))
+    #expect(up.stdout.contains("migrated from version 0 to 2"))
+    let snapshots = try FileSystem.listDirectory(root.appending("backups")).map(\.name)
+    #expect(snapshots.count == 1 && snapshots[0].hasSuffix(".tar.zst"))
+
+    #expect(try runMaestroAdmin(["check", "--data-dir", dir]).status == 0)
+    #expect(try runMaestroAdmin(["fmt", "--check", dir]).status == 0)
+    let flat = try FileSystem.listDirectory(dir + "/tasks").filter { $0.kind == .file }
+    #expect(flat.isEmpty)
+
+    let migrated = try TreeHash.hash(of: dir)
+    let again = try runMaestroAdmin(["migrate", "up", "--data-dir", dir, "--no-snapshot"])
+    #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+    #expect(try TreeHash.hash(of: dir) == migrated, "a second up changes nothing, its state files included")
+    #expect(try runMaestroAdmin(["migrate", "status", "--data-dir", dir]).status == 0)
+
+    let journals = try Journal.list(dataDir: dir).filter { $0.command == "migrate up" }
+    #expect(journals.count == 1)
+    let undo = try runMaestroAdmin(["undo", journals[0].id, "--data-dir", dir])
+    #expect(undo.status == 1, "\(undo.stderr)")
+    #expect(try userTree(dir) == original, "undo restores the original tree")
+    #expect(!FileSystem.fileExists(dir + "/" + MigrationHistory.relativePath), "undo also un-records")
+  }
+
+  @Test(arguments: ["seed-legacy", "samples/upstream-2026-02-08"])
+  func upOnFixtures(_ fixture: String) throws {
+    let dir = try TemporaryDirectory()
+    try copyTree(ProjectPaths.fixtures + "/" + fixture, to: dir.path)
+    let original = try userTree(dir.path)
+    let up = try runMaestroAdmin(["migrate", "up", "--data-dir", dir.path, "--no-snapshot", "--json"])
+    #expect(up.status == 1, "\(up.stderr)")
+    #expect(up.stdout.split(separator: "\n").last?.contains(#""type":"summary""#) == true)
+    #expect(try runMaestroAdmin(["check", "--data-dir", dir.path]).status == 0)
+    #expect(try runMaestroAdmin(["fmt", "--check", dir.path]).status == 0)
+    let tree = try TreeHash.hash(of: dir.path)
+    #expect(try runMaestroAdmin(["migrate", "up", "--data-dir", dir.path, "--no-snapshot"]).status == 0)
+    #expect(try TreeHash.hash(of: dir.path) == tree)
+    let journal = try #require(try Journal.list(dataDir: dir.path).first)
+    #expect(try runMaestroAdmin(["undo", journal.id, "--data-dir", dir.path]).status == 1)
+    #expect(try userTree(dir.path) == original)
+  }
+
+  @Test func refusesUnknownOrChangedMigrationsNamingThem() throws {
+    let dir = try TemporaryDirectory()
+    try copyTree(ProjectPaths.fixtures + "/seed-legacy", to: dir.path)
+    #expect(try runMaestroAdmin(["migrate", "up", "--data-dir", dir.path, "--no-snapshot"]).status == 1)
+    let path = dir.path + "/" + MigrationHistory.relativePath
+    let good = try text(path)
+
+    try AtomicFile.write(Array(good.replacingFirst(Migrations.newerServerFields.checksum, with: String(repeating: "f", count: 64)).utf8), to: path)
+    for sub in ["status", "plan", "up"] {
+      let r = try runMaestroAdmin(["migrate", sub, "--data-dir", dir.path, "--no-snapshot"].filter { sub == "up" || $0 != "--no-snapshot" })
+      #expect(r.status == 4, "\(sub): \(r.stderr)")
+      #expect(r.stderr.contains("refused: " + path) && r.stderr.contains("migration 2 \"newer-server-fields\" with checksum ffff"))
+    }
+    let future = good.replacingFirst("]}", with: #",{"version":3,"name":"team-folders","checksum":"00"}]}"#)
+    try AtomicFile.write(Array(future.utf8), to: path)
+    let r = try runMaestroAdmin(["migrate", "up", "--data-dir", dir.path, "--json"])
+    #expect(r.status == 4)
+    #expect(r.stderr.contains("records migration 3 \"team-folders\", which this maestro-admin"))
+    #expect(r.stdout.contains(#""type":"refused","reason":"unknown-migration","version":3"#))
+    try AtomicFile.write(Array("[]".utf8), to: path)
+    #expect(try runMaestroAdmin(["migrate", "status", "--data-dir", dir.path]).status == 8)
+    #expect(try runMaestroAdmin(["migrate", "up", "--data-dir", dir.path, "--to", "7"]).status == 16)
+  }
+
+  /// SIGKILL at every crash point of `migrate up --no-snapshot` on small
+  /// legacy data (journal writing, every file change, the flushes, the
+  /// record), then `up` again — or, at every third point, undo newest
+  /// first. The tree always ends as an uninterrupted run leaves it, or as it
+  /// was before.
+  @Test(.timeLimit(.minutes(5))) func upSurvivesSIGKILLAtEveryPoint() throws {
+    let work = try TemporaryDirectory()
+    let source = work.appending("source")
+    let gen = try runMaestroAdmin([
+      "generate", "--out", source, "--format", "legacy", "--projects", "2", "--tasks", "8", "--sessions", "3", "--seed", "5",
+      "--no-sync",
+    ])
+    #expect(gen.status == 0, "\(gen.stderr)")
+    let original = try userTree(source)
+    let reference = work.appending("reference")
+    try copyTree(source, to: reference)
+    #expect(try runMaestroAdmin(["migrate", "up", "--data-dir", reference, "--no-snapshot"]).status == 1)
+    let migrated = try userTree(reference)
+    let history = try MigrationHistory.load(dataDir: reference)?.applied.map(\.version)
+
+    var killPoints = 0
+    var undone = 0
+    var n = 1
+    while n < 2000 {
+      let dir = work.appending("run-\(n)")
+      try copyTree(source, to: dir)
+      let crashed = try runMaestroAdmin(
+        ["migrate", "up", "--data-dir", dir, "--no-snapshot"], environment: ["MAESTRO_ADMIN_CRASH_AT": "any:\(n)"])
+      if crashed.status != 137 {
+        #expect(crashed.status == 1, "run \(n): \(crashed.stderr)")
+        #expect(try userTree(dir) == migrated)
+        break
+      }
+      killPoints += 1
+      if n % 3 == 0 {
+        for journal in try Journal.list(dataDir: dir).filter({ $0.undoes == nil }).reversed() {
+          let u = try runMaestroAdmin(["undo", journal.id, "--data-dir", dir])
+          #expect(u.status == 0 || u.status == 1, "undo after kill \(n): \(u.stderr)")
+        }
+        #expect(try userTree(dir) == original, "undo after kill \(n)")
+        undone += 1
+      } else {
+        let resumed = try runMaestroAdmin(["migrate", "up", "--data-dir", dir, "--no-snapshot"])
+        #expect(resumed.status == 0 || resumed.status == 1, "after kill \(n): \(resumed.stderr)")
+        #expect(try userTree(dir) == migrated, "after kill \(n)")
+        #expect(try MigrationHistory.load(dataDir: dir)?.applied.map(\.version) == history, "after kill \(n)")
+      }
+      TemporaryDirectory.removeTree(dir)
+      n += 1
+    }
+    #expect(killPoints >= 30, "only \(killPoints) kill points")
+    print("migrate crash test: \(killPoints) kill points, \(undone) followed by undo")
+  }
+}
+
+extension String {
+  fileprivate func replacingFirst(_ target: String, with replacement: String) -> String {
+    guard let range = range(of: target) else { return self }
+    return replacingCharacters(in: range, with: replacement)
+  }
+}
