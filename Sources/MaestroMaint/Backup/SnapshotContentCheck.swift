@@ -19,7 +19,7 @@ final class SnapshotContentCheck: @unchecked Sendable {
   private var keeps: [Bool] = []
   private var paths: [String] = []
   /// One per worker; worker `k` touches only `partials[k]`.
-  private let partials: UnsafeMutableBufferPointer<EntityFileInspector.Partial>
+  private let partials: SlotBuffer<EntityFileInspector.Partial>
   private let lock = ConditionLock()
   private var kept: [String: [UInt8]] = [:]
   private let started = ContinuousClock.now
@@ -27,13 +27,7 @@ final class SnapshotContentCheck: @unchecked Sendable {
   /// A check fed by `workers` threads.
   init(workers: Int) {
     self.workers = max(workers, 1)
-    partials = .allocate(capacity: self.workers)
-    partials.initialize(repeating: EntityFileInspector.Partial())
-  }
-
-  deinit {
-    _ = partials.deinitialize()
-    partials.deallocate()
+    partials = SlotBuffer(count: self.workers, initial: EntityFileInspector.Partial())
   }
 
   /// Judges the names and sorts the files; call once, before `consume`.
@@ -60,7 +54,7 @@ final class SnapshotContentCheck: @unchecked Sendable {
       lock.withLock { kept[paths[file]] = bytes }
     }
     if entityOf[file] >= 0 {
-      pass.inspector.inspect(Int(entityOf[file]), .success(bytes), into: &partials[worker])
+      partials.modify(worker) { pass.inspector.inspect(Int(entityOf[file]), .success(bytes), into: &$0) }
     }
   }
 
@@ -70,7 +64,7 @@ final class SnapshotContentCheck: @unchecked Sendable {
   /// - Throws: `MaestroError` when `begin` was not called.
   func finish(name: String) throws -> CheckReport {
     guard let pass else { throw MaestroError(.snapshotInvalid, "no manifest was read", path: name) }
-    var gathered = Array(partials)
+    var gathered = partials.elements
     let kept = self.kept
     var report = try pass.finish(
       partials: &gathered,

@@ -221,16 +221,10 @@ final class SnapshotExtractor {
 
   private final class Shared: @unchecked Sendable {
     let lock = Mutex<MaestroError?>(nil)
-    /// One slot per entry, each written by one thread only: a buffer, not an
-    /// array, so concurrent writes to different slots are not exclusive accesses.
-    let digests: UnsafeMutableBufferPointer<String?>
+    /// One slot per entry, each written by one thread only.
+    let digests: SlotBuffer<String?>
     init(count: Int) {
-      digests = .allocate(capacity: max(count, 1))
-      digests.initialize(repeating: nil)
-    }
-    deinit {
-      _ = digests.deinitialize()
-      digests.deallocate()
+      digests = SlotBuffer(count: count, initial: nil)
     }
     func fail(_ error: MaestroError) { lock.withLock { if $0 == nil { $0 = error } } }
     var failure: MaestroError? { lock.withLock { $0 } }

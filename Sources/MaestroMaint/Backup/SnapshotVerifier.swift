@@ -129,19 +129,6 @@ public struct SnapshotVerifier: Sendable {
     }
   }
 
-  private final class Digests: @unchecked Sendable {
-    /// Written by the hasher thread, read after it is joined.
-    let values: UnsafeMutableBufferPointer<String?>
-    init(count: Int) {
-      values = .allocate(capacity: max(count, 1))
-      values.initialize(repeating: nil)
-    }
-    deinit {
-      _ = values.deinitialize()
-      values.deallocate()
-    }
-  }
-
   private func checkMembers(
     _ reader: SnapshotArchiveReader, manifest: SnapshotManifest, into report: inout Report, progress: ProgressBar?,
     content: SnapshotContentCheck?
@@ -176,7 +163,7 @@ public struct SnapshotVerifier: Sendable {
     var dirSeen = [Bool](repeating: false, count: manifest.directories.count)
     var sawDataFolder = false
 
-    let digests = Digests(count: manifest.files.count)
+    let digests = SlotBuffer<String?>(count: manifest.files.count, initial: nil)
     // Members travel to the hasher in batches: one hand-off per ~128 files.
     let queue = BoundedQueue<[(Int, [UInt8])]>(capacity: 16)
     var batcher = MemberBatcher(queue: queue, maxCount: 128)
@@ -190,7 +177,7 @@ public struct SnapshotVerifier: Sendable {
       { worker in
         while let items = queue.pop() {
           for (index, bytes) in items {
-            digests.values[index] = SHA256.hex(of: bytes)
+            digests[index] = SHA256.hex(of: bytes)
             content?.consume(worker: worker, file: index, bytes: bytes)
           }
         }
@@ -237,7 +224,7 @@ public struct SnapshotVerifier: Sendable {
         }
       })
     for (k, file) in manifest.files.enumerated() where fileSeen[k] {
-      if let digest = digests.values[k], digest != file.sha256 {
+      if let digest = digests[k], digest != file.sha256 {
         problem(prefix + file.path, "SHA-256 is \(digest), the manifest says \(file.sha256)")
       }
     }
