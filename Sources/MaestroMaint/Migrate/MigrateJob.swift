@@ -78,7 +78,7 @@ public struct MigrateJob: Sendable {
   /// scan is reused when it applied exactly what is pending.
   public func prepare(
     to target: Int?, withDiffs: Bool, detect: Bool = true
-  ) async throws -> (status: MigrationStatus, files: [MigratedFile]) {
+  ) async throws -> (status: MigrationStatus, content: MigrationContent) {
     let latest = Migrations.latestVersion
     let goal = target ?? latest
     guard goal >= 0 && goal <= latest else {
@@ -86,13 +86,14 @@ public struct MigrateJob: Sendable {
     }
     let history = try validatedHistory()
     let all = Migrations.all
-    var files: [MigratedFile] = []
+    var content = MigrationContent(dataDir: dataDir)
     var status = MigrationStatus(history: history, contentVersion: nil, currentVersion: history?.version ?? 0, pending: [])
     if history == nil || detect {
-      files = try await MigrationScanner(dataDir: dataDir, migrations: all, withDiffs: withDiffs, showProgress: showProgress).scan()
-      let content = MigrationStatus.contentVersion(of: files, migrations: all)
-      status.contentVersion = content
-      status.currentVersion = history?.version ?? content
+      content = try await MigrationScanner(dataDir: dataDir, migrations: all, withDiffs: withDiffs, showProgress: showProgress).scan()
+      let files = content.files
+      let version = MigrationStatus.contentVersion(of: files, migrations: all)
+      status.contentVersion = version
+      status.currentVersion = history?.version ?? version
       status.filesNeeding = MigrationStatus.counts(files)
       status.flatTasks = files.count { $0.kind == .flatTask }
       status.filesScanned = files.count
@@ -103,23 +104,23 @@ public struct MigrateJob: Sendable {
     // The scan above applied every migration; it stands for the wanted ones
     // only when those below them changed nothing (no history: below the
     // content's version) and none above them is left out.
-    let reusable = history == nil && goal == latest && !files.isEmpty
+    let reusable = history == nil && goal == latest && !content.files.isEmpty
     if wanted.isEmpty {
-      files = []
+      content = MigrationContent(dataDir: dataDir)
     } else if !reusable {
-      files = try await MigrationScanner(
+      content = try await MigrationScanner(
         dataDir: dataDir, migrations: wanted, withDiffs: withDiffs, showProgress: showProgress
       ).scan()
     }
-    return (status, files)
+    return (status, content)
   }
 
   /// Plans migrating to `target` without changing anything.
   public func plan(to target: Int?) async throws -> (status: MigrationStatus, migrations: [Migration], plan: MigrationPlanBuilder.Result) {
-    let (status, files) = try await prepare(to: target, withDiffs: true)
+    let (status, content) = try await prepare(to: target, withDiffs: true)
     let wanted = status.pending.filter { $0.version <= (target ?? Migrations.latestVersion) }
     let builder = MigrationPlanBuilder(dataDir: dataDir, quarantineFolder: "lost+found/" + RepairJob.stamp(currentTimeMilliseconds()))
-    return (status, wanted, try builder.build(wanted.isEmpty ? [] : files, record: nil))
+    return (status, wanted, try builder.build(wanted.isEmpty ? MigrationContent(dataDir: dataDir) : content, record: nil))
   }
 
   /// Options of `up`.
@@ -159,7 +160,7 @@ public struct MigrateJob: Sendable {
       phases.append((name, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
       clock = now
     }
-    let (status, files) = try await prepare(to: options.target, withDiffs: options.dryRun, detect: false)
+    let (status, content) = try await prepare(to: options.target, withDiffs: options.dryRun, detect: false)
     lap("scan")
     var outcome = Outcome(status: status, recovered: recovered, dryRun: options.dryRun)
     let goal = options.target ?? Migrations.latestVersion
@@ -179,7 +180,7 @@ public struct MigrateJob: Sendable {
     }
     let builder = MigrationPlanBuilder(dataDir: dataDir, quarantineFolder: "lost+found/" + RepairJob.stamp(now))
     if options.dryRun {
-      let plan = try builder.build(files, record: history)
+      let plan = try builder.build(content, record: history)
       outcome.steps = plan.steps
       outcome.conflicts = plan.conflicts
       return outcome
@@ -194,14 +195,17 @@ public struct MigrateJob: Sendable {
       outcome.snapshot = try SnapshotCreator(snapshotOptions).run().path
       lap("snapshot")
     }
-    let plan = try builder.build(files, record: history)
+    let plan = try builder.build(content, record: history)
     lap("plan")
     outcome.steps = plan.steps
     outcome.conflicts = plan.conflicts
     let progress = ProgressBar(
       "migrate: writing", total: plan.changes.actions.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
+    let changes = plan.changes
+    let needs = plan.needs
     let journal = try await BulkJournalRunner(dataDir: dataDir).run(
-      plan.changes, bulkCount: plan.bulkCount, command: "migrate up", progress: progress)
+      changes, bulkCount: plan.bulkCount, command: "migrate up",
+      blobs: { try await content.blobs(for: $0, needs: needs, plan: changes) }, progress: progress)
     progress.finish()
     lap("apply")
     outcome.journal = journal.id
