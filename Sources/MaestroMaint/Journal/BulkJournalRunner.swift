@@ -49,9 +49,7 @@ public struct BulkJournalRunner: Sendable {
   static let packBatchSize = 2048
 
   /// Journals `plan` and applies it.
-  /// - Parameter blobs: supplies each action's old and new content batch by
-  ///   batch as the pack is written, so that no more than a batch is ever
-  ///   in memory; `nil` takes them from the plan (`beforeBytes`, `newBytes`).
+  /// - Parameter blobs: see `journal(_:bulkCount:command:blobs:)`.
   /// - Throws: I/O errors naming the file; `MaestroError(.io)` naming a file
   ///   that changed since planning (the journal is stopped there, the
   ///   changes made before stay made and can be undone).
@@ -59,8 +57,20 @@ public struct BulkJournalRunner: Sendable {
   public func run(
     _ plan: ChangePlan, bulkCount: Int, command: String, blobs: BlobSource? = nil, progress: ProgressBar? = nil
   ) async throws -> Journal {
-    let bulk = Array(plan.actions.prefix(bulkCount))
-    for action in bulk where ![.mkdir, .write, .remove].contains(action.operation) {
+    let journal = try await self.journal(plan, bulkCount: bulkCount, command: command, blobs: blobs)
+    try await apply(journal, bulkCount: bulkCount, progress: progress)
+    return journal
+  }
+
+  /// Writes the journal of `plan`, durably, changing nothing else; the
+  /// caller may then let go of what produced the blobs before `apply`.
+  /// - Parameter blobs: supplies each action's old and new content batch by
+  ///   batch as the pack is written, so that no more than a batch is ever
+  ///   in memory; `nil` takes them from the plan (`beforeBytes`, `newBytes`).
+  public func journal(
+    _ plan: ChangePlan, bulkCount: Int, command: String, blobs: BlobSource? = nil
+  ) async throws -> Journal {
+    for action in plan.actions.prefix(bulkCount) where ![.mkdir, .write, .remove].contains(action.operation) {
       throw MaestroError(.usage, "a bulk plan holds only folder creations, writes and removals (\(action.summary))")
     }
     let pack = try JournalPackWriter(folder: Journal.folder(dataDir))
@@ -77,11 +87,18 @@ public struct BulkJournalRunner: Sendable {
       }
       start += batch.count
     }
-    let journal = try Journal.create(dataDir: dataDir, command: command, actions: plan.actions, pack: pack)
+    return try Journal.create(dataDir: dataDir, command: command, actions: plan.actions, pack: pack)
+  }
+
+  /// Makes the changes of `journal`, which `journal(_:bulkCount:command:blobs:)`
+  /// wrote: its first `bulkCount` actions in batches on every core, the
+  /// rest one by one.
+  /// - Throws: as `run`.
+  public func apply(_ journal: Journal, bulkCount: Int, progress: ProgressBar? = nil) async throws {
     let reader = try journal.packReader()
     let root = dataDir
     var pendingDone: [Int] = []
-    for action in bulk where action.operation == .mkdir {
+    for action in journal.actions.prefix(bulkCount) where action.operation == .mkdir {
       CrashPoint.reached("journal:before-action")
       let path = root + "/" + action.path
       if mkdir(path, 0o755) != 0 && errno != EEXIST {
@@ -90,10 +107,12 @@ public struct BulkJournalRunner: Sendable {
       CrashPoint.reached("journal:after-action")
       pendingDone.append(action.seq)
     }
-    let files = journal.actions.prefix(bulkCount).filter { $0.operation != .mkdir }.map { ($0, journal.afterRange($0.seq)) }
-    start = 0
+    let files = journal.actions.prefix(bulkCount).indices.filter { journal.actions[$0].operation != .mkdir }
+    var start = 0
     while start < files.count || !pendingDone.isEmpty {
-      let batch = Array(files[start..<min(files.count, start + max(1, batchSize))])
+      let batch = files[start..<min(files.count, start + max(1, batchSize))].map {
+        (journal.actions[$0], journal.afterRange($0 + 1))
+      }
       start += batch.count
       let results = await ParallelMap.map(batch, workers: workers) { action, after -> String? in
         defer { progress?.advance() }
@@ -118,7 +137,6 @@ public struct BulkJournalRunner: Sendable {
       try Cancellation.check()
     }
     try JournalRunner(dataDir: dataDir).finish(journal, progress: progress)
-    return journal
   }
 
   /// Makes one write or removal, checking first that the path holds what

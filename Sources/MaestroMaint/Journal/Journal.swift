@@ -17,8 +17,8 @@ import MaestroStorage
 /// 4. then, as the run goes, `{"type":"done", "seq"}` after each change is
 ///    durable, and `{"type":"commit"}` at the end.
 ///
-/// Lines 1–3 are written in one atomic file write, so a journal either holds
-/// the whole plan or does not exist. The bytes an action needs (a file's old
+/// Lines 1–3 are streamed to a temp file that is fsynced and renamed into
+/// place, so a journal either holds the whole plan or does not exist. The bytes an action needs (a file's old
 /// content for undo, its new content for finishing) are in `<id>.pack`
 /// beside it, written and fsynced first; `data` gives offsets into it. A
 /// crash while appending can tear only the last line, which reading ignores.
@@ -97,7 +97,7 @@ public final class Journal {
 
   /// Writes a new journal holding `actions` (numbered here) whose blobs
   /// the caller has streamed into `pack` by seq: the pack is made durable
-  /// first, then the plan is written in one atomic file write.
+  /// first, then the plan is streamed to a temp file and renamed into place.
   static func create(
     dataDir: String, command: String, actions planned: [JournalAction], pack: JournalPackWriter,
     undoes: String? = nil, now: Double = currentTimeMilliseconds()
@@ -105,10 +105,10 @@ public final class Journal {
     let folder = Self.folder(dataDir)
     try FileSystem.makeDirectories(folder, mode: 0o700)
     let id = Self.makeId(now: now, command: command)
+    // Renumbered only when needed: a big plan's array is then shared, not copied.
     var actions = planned
-    for k in actions.indices {
-      actions[k].seq = k + 1
-      actions[k].newBytes = nil  // in the pack; a big plan must not keep a second copy
+    if actions.indices.contains(where: { actions[$0].seq != $0 + 1 }) {
+      for k in actions.indices { actions[k].seq = k + 1 }
     }
     try pack.finish(to: folder + "/" + id + ".pack")
     let ranges = pack.ranges
@@ -116,6 +116,9 @@ public final class Journal {
       dataDir: dataDir, id: id, command: command, createdAt: now, undoes: undoes, actions: actions, done: [],
       committed: false, blobRanges: ranges)
 
+    // The plan, streamed to a temp file and renamed into place: a journal
+    // either holds the whole plan or does not exist.
+    let plan = try StreamedFile(folder: folder, name: id + ".jsonl")
     var text: [UInt8] = []
     var begin: JSONObject = [
       "type": "begin", "version": 1, "id": .string(id), "command": .string(command),
@@ -132,9 +135,14 @@ public final class Journal {
       }
       if !data.isEmpty { line["data"] = .object(data) }
       appendLine(line, to: &text)
+      if text.count >= 1 << 20 {
+        try plan.append(text)
+        text.removeAll(keepingCapacity: true)
+      }
     }
     appendLine(["type": "planned", "count": .number(Double(actions.count))], to: &text)
-    try AtomicFile.write(text, to: journal.path, mode: 0o600)
+    try plan.append(text)
+    try plan.finish(to: journal.path)
     return journal
   }
 

@@ -160,7 +160,7 @@ public struct MigrateJob: Sendable {
       phases.append((name, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
       clock = now
     }
-    let (status, content) = try await prepare(to: options.target, withDiffs: options.dryRun, detect: false)
+    var (status, content) = try await prepare(to: options.target, withDiffs: options.dryRun, detect: false)
     lap("scan")
     var outcome = Outcome(status: status, recovered: recovered, dryRun: options.dryRun)
     let goal = options.target ?? Migrations.latestVersion
@@ -185,7 +185,9 @@ public struct MigrateJob: Sendable {
       outcome.conflicts = plan.conflicts
       return outcome
     }
-    let before = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
+    // Only the keys of its errors are kept: findings of a big legacy dir
+    // would otherwise stay in memory for the whole run.
+    let errorsBefore = Self.errorKeys(try await DataDirCheck(root: dataDir, showProgress: showProgress).run().findings)
     lap("check")
     if options.snapshot {
       let destination = options.snapshotDestination ?? FileSystem.parentDirectory(of: dataDir) + "/maestro-backups"
@@ -195,7 +197,7 @@ public struct MigrateJob: Sendable {
       outcome.snapshot = try SnapshotCreator(snapshotOptions).run().path
       lap("snapshot")
     }
-    let plan = try builder.build(content, record: history)
+    var plan = try builder.build(content, record: history)
     lap("plan")
     outcome.steps = plan.steps
     outcome.conflicts = plan.conflicts
@@ -203,24 +205,39 @@ public struct MigrateJob: Sendable {
       "migrate: writing", total: plan.changes.actions.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
     let changes = plan.changes
     let needs = plan.needs
-    let journal = try await BulkJournalRunner(dataDir: dataDir).run(
+    let scanned = content
+    let bulk = BulkJournalRunner(dataDir: dataDir)
+    let journal = try await bulk.journal(
       changes, bulkCount: plan.bulkCount, command: "migrate up",
-      blobs: { try await content.blobs(for: $0, needs: needs, plan: changes) }, progress: progress)
+      blobs: { try await scanned.blobs(for: $0, needs: needs, plan: changes) })
+    // The journal holds all that is needed now; let go of the scan and the
+    // plan's per-file data before the long apply.
+    content = MigrationContent(dataDir: dataDir)
+    plan.needs = []
+    plan.changes = ChangePlan(dataDir: dataDir)
+    try await bulk.apply(journal, bulkCount: plan.bulkCount, progress: progress)
     progress.finish()
     lap("apply")
     outcome.journal = journal.id
     let after = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
     lap("recheck")
-    outcome.newErrors = Self.newErrors(before: before.findings, after: after.findings)
+    outcome.newErrors = Self.newErrors(before: errorsBefore, after: after.findings)
     outcome.phases = phases
     return outcome
   }
 
   /// Errors after that were not there before, compared by code, entity and
   /// id (a moved file keeps its finding).
-  static func newErrors(before: [Finding], after: [Finding]) -> [Finding] {
-    func key(_ f: Finding) -> String { "\(f.code.rawValue)\u{0}\(f.entity.rawValue)\u{0}\(f.id ?? "")\u{0}\(f.ref ?? "")" }
-    let old = Set(before.filter { $0.severity == .error }.map(key))
-    return after.filter { $0.severity == .error && !old.contains(key($0)) }.sorted()
+  static func newErrors(before: Set<String>, after: [Finding]) -> [Finding] {
+    after.filter { $0.severity == .error && !before.contains(errorKey($0)) }.sorted()
+  }
+
+  /// The keys (`errorKey`) of the errors among `findings`.
+  static func errorKeys(_ findings: [Finding]) -> Set<String> {
+    Set(findings.filter { $0.severity == .error }.map(errorKey))
+  }
+
+  private static func errorKey(_ f: Finding) -> String {
+    "\(f.code.rawValue)\u{0}\(f.entity.rawValue)\u{0}\(f.id ?? "")\u{0}\(f.ref ?? "")"
   }
 }

@@ -74,14 +74,17 @@ public struct MigrationContent: Sendable {
   }
 
   /// The old and new content of each action (for the journal's pack),
-  /// computed on every core. An action without needs gets the plan's own
-  /// bytes (`beforeBytes`, `newBytes`: the small history record).
+  /// computed on every core. `needs[seq - 1]` says what action `seq`
+  /// needs; an action without needs gets the plan's own bytes
+  /// (`beforeBytes`, `newBytes`: the small history record).
   public func blobs(
-    for actions: [JournalAction], needs: [Int: Needs], plan: ChangePlan, workers: Int = ParallelMap.defaultWorkers
+    for actions: [JournalAction], needs: [Needs?], plan: ChangePlan, workers: Int = ParallelMap.defaultWorkers
   ) async throws -> [(before: [UInt8]?, after: [UInt8]?)] {
     let results = await ParallelMap.map(actions, workers: workers) { action in
       Result { () throws -> ([UInt8]?, [UInt8]?) in
-        guard let need = needs[action.seq] else { return (plan.beforeBytes[action.seq], action.newBytes) }
+        guard action.seq <= needs.count, let need = needs[action.seq - 1] else {
+          return (plan.beforeBytes[action.seq], action.newBytes)
+        }
         return (try need.before.map(bytes), try need.after.map(bytes))
       }
     }

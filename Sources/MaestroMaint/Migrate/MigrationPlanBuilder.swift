@@ -17,8 +17,8 @@ public struct MigrationPlanBuilder: Sendable {
   /// The plan and what it does, in words.
   public struct Result: Sendable {
     public var changes: ChangePlan
-    /// Per action seq, the scanned bytes it replaces and writes.
-    public var needs: [Int: MigrationContent.Needs]
+    /// Per action (index seq - 1), the scanned bytes it replaces and writes.
+    public var needs: [MigrationContent.Needs?]
     public var steps: [MigrationStep]
     public var conflicts: [MigrationConflict]
     /// Actions before the record (the part that may run in parallel).
@@ -139,7 +139,7 @@ public struct MigrationPlanBuilder: Sendable {
     }
 
     var plan = ChangePlan(dataDir: dataDir)
-    var needs: [Int: MigrationContent.Needs] = [:]
+    var needs: [MigrationContent.Needs?] = []
     var folders = Set<String>()
     for w in writes where w.before == .absent {
       var parent = FileSystem.parentDirectory(of: w.path)
@@ -148,6 +148,8 @@ public struct MigrationPlanBuilder: Sendable {
         parent = FileSystem.parentDirectory(of: parent)
       }
     }
+    plan.reserveCapacity(folders.count + writes.count + removes.count + 1)
+    needs.reserveCapacity(folders.count + writes.count + removes.count)
     // Sorted bytewise, a parent comes before its children.
     for folder in folders.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
       try EntityPath.checkRelative(folder)
@@ -156,6 +158,7 @@ public struct MigrationPlanBuilder: Sendable {
           operation: .mkdir, path: folder, reason: "migrate", summary: "create folder \(folder)", before: .absent,
           after: FileState(exists: true, isDirectory: true)),
         oldBytes: nil)
+      needs.append(nil)
     }
     for w in writes {
       try EntityPath.checkRelative(w.path)
@@ -164,7 +167,7 @@ public struct MigrationPlanBuilder: Sendable {
           operation: .write, path: w.path, reason: "migrate", summary: "write \(w.path)", before: w.before,
           after: FileState(exists: true, sha256: w.sha, mode: w.mode)),
         oldBytes: nil)
-      needs[plan.actions.count] = w.needs
+      needs.append(w.needs)
     }
     for k in removes {
       let f = files[k]
@@ -173,7 +176,7 @@ public struct MigrationPlanBuilder: Sendable {
           operation: .remove, path: f.path, reason: "migrate", summary: "remove \(f.path)",
           before: FileState(exists: true, sha256: f.originalSha, mode: f.mode), after: .absent),
         oldBytes: nil)
-      needs[plan.actions.count] = .init(before: .original(k), after: nil)
+      needs.append(.init(before: .original(k), after: nil))
     }
     let bulkCount = plan.actions.count
     if let record {
