@@ -4,14 +4,17 @@ import MaestroStorage
 ///
 /// `up` runs, in this order: the maintenance lock; recovery of any journal a
 /// crash left; validation of `migrations.json` (refusing a migration this
-/// tool does not know or whose checksum changed); a scan of every task and
-/// session file (both cores) that works out what the pending migrations make
-/// of each; a `check`; a verified backup snapshot; then ONE journal holding
-/// every file change of the pending migrations (each file is read and
-/// written once, whatever the number of migrations), applied on both cores
-/// with one file-system flush per batch, whose last change writes the new
-/// `migrations.json`; finally a `check` that must find no error the first
-/// one did not. `undo <journal>` reverses the whole `up`, record included.
+/// tool does not know or whose checksum changed); a `check` (unless the
+/// history shows nothing pending); a scan of every task and session file
+/// (both cores) that works out what the pending migrations make of each,
+/// keeping hashes only; a verified backup snapshot; then ONE journal holding
+/// every file change of the pending migrations, whose pack is written batch
+/// by batch from the files read and migrated again (both hashes checked),
+/// applied on both cores with one file-system flush per batch, whose last
+/// change writes the new `migrations.json`; finally a `check` that must find
+/// no error the first one did not. `undo <journal>` reverses the whole `up`,
+/// record included. Memory holds per-file metadata (paths, hashes), never
+/// the files' bytes beyond one batch.
 public struct MigrateJob: Sendable {
   /// What `up` did.
   public struct Outcome: Sendable {
@@ -160,7 +163,20 @@ public struct MigrateJob: Sendable {
       phases.append((name, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
       clock = now
     }
+    // The check runs first, while nothing else is in memory: the scan's
+    // per-file data and a full check of a big dir must not peak together.
+    // It is skipped when the history already shows nothing to do.
+    var errorsBefore: Set<String> = []
+    let goalVersion = options.target ?? Migrations.latestVersion
+    if !options.dryRun, try validatedHistory().map({ $0.version < goalVersion }) ?? true {
+      // Only the keys of its errors are kept: the findings of a big legacy
+      // dir would otherwise stay in memory for the whole run.
+      errorsBefore = Self.errorKeys(try await DataDirCheck(root: dataDir, showProgress: showProgress).run().findings)
+      ProcessMemory.returnFreePages()
+      lap("check")
+    }
     var (status, content) = try await prepare(to: options.target, withDiffs: options.dryRun, detect: false)
+    ProcessMemory.returnFreePages()
     lap("scan")
     var outcome = Outcome(status: status, recovered: recovered, dryRun: options.dryRun)
     let goal = options.target ?? Migrations.latestVersion
@@ -185,10 +201,6 @@ public struct MigrateJob: Sendable {
       outcome.conflicts = plan.conflicts
       return outcome
     }
-    // Only the keys of its errors are kept: findings of a big legacy dir
-    // would otherwise stay in memory for the whole run.
-    let errorsBefore = Self.errorKeys(try await DataDirCheck(root: dataDir, showProgress: showProgress).run().findings)
-    lap("check")
     if options.snapshot {
       let destination = options.snapshotDestination ?? FileSystem.parentDirectory(of: dataDir) + "/maestro-backups"
       var snapshotOptions = SnapshotCreator.Options(dataDir: dataDir, destination: destination)
@@ -198,6 +210,7 @@ public struct MigrateJob: Sendable {
       lap("snapshot")
     }
     var plan = try builder.build(content, record: history)
+    ProcessMemory.returnFreePages()
     lap("plan")
     outcome.steps = plan.steps
     outcome.conflicts = plan.conflicts
@@ -215,6 +228,7 @@ public struct MigrateJob: Sendable {
     content = MigrationContent(dataDir: dataDir)
     plan.needs = []
     plan.changes = ChangePlan(dataDir: dataDir)
+    ProcessMemory.returnFreePages()
     try await bulk.apply(journal, bulkCount: plan.bulkCount, progress: progress)
     progress.finish()
     lap("apply")
