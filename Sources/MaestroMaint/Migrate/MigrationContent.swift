@@ -34,7 +34,8 @@ public struct MigrationContent: Sendable {
   /// The scanned files: sessions, then tasks.
   public var files: [MigratedFile]
 
-  /// An empty content (nothing pending).
+  /// The content of a scan of `dataDir` with `migrations`; with no files,
+  /// an empty one (nothing pending).
   public init(dataDir: String, migrations: [Migration] = [], context: MigrationContext = MigrationContext(), files: [MigratedFile] = []) {
     self.dataDir = dataDir
     self.migrations = migrations
