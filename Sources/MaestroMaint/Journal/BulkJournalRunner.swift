@@ -40,23 +40,65 @@ public struct BulkJournalRunner: Sendable {
     self.batchSize = batchSize
   }
 
+  /// The old and new content of a batch of actions, in their order, for
+  /// the journal's pack (`nil` where an action needs none).
+  public typealias BlobSource = @Sendable ([JournalAction]) async throws -> [(before: [UInt8]?, after: [UInt8]?)]
+
+  /// Actions whose blobs are asked of a `BlobSource` at once: bounds the
+  /// bytes in memory while the pack is written.
+  static let packBatchSize = 2048
+
   /// Journals `plan` and applies it.
+  /// - Parameter blobs: see `journal(_:bulkCount:command:blobs:)`.
   /// - Throws: I/O errors naming the file; `MaestroError(.io)` naming a file
   ///   that changed since planning (the journal is stopped there, the
   ///   changes made before stay made and can be undone).
   @discardableResult
   public func run(
-    _ plan: ChangePlan, bulkCount: Int, command: String, progress: ProgressBar? = nil
+    _ plan: ChangePlan, bulkCount: Int, command: String, blobs: BlobSource? = nil, progress: ProgressBar? = nil
   ) async throws -> Journal {
-    let bulk = Array(plan.actions.prefix(bulkCount))
-    for action in bulk where ![.mkdir, .write, .remove].contains(action.operation) {
+    let journal = try await self.journal(plan, bulkCount: bulkCount, command: command, blobs: blobs)
+    try await apply(journal, bulkCount: bulkCount, progress: progress)
+    return journal
+  }
+
+  /// Writes the journal of `plan`, durably, changing nothing else; the
+  /// caller may then let go of what produced the blobs before `apply`.
+  /// - Parameter blobs: supplies each action's old and new content batch by
+  ///   batch as the pack is written, so that no more than a batch is ever
+  ///   in memory; `nil` takes them from the plan (`beforeBytes`, `newBytes`).
+  public func journal(
+    _ plan: ChangePlan, bulkCount: Int, command: String, blobs: BlobSource? = nil
+  ) async throws -> Journal {
+    for action in plan.actions.prefix(bulkCount) where ![.mkdir, .write, .remove].contains(action.operation) {
       throw MaestroError(.usage, "a bulk plan holds only folder creations, writes and removals (\(action.summary))")
     }
-    let journal = try Journal.create(
-      dataDir: dataDir, command: command, actions: plan.actions, beforeBytes: plan.beforeBytes)
+    let pack = try JournalPackWriter(folder: Journal.folder(dataDir))
+    var start = 0
+    while start < plan.actions.count {
+      let batch = Array(plan.actions[start..<min(plan.actions.count, start + Self.packBatchSize)])
+      let contents =
+        try await blobs?(batch) ?? batch.map { (plan.beforeBytes[$0.seq], $0.newBytes) }
+      guard contents.count == batch.count else {
+        throw MaestroError(.usage, "the blob source gave \(contents.count) contents for \(batch.count) actions")
+      }
+      for (action, content) in zip(batch, contents) {
+        try pack.add(seq: action.seq, before: content.before, after: content.after)
+      }
+      start += batch.count
+    }
+    return try Journal.create(dataDir: dataDir, command: command, actions: plan.actions, pack: pack)
+  }
+
+  /// Makes the changes of `journal`, which `journal(_:bulkCount:command:blobs:)`
+  /// wrote: its first `bulkCount` actions in batches on every core, the
+  /// rest one by one.
+  /// - Throws: as `run`.
+  public func apply(_ journal: Journal, bulkCount: Int, progress: ProgressBar? = nil) async throws {
+    let reader = try journal.packReader()
     let root = dataDir
     var pendingDone: [Int] = []
-    for action in bulk where action.operation == .mkdir {
+    for action in journal.actions.prefix(bulkCount) where action.operation == .mkdir {
       CrashPoint.reached("journal:before-action")
       let path = root + "/" + action.path
       if mkdir(path, 0o755) != 0 && errno != EEXIST {
@@ -65,15 +107,17 @@ public struct BulkJournalRunner: Sendable {
       CrashPoint.reached("journal:after-action")
       pendingDone.append(action.seq)
     }
-    let files = bulk.filter { $0.operation != .mkdir }
+    let files = journal.actions.prefix(bulkCount).indices.filter { journal.actions[$0].operation != .mkdir }
     var start = 0
     while start < files.count || !pendingDone.isEmpty {
-      let batch = Array(files[start..<min(files.count, start + max(1, batchSize))])
+      let batch = files[start..<min(files.count, start + max(1, batchSize))].map {
+        (journal.actions[$0], journal.afterRange($0 + 1))
+      }
       start += batch.count
-      let results = await ParallelMap.map(batch, workers: workers) { action -> String? in
+      let results = await ParallelMap.map(batch, workers: workers) { action, after -> String? in
         defer { progress?.advance() }
         do {
-          try Self.apply(action, root: root)
+          try Self.apply(action, root: root) { try after.map(reader.read) ?? [] }
           return nil
         } catch {
           return "\(error)"
@@ -81,11 +125,11 @@ public struct BulkJournalRunner: Sendable {
       }
       try flush(root)
       let failed = results.firstIndex { $0 != nil }
-      pendingDone += zip(batch, results).filter { $0.1 == nil }.map(\.0.seq)
+      pendingDone += zip(batch, results).filter { $0.1 == nil }.map(\.0.0.seq)
       try journal.markDone(pendingDone)
       pendingDone = []
       if let failed {
-        let action = batch[failed]
+        let action = batch[failed].0
         let reason = results[failed]!
         try journal.stop(at: action.seq, reason: reason)
         throw MaestroError(.io, reason + " (journal \(journal.id) stopped; undo it to put back what it did)", path: root + "/" + action.path)
@@ -93,12 +137,12 @@ public struct BulkJournalRunner: Sendable {
       try Cancellation.check()
     }
     try JournalRunner(dataDir: dataDir).finish(journal, progress: progress)
-    return journal
   }
 
   /// Makes one write or removal, checking first that the path holds what
-  /// the plan expects (or already what it leaves).
-  static func apply(_ action: JournalAction, root: String) throws {
+  /// the plan expects (or already what it leaves); a write's new content
+  /// is read from the pack through `newContent` only when needed.
+  static func apply(_ action: JournalAction, root: String, newContent: () throws -> [UInt8]) throws {
     CrashPoint.reached("journal:before-action")
     let path = root + "/" + action.path
     let current = try currentState(at: path)
@@ -108,7 +152,7 @@ public struct BulkJournalRunner: Sendable {
       }
       switch action.operation {
       case .write:
-        try writeReplacing(action.newBytes ?? [], to: path, mode: mode_t(action.after.mode ?? 0o644), replacing: current.exists)
+        try writeReplacing(try newContent(), to: path, mode: mode_t(action.after.mode ?? 0o644), replacing: current.exists)
       case .remove:
         if unlink(path) != 0 && errno != ENOENT { throw MaestroError.system("cannot remove file", path: path) }
       default:

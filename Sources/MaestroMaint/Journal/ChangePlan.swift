@@ -22,6 +22,11 @@ public struct ChangePlan: Sendable {
     self.dataDir = dataDir
   }
 
+  /// Makes room for `count` actions in all (a big plan built at once).
+  public mutating func reserveCapacity(_ count: Int) {
+    actions.reserveCapacity(count)
+  }
+
   /// Whether nothing is planned.
   public var isEmpty: Bool { actions.isEmpty }
 

@@ -17,8 +17,8 @@ import MaestroStorage
 /// 4. then, as the run goes, `{"type":"done", "seq"}` after each change is
 ///    durable, and `{"type":"commit"}` at the end.
 ///
-/// Lines 1–3 are written in one atomic file write, so a journal either holds
-/// the whole plan or does not exist. The bytes an action needs (a file's old
+/// Lines 1–3 are streamed to a temp file that is fsynced and renamed into
+/// place, so a journal either holds the whole plan or does not exist. The bytes an action needs (a file's old
 /// content for undo, its new content for finishing) are in `<id>.pack`
 /// beside it, written and fsynced first; `data` gives offsets into it. A
 /// crash while appending can tear only the last line, which reading ignores.
@@ -45,7 +45,7 @@ public final class Journal {
   /// stopped. An unfinished journal is what a crash leaves.
   public var isFinished: Bool { committed || stopReason != nil }
   private var blobRanges: [Int: (before: Range<Int>?, after: Range<Int>?)]
-  private var packCache: [UInt8]?
+  private var reader: JournalPackReader?
 
   /// The journal folder of `dataDir`.
   public static func folder(_ dataDir: String) -> String {
@@ -83,25 +83,42 @@ public final class Journal {
   ///
   /// - Parameter beforeBytes: the current content of each action's path for
   ///   `write` and `remove` actions that replace or delete a file, by seq.
+  ///   New content comes from each action's `newBytes`.
   public static func create(
-    dataDir: String, command: String, actions planned: [JournalAction], beforeBytes: [Int: [UInt8]],
+    dataDir: String, command: String, actions: [JournalAction], beforeBytes: [Int: [UInt8]],
+    undoes: String? = nil, now: Double = currentTimeMilliseconds()
+  ) throws -> Journal {
+    let pack = try JournalPackWriter(folder: Self.folder(dataDir))
+    for (k, action) in actions.enumerated() {
+      try pack.add(seq: k + 1, before: beforeBytes[k + 1] ?? beforeBytes[action.seq], after: action.newBytes)
+    }
+    return try create(dataDir: dataDir, command: command, actions: actions, pack: pack, undoes: undoes, now: now)
+  }
+
+  /// Writes a new journal holding `actions` (numbered here) whose blobs
+  /// the caller has streamed into `pack` by seq: the pack is made durable
+  /// first, then the plan is streamed to a temp file and renamed into place.
+  static func create(
+    dataDir: String, command: String, actions planned: [JournalAction], pack: JournalPackWriter,
     undoes: String? = nil, now: Double = currentTimeMilliseconds()
   ) throws -> Journal {
     let folder = Self.folder(dataDir)
     try FileSystem.makeDirectories(folder, mode: 0o700)
     let id = Self.makeId(now: now, command: command)
+    // Renumbered only when needed: a big plan's array is then shared, not copied.
     var actions = planned
-    for k in actions.indices { actions[k].seq = k + 1 }
-
-    // The pack: old and new contents, fsynced before the plan exists.
-    // Streamed to disk: a big run (a migration) must not hold a second copy
-    // of every byte in memory.
-    let packPath = folder + "/" + id + ".pack"
-    let ranges = try writePack(actions: actions, beforeBytes: beforeBytes, to: packPath)
+    if actions.indices.contains(where: { actions[$0].seq != $0 + 1 }) {
+      for k in actions.indices { actions[k].seq = k + 1 }
+    }
+    try pack.finish(to: folder + "/" + id + ".pack")
+    let ranges = pack.ranges
     let journal = Journal(
       dataDir: dataDir, id: id, command: command, createdAt: now, undoes: undoes, actions: actions, done: [],
       committed: false, blobRanges: ranges)
 
+    // The plan, streamed to a temp file and renamed into place: a journal
+    // either holds the whole plan or does not exist.
+    let plan = try StreamedFile(folder: folder, name: id + ".jsonl")
     var text: [UInt8] = []
     var begin: JSONObject = [
       "type": "begin", "version": 1, "id": .string(id), "command": .string(command),
@@ -111,71 +128,22 @@ public final class Journal {
     appendLine(begin, to: &text)
     for action in actions {
       var line = action.json
-      let r = ranges[action.seq]!
       var data = JSONObject()
-      if let b = r.before { data["before"] = [.number(Double(b.lowerBound)), .number(Double(b.count))] }
-      if let a = r.after { data["after"] = [.number(Double(a.lowerBound)), .number(Double(a.count))] }
+      if let r = ranges[action.seq] {
+        if let b = r.before { data["before"] = [.number(Double(b.lowerBound)), .number(Double(b.count))] }
+        if let a = r.after { data["after"] = [.number(Double(a.lowerBound)), .number(Double(a.count))] }
+      }
       if !data.isEmpty { line["data"] = .object(data) }
       appendLine(line, to: &text)
+      if text.count >= 1 << 20 {
+        try plan.append(text)
+        text.removeAll(keepingCapacity: true)
+      }
     }
     appendLine(["type": "planned", "count": .number(Double(actions.count))], to: &text)
-    try AtomicFile.write(text, to: journal.path, mode: 0o600)
+    try plan.append(text)
+    try plan.finish(to: journal.path)
     return journal
-  }
-
-  /// Writes every action's old and new bytes to `path` (temp file named as
-  /// `AtomicFile`'s are, fsync, rename, fsync of the folder) and returns
-  /// where each blob lies.
-  private static func writePack(
-    actions: [JournalAction], beforeBytes: [Int: [UInt8]], to path: String
-  ) throws -> [Int: (before: Range<Int>?, after: Range<Int>?)] {
-    let folder = FileSystem.parentDirectory(of: path)
-    let temp =
-      folder + "/." + FileSystem.lastComponent(of: path) + ".maestro-admin-"
-      + String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16) + ".tmp"
-    let fd = Glibc.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw MaestroError.system("cannot create journal pack", path: temp) }
-    var ranges: [Int: (before: Range<Int>?, after: Range<Int>?)] = [:]
-    var buffer: [UInt8] = []
-    buffer.reserveCapacity(1 << 22)
-    var offset = 0
-    func flush() throws {
-      var done = 0
-      while done < buffer.count {
-        let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + done, buffer.count - done) }
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { throw MaestroError.system("cannot write journal pack", path: temp) }
-        done += n
-      }
-      buffer.removeAll(keepingCapacity: true)
-    }
-    func add(_ bytes: [UInt8]) throws -> Range<Int> {
-      let range = offset..<(offset + bytes.count)
-      offset += bytes.count
-      if buffer.count + bytes.count > (1 << 22) { try flush() }
-      buffer += bytes
-      return range
-    }
-    do {
-      for (k, action) in actions.enumerated() {
-        let before = try (beforeBytes[k + 1] ?? beforeBytes[action.seq]).map(add)
-        let after = try action.newBytes.map(add)
-        ranges[k + 1] = (before, after)
-      }
-      try flush()
-      guard fsync(fd) == 0 else { throw MaestroError.system("cannot fsync journal pack", path: temp) }
-    } catch {
-      close(fd)
-      unlink(temp)
-      throw error
-    }
-    guard close(fd) == 0, rename(temp, path) == 0 else {
-      unlink(temp)
-      throw MaestroError.system("cannot put the journal pack in place", path: path)
-    }
-    try FileSystem.fsyncDirectory(folder)
-    CrashPoint.reached("journal:pack-written")
-    return ranges
   }
 
   /// Records that action `seq` is durable.
@@ -306,15 +274,20 @@ public final class Journal {
     try blob(blobRanges[seq]?.after)
   }
 
+  /// Where action `seq`'s new content lies in the pack.
+  func afterRange(_ seq: Int) -> Range<Int>? { blobRanges[seq]?.after }
+
+  /// The pack, opened once (blobs are read by range, never all at once).
+  func packReader() throws -> JournalPackReader {
+    if let reader { return reader }
+    let opened = try JournalPackReader(path: packPath)
+    reader = opened
+    return opened
+  }
+
   private func blob(_ range: Range<Int>?) throws -> [UInt8]? {
     guard let range else { return nil }
-    // Read once: finishing a big interrupted run needs every blob.
-    if packCache == nil { packCache = try FileSystem.readFile(packPath) }
-    let pack = packCache!
-    guard range.upperBound <= pack.count else {
-      throw MaestroError(.badEntity, "journal pack is shorter than the journal says", path: packPath)
-    }
-    return Array(pack[range])
+    return try packReader().read(range)
   }
 
   // MARK: Ids and time

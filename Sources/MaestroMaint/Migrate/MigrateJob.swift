@@ -4,14 +4,17 @@ import MaestroStorage
 ///
 /// `up` runs, in this order: the maintenance lock; recovery of any journal a
 /// crash left; validation of `migrations.json` (refusing a migration this
-/// tool does not know or whose checksum changed); a scan of every task and
-/// session file (both cores) that works out what the pending migrations make
-/// of each; a `check`; a verified backup snapshot; then ONE journal holding
-/// every file change of the pending migrations (each file is read and
-/// written once, whatever the number of migrations), applied on both cores
-/// with one file-system flush per batch, whose last change writes the new
-/// `migrations.json`; finally a `check` that must find no error the first
-/// one did not. `undo <journal>` reverses the whole `up`, record included.
+/// tool does not know or whose checksum changed); a `check` (unless the
+/// history shows nothing pending); a scan of every task and session file
+/// (both cores) that works out what the pending migrations make of each,
+/// keeping hashes only; a verified backup snapshot; then ONE journal holding
+/// every file change of the pending migrations, whose pack is written batch
+/// by batch from the files read and migrated again (both hashes checked),
+/// applied on both cores with one file-system flush per batch, whose last
+/// change writes the new `migrations.json`; finally a `check` that must find
+/// no error the first one did not. `undo <journal>` reverses the whole `up`,
+/// record included. Memory holds per-file metadata (paths, hashes), never
+/// the files' bytes beyond one batch.
 public struct MigrateJob: Sendable {
   /// What `up` did.
   public struct Outcome: Sendable {
@@ -78,7 +81,7 @@ public struct MigrateJob: Sendable {
   /// scan is reused when it applied exactly what is pending.
   public func prepare(
     to target: Int?, withDiffs: Bool, detect: Bool = true
-  ) async throws -> (status: MigrationStatus, files: [MigratedFile]) {
+  ) async throws -> (status: MigrationStatus, content: MigrationContent) {
     let latest = Migrations.latestVersion
     let goal = target ?? latest
     guard goal >= 0 && goal <= latest else {
@@ -86,13 +89,14 @@ public struct MigrateJob: Sendable {
     }
     let history = try validatedHistory()
     let all = Migrations.all
-    var files: [MigratedFile] = []
+    var content = MigrationContent(dataDir: dataDir)
     var status = MigrationStatus(history: history, contentVersion: nil, currentVersion: history?.version ?? 0, pending: [])
     if history == nil || detect {
-      files = try await MigrationScanner(dataDir: dataDir, migrations: all, withDiffs: withDiffs, showProgress: showProgress).scan()
-      let content = MigrationStatus.contentVersion(of: files, migrations: all)
-      status.contentVersion = content
-      status.currentVersion = history?.version ?? content
+      content = try await MigrationScanner(dataDir: dataDir, migrations: all, withDiffs: withDiffs, showProgress: showProgress).scan()
+      let files = content.files
+      let version = MigrationStatus.contentVersion(of: files, migrations: all)
+      status.contentVersion = version
+      status.currentVersion = history?.version ?? version
       status.filesNeeding = MigrationStatus.counts(files)
       status.flatTasks = files.count { $0.kind == .flatTask }
       status.filesScanned = files.count
@@ -103,23 +107,23 @@ public struct MigrateJob: Sendable {
     // The scan above applied every migration; it stands for the wanted ones
     // only when those below them changed nothing (no history: below the
     // content's version) and none above them is left out.
-    let reusable = history == nil && goal == latest && !files.isEmpty
+    let reusable = history == nil && goal == latest && !content.files.isEmpty
     if wanted.isEmpty {
-      files = []
+      content = MigrationContent(dataDir: dataDir)
     } else if !reusable {
-      files = try await MigrationScanner(
+      content = try await MigrationScanner(
         dataDir: dataDir, migrations: wanted, withDiffs: withDiffs, showProgress: showProgress
       ).scan()
     }
-    return (status, files)
+    return (status, content)
   }
 
   /// Plans migrating to `target` without changing anything.
   public func plan(to target: Int?) async throws -> (status: MigrationStatus, migrations: [Migration], plan: MigrationPlanBuilder.Result) {
-    let (status, files) = try await prepare(to: target, withDiffs: true)
+    let (status, content) = try await prepare(to: target, withDiffs: true)
     let wanted = status.pending.filter { $0.version <= (target ?? Migrations.latestVersion) }
     let builder = MigrationPlanBuilder(dataDir: dataDir, quarantineFolder: "lost+found/" + RepairJob.stamp(currentTimeMilliseconds()))
-    return (status, wanted, try builder.build(wanted.isEmpty ? [] : files, record: nil))
+    return (status, wanted, try builder.build(wanted.isEmpty ? MigrationContent(dataDir: dataDir) : content, record: nil))
   }
 
   /// Options of `up`.
@@ -159,7 +163,20 @@ public struct MigrateJob: Sendable {
       phases.append((name, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
       clock = now
     }
-    let (status, files) = try await prepare(to: options.target, withDiffs: options.dryRun, detect: false)
+    // The check runs first, while nothing else is in memory: the scan's
+    // per-file data and a full check of a big dir must not peak together.
+    // It is skipped when the history already shows nothing to do.
+    var errorsBefore: Set<String> = []
+    let goalVersion = options.target ?? Migrations.latestVersion
+    if !options.dryRun, try validatedHistory().map({ $0.version < goalVersion }) ?? true {
+      // Only the keys of its errors are kept: the findings of a big legacy
+      // dir would otherwise stay in memory for the whole run.
+      errorsBefore = Self.errorKeys(try await DataDirCheck(root: dataDir, showProgress: showProgress).run().findings)
+      ProcessMemory.returnFreePages()
+      lap("check")
+    }
+    var (status, content) = try await prepare(to: options.target, withDiffs: options.dryRun, detect: false)
+    ProcessMemory.returnFreePages()
     lap("scan")
     var outcome = Outcome(status: status, recovered: recovered, dryRun: options.dryRun)
     let goal = options.target ?? Migrations.latestVersion
@@ -179,13 +196,11 @@ public struct MigrateJob: Sendable {
     }
     let builder = MigrationPlanBuilder(dataDir: dataDir, quarantineFolder: "lost+found/" + RepairJob.stamp(now))
     if options.dryRun {
-      let plan = try builder.build(files, record: history)
+      let plan = try builder.build(content, record: history)
       outcome.steps = plan.steps
       outcome.conflicts = plan.conflicts
       return outcome
     }
-    let before = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
-    lap("check")
     if options.snapshot {
       let destination = options.snapshotDestination ?? FileSystem.parentDirectory(of: dataDir) + "/maestro-backups"
       var snapshotOptions = SnapshotCreator.Options(dataDir: dataDir, destination: destination)
@@ -194,29 +209,49 @@ public struct MigrateJob: Sendable {
       outcome.snapshot = try SnapshotCreator(snapshotOptions).run().path
       lap("snapshot")
     }
-    let plan = try builder.build(files, record: history)
+    var plan = try builder.build(content, record: history)
+    ProcessMemory.returnFreePages()
     lap("plan")
     outcome.steps = plan.steps
     outcome.conflicts = plan.conflicts
     let progress = ProgressBar(
       "migrate: writing", total: plan.changes.actions.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
-    let journal = try await BulkJournalRunner(dataDir: dataDir).run(
-      plan.changes, bulkCount: plan.bulkCount, command: "migrate up", progress: progress)
+    let changes = plan.changes
+    let needs = plan.needs
+    let scanned = content
+    let bulk = BulkJournalRunner(dataDir: dataDir)
+    let journal = try await bulk.journal(
+      changes, bulkCount: plan.bulkCount, command: "migrate up",
+      blobs: { try await scanned.blobs(for: $0, needs: needs, plan: changes) })
+    // The journal holds all that is needed now; let go of the scan and the
+    // plan's per-file data before the long apply.
+    content = MigrationContent(dataDir: dataDir)
+    plan.needs = []
+    plan.changes = ChangePlan(dataDir: dataDir)
+    ProcessMemory.returnFreePages()
+    try await bulk.apply(journal, bulkCount: plan.bulkCount, progress: progress)
     progress.finish()
     lap("apply")
     outcome.journal = journal.id
     let after = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
     lap("recheck")
-    outcome.newErrors = Self.newErrors(before: before.findings, after: after.findings)
+    outcome.newErrors = Self.newErrors(before: errorsBefore, after: after.findings)
     outcome.phases = phases
     return outcome
   }
 
   /// Errors after that were not there before, compared by code, entity and
   /// id (a moved file keeps its finding).
-  static func newErrors(before: [Finding], after: [Finding]) -> [Finding] {
-    func key(_ f: Finding) -> String { "\(f.code.rawValue)\u{0}\(f.entity.rawValue)\u{0}\(f.id ?? "")\u{0}\(f.ref ?? "")" }
-    let old = Set(before.filter { $0.severity == .error }.map(key))
-    return after.filter { $0.severity == .error && !old.contains(key($0)) }.sorted()
+  static func newErrors(before: Set<String>, after: [Finding]) -> [Finding] {
+    after.filter { $0.severity == .error && !before.contains(errorKey($0)) }.sorted()
+  }
+
+  /// The keys (`errorKey`) of the errors among `findings`.
+  static func errorKeys(_ findings: [Finding]) -> Set<String> {
+    Set(findings.filter { $0.severity == .error }.map(errorKey))
+  }
+
+  private static func errorKey(_ f: Finding) -> String {
+    "\(f.code.rawValue)\u{0}\(f.entity.rawValue)\u{0}\(f.id ?? "")\u{0}\(f.ref ?? "")"
   }
 }

@@ -1,7 +1,10 @@
 import MaestroStorage
 
 /// One entity file as a migration run sees it: what it holds now and what
-/// the pending migrations turn it into.
+/// the pending migrations turn it into, by SHA-256 only. The bytes are not
+/// kept (a big data dir would not fit in memory twice over);
+/// `MigrationContent` reads and migrates a file again when its bytes are
+/// needed, checking both hashes.
 public struct MigratedFile: Sendable {
   /// Where the file sits.
   public enum Kind: String, Sendable {
@@ -15,13 +18,12 @@ public struct MigratedFile: Sendable {
   public var kind: Kind
   /// Relative to the data dir.
   public var path: String
-  /// The bytes on disk.
-  public var original: [UInt8]
+  /// SHA-256 of the bytes on disk when scanned.
   public var originalSha: String
   /// Permission bits.
   public var mode: UInt32
-  /// The migrated bytes, when the content changes (same style as the file).
-  public var migrated: [UInt8]?
+  /// SHA-256 of the migrated bytes (same style as the file), when the
+  /// content changes.
   public var migratedSha: String?
   /// The versions whose rules changed this file (a flat task always counts
   /// for migration 1, which moves it).
@@ -38,8 +40,6 @@ public struct MigratedFile: Sendable {
   /// For sessions: the task ids it lists (taskIds, else a legacy taskId).
   var listedTasks: [String] = []
 
-  /// The bytes the file holds after the migrations.
-  public var result: [UInt8] { migrated ?? original }
-  /// SHA-256 of `result`.
+  /// SHA-256 of the bytes the file holds after the migrations.
   public var resultSha: String { migratedSha ?? originalSha }
 }

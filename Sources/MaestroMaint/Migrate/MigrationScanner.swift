@@ -28,10 +28,11 @@ public struct MigrationScanner: Sendable {
     self.showProgress = showProgress
   }
 
-  /// The scanned files: sessions, then tasks (project folders, then flat).
+  /// The scanned files (sessions, then tasks: project folders, then flat)
+  /// with what it takes to produce their bytes again.
   /// - Throws: `MaestroError(.notFound)` when the data dir is missing, I/O
   ///   errors naming the folder or file that cannot be read.
-  public func scan() async throws -> [MigratedFile] {
+  public func scan() async throws -> MigrationContent {
     let listing = try EntityFileScan.scan(root: dataDir)
     let sessions = listing.files.filter { $0.kind == .session }
     let tasks = listing.files.filter { $0.kind == .task || $0.kind == .legacyTask }
@@ -43,51 +44,75 @@ public struct MigrationScanner: Sendable {
 
     let scannedSessions = try await ParallelMap.map(sessions, workers: workers) { file in
       defer { progress.advance() }
-      return Result { try Self.read(root: root, file: file, kind: .session) }.map {
-        Self.migrate($0, migrations: migrations, context: MigrationContext(), withDiffs: withDiffs)
+      return Result {
+        try Self.scanOne(root: root, file: file, kind: .session, migrations: migrations, context: MigrationContext(), withDiffs: withDiffs)
       }
     }.map { try $0.get() }
 
-    var listing2: [String: [String]] = [:]
-    if migrations.contains(where: \.movesFlatTasks) {
-      for s in scannedSessions {
-        guard let sid = s.id else { continue }
-        for t in s.listedTasks where listing2[t]?.last != sid { listing2[t, default: []].append(sid) }
-      }
-      for key in listing2.keys { listing2[key] = Array(Set(listing2[key]!)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
-    }
-    let context = MigrationContext(sessionsListing: listing2)
+    let context = Self.context(sessions: scannedSessions, migrations: migrations)
     let scannedTasks = try await ParallelMap.map(tasks, workers: workers) { file in
       defer { progress.advance() }
-      return Result { try Self.read(root: root, file: file, kind: file.kind == .legacyTask ? .flatTask : .task) }.map {
-        Self.migrate($0, migrations: migrations, context: context, withDiffs: withDiffs)
+      return Result {
+        try Self.scanOne(
+          root: root, file: file, kind: file.kind == .legacyTask ? .flatTask : .task, migrations: migrations,
+          context: context, withDiffs: withDiffs)
       }
     }.map { try $0.get() }
-    return scannedSessions + scannedTasks
+    return MigrationContent(dataDir: dataDir, migrations: migrations, context: context, files: scannedSessions + scannedTasks)
   }
 
-  static func read(root: String, file: EntityFileScan.File, kind: MigratedFile.Kind) throws -> MigratedFile {
-    let path = root + "/" + file.relativePath
+  /// The session links task migrations need: for each task id, the
+  /// sessions that list it, by session id bytewise (only when a migration
+  /// moves flat tasks, the one that fills `sessionIds`).
+  static func context(sessions: [MigratedFile], migrations: [Migration]) -> MigrationContext {
+    var listing: [String: [String]] = [:]
+    if migrations.contains(where: \.movesFlatTasks) {
+      for s in sessions {
+        guard let sid = s.id else { continue }
+        for t in s.listedTasks where listing[t]?.last != sid { listing[t, default: []].append(sid) }
+      }
+      for key in listing.keys { listing[key] = Array(Set(listing[key]!)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+    }
+    return MigrationContext(sessionsListing: listing)
+  }
+
+  /// Reads one file and migrates it in memory; only hashes are kept.
+  static func scanOne(
+    root: String, file: EntityFileScan.File, kind: MigratedFile.Kind, migrations: [Migration],
+    context: MigrationContext, withDiffs: Bool
+  ) throws -> MigratedFile {
+    let (bytes, mode) = try read(root + "/" + file.relativePath)
+    let scanned = MigratedFile(kind: kind, path: file.relativePath, originalSha: SHA256.hex(of: bytes), mode: mode)
+    let (migrated, newBytes) = migrate(scanned, original: bytes, migrations: migrations, context: context, withDiffs: withDiffs)
+    var result = migrated
+    result.migratedSha = newBytes.map { SHA256.hex(of: $0) }
+    return result
+  }
+
+  /// A file's bytes and permission bits.
+  static func read(_ path: String) throws -> (bytes: [UInt8], mode: UInt32) {
     let bytes = try FileSystem.readFile(path)
     let mode = try FileSystem.stat(path, followSymlinks: false).mode
-    return MigratedFile(kind: kind, path: file.relativePath, original: bytes, originalSha: SHA256.hex(of: bytes), mode: mode)
+    return (bytes, mode)
   }
 
-  /// Applies `migrations` to one file in memory.
+  /// Applies `migrations` to one file's bytes `original` in memory.
+  /// - Returns: the file with what was learnt (ids, changing versions,
+  ///   diffs, a problem) and the migrated bytes when the content changes.
   static func migrate(
-    _ input: MigratedFile, migrations: [Migration], context: MigrationContext, withDiffs: Bool
-  ) -> MigratedFile {
+    _ input: MigratedFile, original: [UInt8], migrations: [Migration], context: MigrationContext, withDiffs: Bool
+  ) -> (file: MigratedFile, migrated: [UInt8]?) {
     var file = input
     let value: JSONValue
     do {
-      value = try JSONParser.parse(file.original)
+      value = try JSONParser.parse(original)
     } catch {
       file.problem = "not valid JSON: \(error)"
-      return file
+      return (file, nil)
     }
     guard var object = value.objectValue else {
       file.problem = "holds JSON that is not an object"
-      return file
+      return (file, nil)
     }
     file.id = object["id"]?.stringValue
     file.projectId = object["projectId"]?.stringValue
@@ -112,11 +137,7 @@ public struct MigrationScanner: Sendable {
         if withDiffs { file.diffs.append((migration.version, MigrationDiff.lines(before, object))) }
       }
     }
-    if object != value.objectValue {
-      let bytes = JSONWriter.serialize(.object(object), style: JSONStyle.detect(file.original))
-      file.migrated = bytes
-      file.migratedSha = SHA256.hex(of: bytes)
-    }
-    return file
+    guard object != value.objectValue else { return (file, nil) }
+    return (file, JSONWriter.serialize(.object(object), style: JSONStyle.detect(original)))
   }
 }
