@@ -140,6 +140,16 @@ public final class Journal {
     done.insert(seq)
   }
 
+  /// Records that actions `seqs` are durable, in one append (a batch of
+  /// removals whose folders were fsynced together).
+  public func markDone(_ seqs: [Int]) throws {
+    guard !seqs.isEmpty else { return }
+    var bytes: [UInt8] = []
+    for seq in seqs { Self.appendLine(["type": "done", "seq": .number(Double(seq))], to: &bytes) }
+    try appendBytes(bytes)
+    done.formUnion(seqs)
+  }
+
   /// Records that the run finished.
   public func commit() throws {
     try append(["type": "commit"])
@@ -155,6 +165,10 @@ public final class Journal {
   private func append(_ line: JSONObject) throws {
     var bytes: [UInt8] = []
     Self.appendLine(line, to: &bytes)
+    try appendBytes(bytes)
+  }
+
+  private func appendBytes(_ bytes: [UInt8]) throws {
     let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
     guard fd >= 0 else { throw MaestroError.system("cannot open journal", path: path) }
     defer { close(fd) }
@@ -248,13 +262,26 @@ public final class Journal {
     try blob(blobRanges[seq]?.after)
   }
 
+  /// Reads only `range` of the pack (`pread`): an archive run's pack holds
+  /// every removed file, and undo asks for them one by one.
   private func blob(_ range: Range<Int>?) throws -> [UInt8]? {
     guard let range else { return nil }
-    let pack = try FileSystem.readFile(packPath)
-    guard range.upperBound <= pack.count else {
-      throw MaestroError(.badEntity, "journal pack is shorter than the journal says", path: packPath)
+    let fd = Glibc.open(packPath, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw MaestroError.system("cannot open journal pack", path: packPath) }
+    defer { close(fd) }
+    var bytes = [UInt8](repeating: 0, count: range.count)
+    var offset = 0
+    while offset < range.count {
+      let n = bytes.withUnsafeMutableBytes {
+        pread(fd, $0.baseAddress! + offset, range.count - offset, off_t(range.lowerBound + offset))
+      }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else {
+        throw MaestroError(.badEntity, "journal pack is shorter than the journal says", path: packPath)
+      }
+      offset += n
     }
-    return Array(pack[range])
+    return bytes
   }
 
   // MARK: Ids and time
