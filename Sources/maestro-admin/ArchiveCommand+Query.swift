@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+  import Glibc
+#endif
 import MaestroMaint
 import MaestroStorage
 
@@ -102,7 +105,15 @@ struct ArchiveShowCommand: AsyncParsableCommand {
         record["task"] = (try? JSONParser.parse(bytes)) ?? .string(String(decoding: bytes, as: UTF8.self))
         Output(json: true).record(record)
       } else {
-        print(String(decoding: bytes, as: UTF8.self))
+        // The bytes exactly as stored (no newline added), like `cat`.
+        fflush(nil)
+        var offset = 0
+        while offset < bytes.count {
+          let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
+          if n < 0 && errno == EINTR { continue }
+          guard n > 0 else { throw MaestroError.system("cannot write to stdout", path: "stdout") }
+          offset += n
+        }
       }
       return .ok
     }
