@@ -74,6 +74,7 @@ struct ArchiveCreateCommand: AsyncParsableCommand {
         "settled": .number(Double(o.settled.count)), "bytes": .number(Double(o.bytes)),
         "archiveBytes": .number(Double(o.archiveSize)), "journal": o.journal.map { .string($0) } ?? .null,
         "exit": .number(Double(o.exitStatus.rawValue)),
+        "phasesMs": .object(JSONObject(o.phases.map { ($0.name, .number($0.ms.rounded())) })),
       ])
       if dryRun {
         out.text("dry run: \(o.archived.count) task(s) would be archived, \(o.holds.count) held back; nothing changed")

@@ -29,6 +29,8 @@ public struct ArchiveCreateJob: Sendable {
     public var bytes: Int = 0
     public var archiveSize: Int64 = 0
     public var dryRun: Bool
+    /// Wall milliseconds per phase (scan, write, verify, journal, apply).
+    public var phases: [(name: String, ms: Double)] = []
 
     /// 0 nothing to do (or a dry run); 1 tasks archived or settled.
     public var exitStatus: ExitStatus { journal == nil ? .ok : .changed }
@@ -68,6 +70,12 @@ public struct ArchiveCreateJob: Sendable {
       try removeStaleStaging()
     }
     let now = currentTimeMilliseconds()
+    var clock = now
+    func phase(_ name: String) {
+      let t = currentTimeMilliseconds()
+      outcome.phases.append((name, t - clock))
+      clock = t
+    }
     let catalog = try ArchiveCatalog(root: dataDir)
     let settlement = try ArchiveSettlement(root: dataDir, catalog: catalog)
     outcome.problems = settlement.problems
@@ -76,6 +84,7 @@ public struct ArchiveCreateJob: Sendable {
     let selection = ArchiveSelection(
       records: records, criteria: criteria, exclude: catalog.ids.intersection(settlement.liveIds))
     outcome.holds = selection.holds
+    phase("scan")
     let chosen = selection.selected.map { records[$0] }
     let name = chosen.isEmpty ? nil : Self.archiveName(now: now)
     outcome.archive = name
@@ -87,6 +96,7 @@ public struct ArchiveCreateJob: Sendable {
     if let name {
       let staged = try writeVerifiedArchive(chosen, name: name, now: now)
       outcome.archiveSize = (try? FileSystem.stat(dataDir + "/" + staged).size) ?? 0
+      phase("write+verify")
       try plan.move(
         staged, to: ArchiveCatalog.folderName + "/" + name, reason: "archive",
         summary: "put the verified archive in place as archive/\(name)")
@@ -107,7 +117,9 @@ public struct ArchiveCreateJob: Sendable {
     }
     let progress = ProgressBar("remove", total: plan.actions.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
     defer { progress.finish() }
+    phase("plan")
     outcome.journal = try runner.run(plan, command: "archive create", progress: progress).id
+    phase("journal+remove")
     return outcome
   }
 

@@ -63,18 +63,21 @@ public struct JournalRunner: Sendable {
     }
   }
 
-  /// Removals made but not yet marked done: their folders are fsynced once
-  /// per batch, then the batch is marked in one journal append. A crash
-  /// before the mark only means the next run recognises them as made.
-  private struct PendingRemovals {
-    var seqs: [Int] = []
-    var folders: Set<String> = []
-    static let limit = 1024
-  }
-
   private func finish(_ journal: Journal, progress: ProgressBar?) throws {
-    var pending = PendingRemovals()
-    for action in journal.actions where !journal.done.contains(action.seq) {
+    let pending = journal.actions.filter { !journal.done.contains($0.seq) }
+    var k = 0
+    while k < pending.count {
+      // A run of removals (an archive run's live files) goes in batches on
+      // several threads: see `removeBatch`.
+      var end = k
+      while end < pending.count && end - k < Self.removalBatch && pending[end].operation == .remove { end += 1 }
+      if end > k {
+        try removeBatch(Array(pending[k..<end]), journal: journal, progress: progress)
+        k = end
+        continue
+      }
+      let action = pending[k]
+      k += 1
       CrashPoint.reached("journal:before-action")
       let changed = try FileState.current(at: absolute(action.changedPath))
       let alreadyMade =
@@ -83,42 +86,21 @@ public struct JournalRunner: Sendable {
         || (action.operation == .rmdir && changed.isDirectory && !isEmptyDirectory(absolute(action.path)))
       if !alreadyMade {
         let current = action.changedPath == action.path ? changed : try FileState.current(at: absolute(action.path))
-        guard current.matches(action.before) else {
-          try flush(&pending, journal: journal, progress: progress)
-          let reason = "\(action.path) changed since the plan was made; stopped before: \(action.summary)"
-          try journal.stop(at: action.seq, reason: reason)
-          throw MaestroError(.io, reason + " (journal \(journal.id))", path: absolute(action.path))
-        }
-        if action.operation == .remove {
-          try FileSystem.removeFile(absolute(action.path))
-          pending.seqs.append(action.seq)
-          pending.folders.insert(FileSystem.parentDirectory(of: absolute(action.path)))
-          if pending.seqs.count >= PendingRemovals.limit { try flush(&pending, journal: journal, progress: progress) }
-          continue
-        }
-        try flush(&pending, journal: journal, progress: progress)
+        guard current.matches(action.before) else { try stop(journal, before: action) }
         try apply(action, journal: journal)
-      } else if action.operation == .remove {
-        pending.seqs.append(action.seq)
-        pending.folders.insert(FileSystem.parentDirectory(of: absolute(action.path)))
-        continue
       }
-      try flush(&pending, journal: journal, progress: progress)
       CrashPoint.reached("journal:after-action")
       try journal.markDone(action.seq)
       progress?.advance()
     }
-    try flush(&pending, journal: journal, progress: progress)
     try journal.commit()
   }
 
-  private func flush(_ pending: inout PendingRemovals, journal: Journal, progress: ProgressBar?) throws {
-    guard !pending.seqs.isEmpty else { return }
-    for folder in pending.folders.sorted() { try FileSystem.fsyncDirectory(folder) }
-    for _ in pending.seqs { CrashPoint.reached("journal:after-action") }
-    try journal.markDone(pending.seqs)
-    progress?.advance(by: pending.seqs.count)
-    pending = PendingRemovals()
+  /// Records that `action`'s path changed since planning and stops there.
+  func stop(_ journal: Journal, before action: JournalAction) throws -> Never {
+    let reason = "\(action.path) changed since the plan was made; stopped before: \(action.summary)"
+    try journal.stop(at: action.seq, reason: reason)
+    throw MaestroError(.io, reason + " (journal \(journal.id))", path: absolute(action.path))
   }
 
   private func apply(_ action: JournalAction, journal: Journal) throws {
@@ -200,7 +182,7 @@ public struct JournalRunner: Sendable {
     return (plan, conflicts)
   }
 
-  private func absolute(_ relative: String) -> String { dataDir + "/" + relative }
+  func absolute(_ relative: String) -> String { dataDir + "/" + relative }
 
   private func isEmptyDirectory(_ path: String) -> Bool {
     ((try? FileSystem.listDirectory(path)) ?? []).isEmpty
