@@ -68,6 +68,19 @@ import Testing
     #expect(try userTree(dir.path).filter { !$0.path.hasPrefix("archive") } == original)
   }
 
+  /// References behind strings and nested values full of brackets, quotes
+  /// and escapes are still found (live tasks are skimmed, not parsed).
+  @Test func referencesAreFoundInTrickyDocuments() async throws {
+    let dir = try TemporaryDirectory()
+    try Self.makeDir(dir.path)
+    let tricky =
+      #"{"id":"t8","projectId":"p1","description":"a \" } ] { \\","nested":{"a":[1,{"b":"]\"["}],"c":-1.5e3},"status":"todo","ok":true,"none":null,"dependencies":["t5"]}"#
+    try AtomicFile.write(Array(tricky.utf8), to: dir.path + "/tasks/p1/t8.json")
+    let o = try await ArchiveCreateJob(dataDir: dir.path, criteria: ArchiveCriteria(cutoffMs: .infinity), dryRun: true).run()
+    #expect(o.holds.first { $0.id == "t5" }?.by == "t8")
+    #expect(o.archived.map(\.id) == ["t1", "t2"])
+  }
+
   /// A copy left live next to its identical archived copy (a removal that
   /// never happened) is settled by the next run; a differing one is kept.
   @Test func nextRunSettlesBothLiveAndArchived() async throws {

@@ -17,11 +17,22 @@ struct ArchiveTaskScanner: Sendable {
     let criteria = self.criteria
     let records = await ParallelMap.map(files) { file -> ArchiveTaskRecord? in
       let path = root + "/" + file.relativePath
-      guard let bytes = try? FileSystem.readFile(path), let document = (try? JSONParser.parse(bytes))?.objectValue,
+      guard let bytes = try? FileSystem.readFile(path),
+        let document = TaskFieldSkimmer.skim(bytes) ?? (try? JSONParser.parse(bytes))?.objectValue,
         var record = ArchiveTaskRecord(
           document: document, path: file.relativePath, isLegacy: file.kind == .legacyTask)
       else { return nil }
       if criteria.matches(status: record.status, projectId: record.projectId, time: record.time) {
+        // What goes into an archive must be a whole JSON document (restore
+        // parses it): candidates are parsed fully, and the full parse's
+        // members are the ones that count.
+        guard let full = (try? JSONParser.parse(bytes))?.objectValue,
+          let parsed = ArchiveTaskRecord(document: full, path: file.relativePath, isLegacy: file.kind == .legacyTask)
+        else { return nil }
+        record = parsed
+        guard criteria.matches(status: record.status, projectId: record.projectId, time: record.time) else {
+          return record
+        }
         guard let status = try? FileSystem.stat(path, followSymlinks: false), status.kind == .file else { return nil }
         record.bytes = bytes
         record.sha256 = SHA256.hex(of: bytes)
