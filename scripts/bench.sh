@@ -466,7 +466,8 @@ if wants archive; then
     log "generating l-size data in $l"
     "$admin" generate --out "$l" --scale l --seed 1 --format seed --force >&2
   fi
-  ar_dir="$data_root/archive-bench"
+  # Absolute: the peer command runs inside the copy (bsdtar -T, xargs rm).
+  ar_dir="$(cd "$data_root" && pwd)/archive-bench"
   rm -rf "$ar_dir"
   mkdir -p "$ar_dir"
   trap 'rm -rf "$tmp" "$ar_dir"' EXIT

@@ -32,14 +32,7 @@ struct ArchiveCommand: AsyncParsableCommand {
 /// Like `runMapped`, with a refused archive, member or catalog line mapped
 /// to exit 4.
 func runArchive(_ body: () async throws -> ExitStatus) async throws {
-  try await runMapped {
-    do {
-      return try await body()
-    } catch let error as MaestroError where error.code == .archiveRefused || error.code == .hostileId {
-      Output.error(error.description)
-      return .problemsLeft
-    }
-  }
+  try await runMapped(refusing: [.archiveRefused, .hostileId], body)
 }
 
 /// A catalog entry for people: `task_1  tasks/p/task_1.json  "Title"  (completed 2026-10-01)`.

@@ -80,9 +80,8 @@ public struct ArchiveCreateJob: Sendable {
     let settlement = try ArchiveSettlement(root: dataDir, catalog: catalog)
     outcome.problems = settlement.problems
     outcome.settled = settlement.duplicates.map(\.entry.id)
-    let records = try await ArchiveTaskScanner(root: dataDir, criteria: criteria).scan()
-    let selection = ArchiveSelection(
-      records: records, criteria: criteria, exclude: catalog.ids.intersection(settlement.liveIds))
+    let records = try await ArchiveTaskScanner(root: dataDir, criteria: criteria, showProgress: showProgress).scan()
+    let selection = ArchiveSelection(records: records, criteria: criteria, exclude: settlement.liveIds)
     outcome.holds = selection.holds
     phase("scan")
     let chosen = selection.selected.map { records[$0] }
@@ -101,10 +100,12 @@ public struct ArchiveCreateJob: Sendable {
         staged, to: ArchiveCatalog.folderName + "/" + name, reason: "archive",
         summary: "put the verified archive in place as archive/\(name)")
     }
-    let lines = catalog.lines + outcome.archived.map(\.catalogLine)
-    try plan.write(
-      ArchiveCatalog.relativePath, ArchiveCatalog.serialize(lines), mode: 0o600, reason: "archive",
-      summary: "list \(outcome.archived.count) archived task(s) in \(ArchiveCatalog.relativePath)")
+    if !outcome.archived.isEmpty {
+      let lines = catalog.lines + outcome.archived.map(\.catalogLine)
+      try plan.write(
+        ArchiveCatalog.relativePath, ArchiveCatalog.serialize(lines), mode: 0o600, reason: "archive",
+        summary: "list \(outcome.archived.count) archived task(s) in \(ArchiveCatalog.relativePath)")
+    }
     for d in settlement.duplicates {
       try plan.remove(
         d.entry.member!, content: d.content, sha256: d.entry.sha256!, mode: d.mode, reason: "archive settle",

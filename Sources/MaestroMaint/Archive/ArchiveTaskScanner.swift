@@ -9,13 +9,18 @@ import MaestroStorage
 struct ArchiveTaskScanner: Sendable {
   let root: String
   let criteria: ArchiveCriteria
+  /// Whether to draw a progress bar (on a terminal only).
+  var showProgress = false
 
   /// The records, in scan order (project folders, then legacy flat files).
   func scan() async throws -> [ArchiveTaskRecord] {
     let files = try EntityFileScan.scan(root: root).files.filter { $0.kind == .task || $0.kind == .legacyTask }
     let root = self.root
     let criteria = self.criteria
+    let progress = ProgressBar("scan", total: files.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
+    defer { progress.finish() }
     let records = await ParallelMap.map(files) { file -> ArchiveTaskRecord? in
+      progress.advance()
       let path = root + "/" + file.relativePath
       guard let bytes = try? FileSystem.readFile(path),
         let document = TaskFieldSkimmer.skim(bytes) ?? (try? JSONParser.parse(bytes))?.objectValue,
