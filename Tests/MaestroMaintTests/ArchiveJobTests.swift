@@ -103,6 +103,25 @@ import Testing
     #expect(!FileSystem.fileExists(dir.path + "/tasks/p1/t1.json"))
   }
 
+  /// A catalog line whose archive is gone is reported by create and list,
+  /// and its task cannot be shown or restored.
+  @Test func aMissingArchiveIsReported() async throws {
+    let dir = try TemporaryDirectory()
+    try Self.makeDir(dir.path)
+    let o = try await ArchiveCreateJob(dataDir: dir.path, criteria: Self.criteria).run()
+    let name = try #require(o.archive)
+    try FileSystem.rename(dir.path + "/archive/" + name, to: dir.path + "/elsewhere.tar.zst")
+    let again = try await ArchiveCreateJob(dataDir: dir.path, criteria: Self.criteria, dryRun: true).run()
+    #expect(again.problems == ["archive/\(name) is missing: the 2 task(s) the catalog lists in it cannot be restored"])
+    let listed = try ArchiveLibrary(root: dir.path).list()
+    #expect(listed.missing == [name])
+    #expect(listed.archives.isEmpty)
+    #expect(throws: MaestroError.self) { try ArchiveLibrary(root: dir.path).show("t1") }
+    #expect { try ArchiveRestoreJob(dataDir: dir.path, ids: ["t1"]).run() } throws: {
+      ($0 as? MaestroError)?.code == .archiveRefused && "\($0)".contains("missing")
+    }
+  }
+
   /// Rewrites the catalog's only t1 line with `edit` applied.
   static func tamperCatalog(_ dir: String, _ edit: (inout JSONObject) -> Void) throws {
     let path = dir + "/archive/catalog.jsonl"

@@ -25,6 +25,7 @@ struct ArchiveSettlement: Sendable {
     var latest: [String: ArchiveCatalogEntry] = [:]
     for entry in catalog.entries { latest[entry.id] = entry }
     var verified: [String: Bool] = [:]
+    var missing: [String: Int] = [:]
     for id in latest.keys.sorted() {
       let entry = latest[id]!
       guard let member = entry.member, let archive = entry.archive, ArchiveLibrary.isArchiveName(archive),
@@ -38,7 +39,7 @@ struct ArchiveSettlement: Sendable {
       let live = FileSystem.fileExists(livePath, followSymlinks: false)
       if live { liveIds.insert(id) }
       guard FileSystem.fileExists(archivePath) else {
-        problems.append("archive/\(archive) is missing: task \(EntityId.quoted(id)) cannot be restored from it")
+        missing[archive, default: 0] += 1
         continue
       }
       guard live, let bytes = try? FileSystem.readFile(livePath) else { continue }
@@ -55,6 +56,9 @@ struct ArchiveSettlement: Sendable {
       }
       let mode = (try? FileSystem.stat(livePath, followSymlinks: false).mode).map { $0 & 0o7777 } ?? 0o644
       duplicates.append(Duplicate(entry: entry, content: bytes, mode: mode))
+    }
+    for (archive, count) in missing.sorted(by: { $0.key < $1.key }) {
+      problems.append("archive/\(archive) is missing: the \(count) task(s) the catalog lists in it cannot be restored")
     }
   }
 }
