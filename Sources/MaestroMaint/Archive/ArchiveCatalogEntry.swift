@@ -10,10 +10,15 @@ import MaestroStorage
 /// file name inside `DATA_DIR/archive/`, `member` the task file's path in
 /// the data dir and in the archive.
 public struct ArchiveCatalogEntry: Sendable, Equatable {
+  /// The task id.
   public var id: String
+  /// The task's project.
   public var projectId: String?
+  /// The task's parent task, if any.
   public var parentId: String?
+  /// The task's title (what `search --text` matches).
   public var title: String?
+  /// The task's status when it was archived.
   public var status: String?
   /// Epoch ms; `updatedAt` when the task had no `completedAt`.
   public var completedAt: Double?
@@ -21,7 +26,9 @@ public struct ArchiveCatalogEntry: Sendable, Equatable {
   public var archive: String?
   /// The member path, e.g. `tasks/proj_1/task_2.json`.
   public var member: String?
+  /// SHA-256 of the task file (hex), checked on restore.
   public var sha256: String?
+  /// The task file's size in bytes.
   public var size: Int?
   /// Epoch ms of the run that archived it.
   public var archivedAt: Double?

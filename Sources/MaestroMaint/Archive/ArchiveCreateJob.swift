@@ -16,18 +16,25 @@ import MaestroStorage
 public struct ArchiveCreateJob: Sendable {
   /// What a run found and did.
   public struct Outcome: Sendable {
+    /// Journals a crash had left unfinished, finished first.
     public var recovered: [String] = []
     /// The archive file name written (nil when nothing was selected).
     public var archive: String?
     /// The entries written to the catalog (planned, for a dry run).
     public var archived: [ArchiveCatalogEntry] = []
+    /// Tasks that qualified but stay live, with the reason.
     public var holds: [ArchiveSelection.Hold] = []
     /// Ids whose identical live copy was removed (already archived).
     public var settled: [String] = []
+    /// What settling the catalog found (missing archives, differing live copies).
     public var problems: [String] = []
+    /// The run's journal id (for `undo`); nil when nothing changed.
     public var journal: String?
+    /// Bytes of the task files archived.
     public var bytes: Int = 0
+    /// Size of the archive file written.
     public var archiveSize: Int64 = 0
+    /// Whether it was a dry run.
     public var dryRun: Bool
     /// Wall milliseconds per phase (scan, write, verify, journal, apply).
     public var phases: [(name: String, ms: Double)] = []
@@ -36,9 +43,13 @@ public struct ArchiveCreateJob: Sendable {
     public var exitStatus: ExitStatus { journal == nil ? .ok : .changed }
   }
 
+  /// The data dir.
   public var dataDir: String
+  /// What qualifies.
   public var criteria: ArchiveCriteria
+  /// Whether it was a dry run.
   public var dryRun: Bool
+  /// Whether to draw progress bars (on a terminal only).
   public var showProgress: Bool
 
   public init(dataDir: String, criteria: ArchiveCriteria, dryRun: Bool = false, showProgress: Bool = false) {

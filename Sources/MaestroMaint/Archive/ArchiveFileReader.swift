@@ -7,18 +7,23 @@ import MaestroStorage
 public struct ArchiveFileReader: Sendable {
   /// A member the reader refused or found damaged.
   public struct Problem: Sendable, Equatable, CustomStringConvertible {
+    /// The member (or file) the problem is about.
     public var member: String
+    /// What is wrong, in words.
     public var message: String
     public var description: String { "\(member): \(message)" }
   }
 
   /// What a read found.
   public struct Result: Sendable {
+    /// The manifest, when the first member is one.
     public var manifest: ArchiveManifest?
     /// Contents of the members asked for, by member path, after their
     /// SHA-256 matched the manifest.
     public var contents: [String: (bytes: [UInt8], mode: UInt32)] = [:]
+    /// Every refused, damaged, extra or missing member.
     public var problems: [Problem] = []
+    /// Members read, the manifest included.
     public var members = 0
     /// Whether the archive is whole and matches its manifest.
     public var isVerified: Bool { manifest != nil && problems.isEmpty }

@@ -8,11 +8,13 @@ public struct ArchiveLibrary: Sendable {
   public struct Summary: Sendable {
     /// The file name in `DATA_DIR/archive/`.
     public var name: String
+    /// The file's size in bytes.
     public var size: Int64
     /// Catalog lines naming it (tasks archived and not restored).
     public var tasks: Int
     /// Earliest and latest `completedAt` of those tasks (epoch ms).
     public var oldest: Double?
+    /// Latest `completedAt` of its listed tasks (epoch ms).
     public var newest: Double?
     /// When it was written (epoch ms), from the catalog.
     public var archivedAt: Double?
@@ -20,11 +22,13 @@ public struct ArchiveLibrary: Sendable {
 
   /// What `search` filters on; nil fields do not filter.
   public struct Query: Sendable {
+    /// Only tasks of this project.
     public var projectId: String?
     /// Words that must all appear (case-insensitive) in the id or title.
     public var words: [String] = []
     /// `completedAt` at or after / strictly before (epoch ms).
     public var after: Double?
+    /// `completedAt` strictly before this (epoch ms).
     public var before: Double?
 
     public init(projectId: String? = nil, text: String? = nil, after: Double? = nil, before: Double? = nil) {

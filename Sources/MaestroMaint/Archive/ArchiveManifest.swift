@@ -10,13 +10,19 @@ import MaestroStorage
 public struct ArchiveManifest: Sendable, Equatable {
   /// One archived file.
   public struct File: Sendable, Equatable {
+    /// The member path, also the file's path in the data dir.
     public var path: String
+    /// The task id.
     public var id: String
+    /// Size in bytes.
     public var size: Int
+    /// SHA-256 of the content (hex).
     public var sha256: String
   }
 
+  /// The manifest's `format` value.
   public static let formatName = "maestro-admin-archive"
+  /// The manifest's member name (always the first member).
   public static let memberName = "MANIFEST.json"
 
   /// The archive's short id (also in its file name).
@@ -27,6 +33,7 @@ public struct ArchiveManifest: Sendable, Equatable {
   public var source: String
   /// The selection criteria, as JSON.
   public var criteria: JSONValue
+  /// The archived files, in member order.
   public var files: [File]
 
   public init(id: String, createdAt: Double, source: String, criteria: JSONValue, files: [File]) {

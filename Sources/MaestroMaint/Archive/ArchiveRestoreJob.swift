@@ -11,23 +11,28 @@ import MaestroStorage
 public struct ArchiveRestoreJob: Sendable {
   /// What a run did.
   public struct Outcome: Sendable {
+    /// Journals a crash had left unfinished, finished first.
     public var recovered: [String] = []
     /// The tasks put back (or, for a dry run, that would be).
     public var restored: [ArchiveCatalogEntry] = []
     /// Tasks already live with identical bytes: only their lines go.
     public var alreadyLive: [String] = []
+    /// The run's journal id (for `undo`); nil when nothing changed.
     public var journal: String?
+    /// Whether it was a dry run.
     public var dryRun: Bool
 
     /// 1 when anything changed; 0 otherwise (and for a dry run).
     public var exitStatus: ExitStatus { journal == nil ? .ok : .changed }
   }
 
+  /// The data dir.
   public var dataDir: String
   /// Task ids to restore.
   public var ids: [String]
   /// Or every task of this archive (a file name or path).
   public var archive: String?
+  /// Whether it was a dry run.
   public var dryRun: Bool
 
   public init(dataDir: String, ids: [String], archive: String? = nil, dryRun: Bool = false) {

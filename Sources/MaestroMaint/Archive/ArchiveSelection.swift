@@ -14,6 +14,7 @@ import MaestroStorage
 public struct ArchiveSelection: Sendable {
   /// A task that met the criteria but stays live.
   public struct Hold: Sendable, Equatable {
+    /// The held task's id.
     public var id: String
     /// The task's file, relative to the data dir.
     public var path: String

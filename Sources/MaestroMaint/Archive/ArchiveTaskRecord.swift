@@ -8,11 +8,17 @@ public struct ArchiveTaskRecord: Sendable {
   public var id: String
   /// The file, relative to the data dir.
   public var path: String
+  /// `projectId`, if a string.
   public var projectId: String?
+  /// `parentId`, if a string.
   public var parentId: String?
+  /// `title`, if a string.
   public var title: String?
+  /// `status`, if a string.
   public var status: String?
+  /// `completedAt` (epoch ms), if a number.
   public var completedAt: Double?
+  /// `updatedAt` (epoch ms), if a number.
   public var updatedAt: Double?
   /// `dependencies[]`, plus `blockedBy[]` where a server writes it.
   public var dependencies: [String]
@@ -22,7 +28,9 @@ public struct ArchiveTaskRecord: Sendable {
   public var isLegacy: Bool
   /// Content, for tasks that meet the criteria.
   public var bytes: [UInt8]?
+  /// SHA-256 of `bytes` (hex).
   public var sha256: String?
+  /// Permission bits of the file.
   public var mode: UInt32 = 0o644
   /// Modification time, nanoseconds since the epoch (for the tar member).
   public var mtime: Int64 = 0
