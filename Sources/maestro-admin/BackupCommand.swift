@@ -29,14 +29,7 @@ struct BackupCommand: AsyncParsableCommand {
 
 /// Like `runMapped`, with a damaged or unsafe archive mapped to exit 4.
 private func runBackup(_ body: () async throws -> ExitStatus) async throws {
-  try await runMapped {
-    do {
-      return try await body()
-    } catch let error as MaestroError where error.code == .snapshotInvalid {
-      Output.error(error.description)
-      return .problemsLeft
-    }
-  }
+  try await runMapped(refusing: [.snapshotInvalid], body)
 }
 
 private func number(_ n: Int) -> JSONValue { .number(Double(n)) }

@@ -59,6 +59,19 @@ func runMapped(_ body: () async throws -> ExitStatus) async throws {
   if status != .ok { throw ExitCode(status.rawValue) }
 }
 
+/// Like `runMapped`, with errors of `codes` (an archive refused, naming
+/// the member) reported and mapped to exit 4 instead of 8.
+func runMapped(refusing codes: Set<MaestroError.Code>, _ body: () async throws -> ExitStatus) async throws {
+  try await runMapped {
+    do {
+      return try await body()
+    } catch let error as MaestroError where codes.contains(error.code) {
+      Output.error(error.description)
+      return .problemsLeft
+    }
+  }
+}
+
 /// Groups digits for people: 251000 → 251,000.
 func grouped(_ n: Int) -> String {
   let s = String(n.magnitude)

@@ -82,6 +82,20 @@ public struct ChangePlan: Sendable {
       oldBytes: try FileSystem.readFile(absolute(relative)))
   }
 
+  /// Plans the deletion of the file `relative` whose content the caller has
+  /// just read (an archive run hashed it already): not read again here. If
+  /// the file changes before the change is made, the runner stops there.
+  public mutating func remove(
+    _ relative: String, content: [UInt8], sha256: String, mode: UInt32, reason: String, summary: String
+  ) throws {
+    try EntityPath.checkRelative(relative)
+    append(
+      JournalAction(
+        operation: .remove, path: relative, reason: reason, summary: summary,
+        before: FileState(exists: true, sha256: sha256, mode: mode), after: .absent),
+      oldBytes: content)
+  }
+
   /// Plans the removal of an empty directory (undo of a `mkdir`).
   mutating func removeDirectory(_ relative: String, reason: String) throws {
     try EntityPath.checkRelative(relative)

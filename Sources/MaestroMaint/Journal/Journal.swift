@@ -153,7 +153,8 @@ public final class Journal {
   }
 
   /// Records that the actions `seqs` are durable, in one append and one
-  /// fsync (a bulk run marks a whole batch at once).
+  /// fsync (a bulk run, or a batch of removals whose folders were fsynced
+  /// together).
   public func markDone(_ seqs: [Int]) throws {
     guard !seqs.isEmpty else { return }
     var bytes: [UInt8] = []

@@ -66,7 +66,20 @@ public struct JournalRunner: Sendable {
   /// Makes every change of `journal` not yet marked done, in order, then
   /// commits it (also used by `BulkJournalRunner` for the serial tail).
   func finish(_ journal: Journal, progress: ProgressBar?) throws {
-    for action in journal.actions where !journal.done.contains(action.seq) {
+    let pending = journal.actions.filter { !journal.done.contains($0.seq) }
+    var k = 0
+    while k < pending.count {
+      // A run of removals (an archive run's live files) goes in batches on
+      // several threads: see `removeBatch`.
+      var end = k
+      while end < pending.count && end - k < Self.removalBatch && pending[end].operation == .remove { end += 1 }
+      if end > k {
+        try removeBatch(Array(pending[k..<end]), journal: journal, progress: progress)
+        k = end
+        continue
+      }
+      let action = pending[k]
+      k += 1
       CrashPoint.reached("journal:before-action")
       let changed = try FileState.current(at: absolute(action.changedPath))
       let alreadyMade =
@@ -74,12 +87,8 @@ public struct JournalRunner: Sendable {
         && (action.operation != .move || !FileSystem.fileExists(absolute(action.path), followSymlinks: false))
         || (action.operation == .rmdir && changed.isDirectory && !isEmptyDirectory(absolute(action.path)))
       if !alreadyMade {
-        let current = try FileState.current(at: absolute(action.path))
-        guard current.matches(action.before) else {
-          let reason = "\(action.path) changed since the plan was made; stopped before: \(action.summary)"
-          try journal.stop(at: action.seq, reason: reason)
-          throw MaestroError(.io, reason + " (journal \(journal.id))", path: absolute(action.path))
-        }
+        let current = action.changedPath == action.path ? changed : try FileState.current(at: absolute(action.path))
+        guard current.matches(action.before) else { try stop(journal, before: action) }
         try apply(action, journal: journal)
       }
       CrashPoint.reached("journal:after-action")
@@ -87,6 +96,13 @@ public struct JournalRunner: Sendable {
       progress?.advance()
     }
     try journal.commit()
+  }
+
+  /// Records that `action`'s path changed since planning and stops there.
+  func stop(_ journal: Journal, before action: JournalAction) throws -> Never {
+    let reason = "\(action.path) changed since the plan was made; stopped before: \(action.summary)"
+    try journal.stop(at: action.seq, reason: reason)
+    throw MaestroError(.io, reason + " (journal \(journal.id))", path: absolute(action.path))
   }
 
   private func apply(_ action: JournalAction, journal: Journal) throws {
@@ -168,7 +184,7 @@ public struct JournalRunner: Sendable {
     return (plan, conflicts)
   }
 
-  private func absolute(_ relative: String) -> String { dataDir + "/" + relative }
+  func absolute(_ relative: String) -> String { dataDir + "/" + relative }
 
   private func isEmptyDirectory(_ path: String) -> Bool {
     ((try? FileSystem.listDirectory(path)) ?? []).isEmpty

@@ -30,8 +30,10 @@ public final class TarWriter {
   ///   - path: The archive file.
   ///   - compression: zstd, gzip or none.
   ///   - mode: Permission bits of a newly created archive file (the umask applies).
+  ///   - threads: zstd worker threads (1: compress on the calling thread;
+  ///     more: zstd's own workers, same format, any reader reads it).
   /// - Throws: `MaestroError` naming `path`.
-  public init(path: String, compression: TarCompression, mode: mode_t = 0o600) throws {
+  public init(path: String, compression: TarCompression, mode: mode_t = 0o600, threads: Int = 1) throws {
     _ = LibArchive.localeReady
     self.path = path
     guard let archive = archive_write_new() else {
@@ -47,7 +49,12 @@ public final class TarWriter {
 
     try check(archive_write_set_format_pax_restricted(archive), "cannot select pax format")
     switch compression {
-    case .zstd: try check(archive_write_add_filter_zstd(archive), "cannot enable zstd")
+    case .zstd:
+      try check(archive_write_add_filter_zstd(archive), "cannot enable zstd")
+      if threads > 1 {
+        try check(
+          archive_write_set_filter_option(archive, "zstd", "threads", String(threads)), "cannot set zstd threads")
+      }
     case .gzip:
       try check(archive_write_add_filter_gzip(archive), "cannot enable gzip")
       // A NULL value unsets the option: no mtime in the gzip header, so the

@@ -12,6 +12,9 @@ import Synchronization
 /// - `atomic-write:<step>` where `<step>` is an `AtomicFile.Step` raw value:
 ///   `created-temp`, `wrote-half`, `wrote-all`, `fsynced-file`, `renamed`,
 ///   `fsynced-dir`. Example: `MAESTRO_ADMIN_CRASH_AT=atomic-write:renamed:3`.
+/// - `archive:member` (each task file added to an archive),
+///   `archive:written`, `archive:verified`: in `archive create`, before its
+///   journal exists.
 /// - `journal:before-action`, `journal:after-action`: around each journaled
 ///   change (see `JournalRunner`).
 /// - `any`: every site counts, so `any:<n>` dies at the `n`-th site of any

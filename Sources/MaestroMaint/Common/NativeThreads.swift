@@ -1,6 +1,7 @@
 import Glibc
 
-/// Plain POSIX threads for the backup pipelines.
+/// Plain POSIX threads for the backup pipelines and the journal's batched
+/// removals.
 ///
 /// The readers and writers of `create` and `restore` block in system calls
 /// and wait for each other; on Swift's cooperative pool (one thread per

@@ -1,0 +1,87 @@
+import MaestroStorage
+
+extension JournalRunner {
+  /// Removals per batch: one journal append and one fsync per folder each.
+  static let removalBatch = 1024
+  /// Threads that remove files: unlink waits on the disk (ext4 with
+  /// `discard` trims each file's blocks synchronously), so more threads
+  /// than cores overlap those waits.
+  static let removalThreads = 4
+
+  private enum Removal {
+    case removed
+    case changed
+    case failed(MaestroError)
+  }
+
+  private final class Results: @unchecked Sendable {
+    /// Each slot is written by one thread only, read after all are joined.
+    let values: UnsafeMutableBufferPointer<Removal?>
+    init(count: Int) {
+      values = .allocate(capacity: max(count, 1))
+      values.initialize(repeating: nil)
+    }
+    deinit {
+      _ = values.deinitialize()
+      values.deallocate()
+    }
+  }
+
+  /// Makes a run of `remove` actions: each file is checked against the state
+  /// the plan expects and unlinked, on several threads; then every folder
+  /// touched is fsynced and the removed ones are marked done in one append.
+  /// A crash before the mark only means recovery finds them already made.
+  ///
+  /// A file that changed since planning is left alone and stops the journal
+  /// there (after marking what was removed, so undo can put it back).
+  func removeBatch(_ batch: [JournalAction], journal: Journal, progress: ProgressBar?) throws {
+    let results = Results(count: batch.count)
+    let threads = min(Self.removalThreads, batch.count)
+    let root = dataDir
+    let work: @Sendable (Int) -> Void = { w in
+      var k = w
+      while k < batch.count {
+        let action = batch[k]
+        CrashPoint.reached("journal:before-action")
+        let path = root + "/" + action.path
+        do {
+          let current = try FileState.current(at: path)
+          if current.matches(action.after) {
+            results.values[k] = .removed
+          } else if current.matches(action.before) {
+            try FileSystem.removeFile(path)
+            results.values[k] = .removed
+          } else {
+            results.values[k] = .changed
+          }
+        } catch let error as MaestroError {
+          results.values[k] = .failed(error)
+        } catch {
+          results.values[k] = .failed(MaestroError(.io, "\(error)", path: path))
+        }
+        k += threads
+      }
+    }
+    NativeThreads.run(threads - 1, work, main: { work(threads - 1) })
+
+    var removed: [Int] = []
+    var folders: Set<String> = []
+    for (k, action) in batch.enumerated() {
+      if case .removed = results.values[k] {
+        removed.append(action.seq)
+        folders.insert(FileSystem.parentDirectory(of: absolute(action.path)))
+      }
+    }
+    for folder in folders.sorted() { try FileSystem.fsyncDirectory(folder) }
+    for _ in removed { CrashPoint.reached("journal:after-action") }
+    try journal.markDone(removed)
+    progress?.advance(by: removed.count)
+    for (k, action) in batch.enumerated() {
+      switch results.values[k] {
+      case .changed?: try stop(journal, before: action)
+      case .failed(let error)?: throw error
+      default: continue
+      }
+    }
+  }
+}
