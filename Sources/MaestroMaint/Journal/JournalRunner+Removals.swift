@@ -14,19 +14,6 @@ extension JournalRunner {
     case failed(MaestroError)
   }
 
-  private final class Results: @unchecked Sendable {
-    /// Each slot is written by one thread only, read after all are joined.
-    let values: UnsafeMutableBufferPointer<Removal?>
-    init(count: Int) {
-      values = .allocate(capacity: max(count, 1))
-      values.initialize(repeating: nil)
-    }
-    deinit {
-      _ = values.deinitialize()
-      values.deallocate()
-    }
-  }
-
   /// Makes a run of `remove` actions: each file is checked against the state
   /// the plan expects and unlinked, on several threads; then every folder
   /// touched is fsynced and the removed ones are marked done in one append.
@@ -35,7 +22,7 @@ extension JournalRunner {
   /// A file that changed since planning is left alone and stops the journal
   /// there (after marking what was removed, so undo can put it back).
   func removeBatch(_ batch: [JournalAction], journal: Journal, progress: ProgressBar?) throws {
-    let results = Results(count: batch.count)
+    let results = SlotBuffer<Removal?>(count: batch.count, initial: nil)
     let threads = min(Self.removalThreads, batch.count)
     let root = dataDir
     let work: @Sendable (Int) -> Void = { w in
@@ -47,17 +34,17 @@ extension JournalRunner {
         do {
           let current = try FileState.current(at: path)
           if current.matches(action.after) {
-            results.values[k] = .removed
+            results[k] = .removed
           } else if current.matches(action.before) {
             try FileSystem.removeFile(path)
-            results.values[k] = .removed
+            results[k] = .removed
           } else {
-            results.values[k] = .changed
+            results[k] = .changed
           }
         } catch let error as MaestroError {
-          results.values[k] = .failed(error)
+          results[k] = .failed(error)
         } catch {
-          results.values[k] = .failed(MaestroError(.io, "\(error)", path: path))
+          results[k] = .failed(MaestroError(.io, "\(error)", path: path))
         }
         k += threads
       }
@@ -67,7 +54,7 @@ extension JournalRunner {
     var removed: [Int] = []
     var folders: Set<String> = []
     for (k, action) in batch.enumerated() {
-      if case .removed = results.values[k] {
+      if case .removed = results[k] {
         removed.append(action.seq)
         folders.insert(FileSystem.parentDirectory(of: absolute(action.path)))
       }
@@ -77,7 +64,7 @@ extension JournalRunner {
     try journal.markDone(removed)
     progress?.advance(by: removed.count)
     for (k, action) in batch.enumerated() {
-      switch results.values[k] {
+      switch results[k] {
       case .changed?: try stop(journal, before: action)
       case .failed(let error)?: throw error
       default: continue
