@@ -70,8 +70,7 @@ import Testing
       try Self.assertLiveOrArchived(dir, selected, n)
       if n % 3 == 0 {
         // Undo finishes an interrupted journal first, then reverses it.
-        for journal in try Journal.list(dataDir: dir).filter({ $0.undoes == nil }).reversed() {
-          let u = try runMaestroAdmin(["undo", journal.id, "--data-dir", dir])
+        for (_, u) in try undoEveryRun(dataDir: dir) {
           #expect(u.status == 0 || u.status == 1, "undo after kill \(n): \(u.stderr)")
         }
         #expect(try userTree(dir) == original, "undo after kill \(n)")

@@ -133,8 +133,7 @@ import Testing
       }
       killPoints += 1
       if n % 3 == 0 {
-        for journal in try Journal.list(dataDir: dir).filter({ $0.undoes == nil }).reversed() {
-          let u = try runMaestroAdmin(["undo", journal.id, "--data-dir", dir])
+        for (_, u) in try undoEveryRun(dataDir: dir) {
           #expect(u.status == 0 || u.status == 1, "undo after kill \(n): \(u.stderr)")
         }
         #expect(try userTree(dir) == original, "undo after kill \(n)")

@@ -153,10 +153,7 @@ import Testing
       killPoints += 1
       if n % 3 == 0 {
         // Undo finishes the interrupted journal first, then puts it back.
-        var journals = try Journal.list(dataDir: dir.path).filter { $0.undoes == nil }
-        journals.sort { $0.createdAt > $1.createdAt || ($0.createdAt == $1.createdAt && $0.id > $1.id) }
-        for journal in journals {
-          let u = try runMaestroAdmin(["undo", journal.id, "--data-dir", dir.path])
+        for (_, u) in try undoEveryRun(dataDir: dir.path) {
           #expect(u.status == 0 || u.status == 1, "undo after kill \(n): \(u.stderr)")
         }
         #expect(try Self.normalizedTree(dir.path) == original, "undo after kill \(n)")
