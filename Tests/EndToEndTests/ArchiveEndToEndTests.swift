@@ -96,6 +96,35 @@ import Testing
     #expect(try text(dir + "/archive/catalog.jsonl").isEmpty)
   }
 
+  /// Real server data (both samples, both JSON styles): the samples hold
+  /// no completed task, so every open one is archived by status; check
+  /// passes with the sessions' references reported as archived, and
+  /// restoring them all gives back the exact tree.
+  @Test(arguments: ["upstream-head", "upstream-2026-02-08"])
+  func samplesArchiveAndRestoreByteIdentical(_ sample: String) throws {
+    let work = try TemporaryDirectory(prefix: "archive-sample")
+    let dir = work.appending("data")
+    try copyTree(ProjectPaths.samples + "/" + sample, to: dir)
+    let original = try Self.liveTree(dir)
+
+    let create = try runMaestroAdmin(
+      ["archive", "create", "--data-dir", dir, "--older-than", "0d", "--status", "todo,in_progress", "--json"])
+    #expect(create.status == 1, "\(create.stderr)")
+    let ids = try Self.records(create, type: "archived").compactMap { $0["id"]?.stringValue }
+    #expect(ids.count == 12)
+    #expect(try FileSystem.listDirectory(dir + "/tasks").allSatisfy { entry in
+      (try? FileSystem.listDirectory(dir + "/tasks/" + entry.name).isEmpty) ?? true
+    })
+    let check = try runMaestroAdmin(["check", "--data-dir", dir, "--json"])
+    #expect(check.status == 0, "\(check.stdout)")
+    #expect(check.stdout.contains(FindingCode.refArchived.rawValue))
+
+    let restore = try runMaestroAdmin(["archive", "restore", "--data-dir", dir] + ids)
+    #expect(restore.status == 1, "\(restore.stderr)")
+    #expect(try Self.liveTree(dir) == original)
+    #expect(try runMaestroAdmin(["check", "--data-dir", dir]).status == 0)
+  }
+
   @Test func undoOfCreateRestoresTheExactTreeAndDryRunChangesNothing() throws {
     let work = try TemporaryDirectory(prefix: "archive-undo")
     let dir = work.appending("d")
