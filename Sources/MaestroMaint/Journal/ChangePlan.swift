@@ -106,6 +106,29 @@ public struct ChangePlan: Sendable {
       oldBytes: nil)
   }
 
+  /// Plans swapping the folders `relative` and `other` in one step; each
+  /// must exist now. The manifests describe the tree now at `relative`
+  /// (`leaving`) and the one at `other` that takes its place (`arriving`);
+  /// they go into the journal's pack for undo.
+  public mutating func exchange(
+    _ relative: String, with other: String, leaving: TreeManifest, arriving: TreeManifest, reason: String,
+    summary: String
+  ) throws {
+    try EntityPath.checkRelative(relative)
+    try EntityPath.checkRelative(other)
+    guard let before = FileState.folder(at: absolute(relative)) else {
+      throw MaestroError(.notFound, "no folder to exchange", path: absolute(relative))
+    }
+    guard let after = FileState.folder(at: absolute(other)) else {
+      throw MaestroError(.notFound, "no folder to exchange with", path: absolute(other))
+    }
+    append(
+      JournalAction(
+        operation: .exchange, path: relative, to: other, reason: reason, summary: summary, before: before,
+        after: after, newBytes: arriving.serialized()),
+      oldBytes: leaving.serialized())
+  }
+
   /// Adds an action whose states were worked out by the caller (undo).
   mutating func appendPrepared(_ action: JournalAction, oldBytes: [UInt8]?) {
     append(action, oldBytes: oldBytes)

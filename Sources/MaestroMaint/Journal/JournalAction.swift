@@ -1,5 +1,11 @@
 import MaestroStorage
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// What a path held at one moment: enough to recognise it again and, with
 /// the journal's saved copy, to put it back.
 public struct FileState: Sendable, Equatable {
@@ -11,12 +17,16 @@ public struct FileState: Sendable, Equatable {
   public var sha256: String?
   /// Permission bits of a file.
   public var mode: UInt32?
+  /// For the folders of an `exchange`: the inode number, which tells the two
+  /// folders apart whatever they hold.
+  public var inode: UInt64?
 
-  public init(exists: Bool, isDirectory: Bool = false, sha256: String? = nil, mode: UInt32? = nil) {
+  public init(exists: Bool, isDirectory: Bool = false, sha256: String? = nil, mode: UInt32? = nil, inode: UInt64? = nil) {
     self.exists = exists
     self.isDirectory = isDirectory
     self.sha256 = sha256
     self.mode = mode
+    self.inode = inode
   }
 
   /// Nothing at the path.
@@ -35,10 +45,18 @@ public struct FileState: Sendable, Equatable {
     return .file(try FileSystem.readFile(path), mode: status.mode)
   }
 
-  /// Same content and kind; the mode is not compared (a chmod is not a
-  /// change of data).
+  /// The folder at `path` and its inode (nil when there is no folder).
+  public static func folder(at path: String) -> FileState? {
+    var info = stat()
+    guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return nil }
+    return FileState(exists: true, isDirectory: true, inode: UInt64(info.st_ino))
+  }
+
+  /// Same content and kind (and the same inode when both name one); the
+  /// mode is not compared (a chmod is not a change of data).
   public func matches(_ other: FileState) -> Bool {
     exists == other.exists && isDirectory == other.isDirectory && sha256 == other.sha256
+      && (inode == nil || other.inode == nil || inode == other.inode)
   }
 
   var json: JSONValue {
@@ -46,6 +64,8 @@ public struct FileState: Sendable, Equatable {
     if isDirectory { o["directory"] = true }
     if let sha256 { o["sha256"] = .string(sha256) }
     if let mode { o["mode"] = .number(Double(mode)) }
+    // A string: an inode number may not fit a double exactly.
+    if let inode { o["inode"] = .string(String(inode)) }
     return .object(o)
   }
 
@@ -55,7 +75,7 @@ public struct FileState: Sendable, Equatable {
     }
     self.init(
       exists: exists, isDirectory: o["directory"]?.boolValue ?? false, sha256: o["sha256"]?.stringValue,
-      mode: o["mode"]?.numberValue.map { UInt32($0) })
+      mode: o["mode"]?.numberValue.map { UInt32($0) }, inode: o["inode"]?.stringValue.flatMap { UInt64($0) })
   }
 }
 
@@ -74,6 +94,12 @@ public struct JournalAction: Sendable, Equatable {
     case mkdir
     /// The empty directory `path` is removed (the undo of a `mkdir`).
     case rmdir
+    /// The folders `path` and `to` swap names in one step (`RENAME_EXCHANGE`):
+    /// a whole migrated tree goes live at once and the old one is kept at
+    /// `to`. `before` and `after` describe `path` by inode; the pack holds a
+    /// `TreeManifest` of each tree (before: the one leaving `path`, after:
+    /// the one arriving), so undo can tell whether the live tree changed.
+    case exchange
   }
 
   /// Position in the journal, from 1.
@@ -81,7 +107,8 @@ public struct JournalAction: Sendable, Equatable {
   public var operation: Operation
   /// Relative to the data dir.
   public var path: String
-  /// For `move`: the destination, relative to the data dir.
+  /// For `move`: the destination; for `exchange`: the other folder
+  /// (relative to the data dir).
   public var to: String?
   /// Why: a finding code, a migration name.
   public var reason: String

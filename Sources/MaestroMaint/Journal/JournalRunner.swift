@@ -81,6 +81,13 @@ public struct JournalRunner: Sendable {
       let action = pending[k]
       k += 1
       CrashPoint.reached("journal:before-action")
+      if action.operation == .exchange {
+        try exchange(action, journal: journal)
+        CrashPoint.reached("journal:after-action")
+        try journal.markDone(action.seq)
+        progress?.advance()
+        continue
+      }
       let changed = try FileState.current(at: absolute(action.changedPath))
       let alreadyMade =
         changed.matches(action.after)
@@ -105,6 +112,28 @@ public struct JournalRunner: Sendable {
     throw MaestroError(.io, reason + " (journal \(journal.id))", path: absolute(action.path))
   }
 
+  /// Swaps the two folders of an `exchange` unless that is done already:
+  /// which folder is where is told by inode, so after a crash the swap is
+  /// made exactly once.
+  private func exchange(_ action: JournalAction, journal: Journal) throws {
+    let path = absolute(action.path)
+    let other = absolute(action.to ?? "")
+    let here = FileState.folder(at: path)
+    let there = FileState.folder(at: other)
+    if here?.inode == action.after.inode && there?.inode == action.before.inode { return }
+    guard here?.inode == action.before.inode, there?.inode == action.after.inode else {
+      try stop(journal, before: action)
+    }
+    guard try DirectorySwap.exchange(path, other) else {
+      throw MaestroError(
+        .io, "this file system cannot exchange two folders in one step (renameat2 RENAME_EXCHANGE)", path: path)
+    }
+    try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: path))
+    if FileSystem.parentDirectory(of: other) != FileSystem.parentDirectory(of: path) {
+      try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: other))
+    }
+  }
+
   private func apply(_ action: JournalAction, journal: Journal) throws {
     let path = absolute(action.path)
     switch action.operation {
@@ -125,6 +154,8 @@ public struct JournalRunner: Sendable {
         throw MaestroError.system("cannot create folder", path: path)
       }
       try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: path))
+    case .exchange:
+      try exchange(action, journal: journal)
     case .rmdir:
       // A folder someone has since put files in is left alone: removing it
       // is tidiness, never worth touching their data.
@@ -145,6 +176,10 @@ public struct JournalRunner: Sendable {
     var plan = ChangePlan(dataDir: dataDir)
     var conflicts: [String] = []
     for action in journal.actions.reversed() where journal.done.contains(action.seq) {
+      if action.operation == .exchange {
+        try planUndo(ofExchange: action, in: journal, force: force, plan: &plan, conflicts: &conflicts)
+        continue
+      }
       let current = try FileState.current(at: absolute(action.changedPath))
       if !current.matches(action.after) {
         conflicts.append(action.changedPath)
@@ -171,6 +206,8 @@ public struct JournalRunner: Sendable {
         try plan.write(action.path, old, mode: action.before.mode ?? 0o644, reason: reason, summary: "restore \(action.path)")
       case .mkdir:
         if current.isDirectory { try plan.removeDirectory(action.path, reason: reason) }
+      case .exchange:
+        continue
       case .rmdir:
         if !current.exists {
           plan.appendPrepared(
@@ -182,6 +219,41 @@ public struct JournalRunner: Sendable {
       }
     }
     return (plan, conflicts)
+  }
+
+  /// The undo of an exchange is the same exchange again, planned when the
+  /// live folder is still the one the run put there and holds exactly what
+  /// its manifest says; every path that differs is a conflict. With
+  /// `force`, the folders are swapped back whatever they hold (the live
+  /// tree is kept, at the other name, and its manifest goes into the undo
+  /// journal).
+  private func planUndo(
+    ofExchange action: JournalAction, in journal: Journal, force: Bool, plan: inout ChangePlan,
+    conflicts: inout [String]
+  ) throws {
+    let reason = "undo \(journal.id)"
+    guard let to = action.to else {
+      throw MaestroError(.badEntity, "journal: an exchange lacks its other folder", path: journal.path)
+    }
+    guard let arrived = try journal.afterBytes(action.seq), let left = try journal.beforeBytes(action.seq) else {
+      throw MaestroError(.badEntity, "journal lacks the tree manifests of \(action.path)", path: journal.path)
+    }
+    let expected = try TreeManifest(bytes: arrived, source: journal.path)
+    let previous = try TreeManifest(bytes: left, source: journal.path)
+    guard FileState.folder(at: absolute(to)) != nil else {
+      throw MaestroError(.notFound, "the folder \(action.path) was swapped with is gone; cannot undo", path: absolute(to))
+    }
+    guard let here = FileState.folder(at: absolute(action.path)) else {
+      throw MaestroError(.notFound, "the folder is gone; cannot undo its exchange", path: absolute(action.path))
+    }
+    let live = try TreeManifest.scan(absolute(action.path))
+    let changed =
+      here.inode == action.after.inode ? expected.differences(from: live).map { action.path + "/" + $0 } : [action.path]
+    conflicts += changed
+    if !changed.isEmpty && !force { return }
+    try plan.exchange(
+      action.path, with: to, leaving: live, arriving: previous, reason: reason,
+      summary: "swap \(action.path) back with \(to)")
   }
 
   func absolute(_ relative: String) -> String { dataDir + "/" + relative }

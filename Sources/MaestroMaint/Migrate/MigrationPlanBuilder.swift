@@ -34,29 +34,47 @@ public struct MigrationPlanBuilder: Sendable {
     self.quarantineFolder = quarantineFolder
   }
 
-  /// Builds the plan; `record` (the new history), when given, is written last.
+  /// What becomes of one flat task file (`j`, and `k` the project-folder
+  /// file with the same id, by index into the scanned files).
+  public enum FlatOutcome: Sendable, Equatable {
+    /// Cannot be placed (unreadable, no usable id or project, a name
+    /// taken): goes to lost+found as it is.
+    case quarantine(j: Int)
+    /// Goes into its project folder (rewritten on the way when migrated).
+    case move(j: Int, destination: String)
+    /// The project folder holds the same task: the flat copy goes.
+    case dedupe(j: Int)
+    /// The flat copy is newer: it replaces the project-folder copy, which
+    /// goes to lost+found.
+    case flatWins(j: Int, k: Int)
+    /// The project-folder copy is as new or newer: it stays (rewritten when
+    /// migrated); the flat copy goes to lost+found.
+    case projectWins(j: Int, k: Int)
+  }
+
+  /// What the pending migrations do to the files, decided once for both
+  /// ways of applying them (file by file, or whole folders swapped).
+  public struct Decisions: Sendable {
+    /// Per flat task, in scan order.
+    public var flat: [FlatOutcome] = []
+    /// The project-folder and session files rewritten in place (migrated
+    /// bytes differ), by index; a `projectWins` copy included.
+    public var rewrites: [Int] = []
+    public var steps: [MigrationStep] = []
+    public var conflicts: [MigrationConflict] = []
+  }
+
+  /// Decides every flat task's fate and lists the rewrites.
   /// - Parameter content: the scanned files (re-read only to compare two
   ///   copies of a task that differ in bytes).
-  public func build(_ content: MigrationContent, record: MigrationHistory?) throws -> Result {
+  public func decide(_ content: MigrationContent) throws -> Decisions {
     let files = content.files
-    var steps: [MigrationStep] = []
-    var conflicts: [MigrationConflict] = []
-    var writes: [(path: String, before: FileState, sha: String, mode: UInt32, needs: MigrationContent.Needs)] = []
-    var removes: [Int] = []
+    var d = Decisions()
     var handled = Set<String>()
     var byPath: [String: Int] = [:]
     for (k, f) in files.enumerated() where f.kind == .task { byPath[f.path] = k }
     var claimed = Set<String>()
-
-    func newFile(_ path: String, _ sha: String, mode: UInt32, from source: MigrationContent.Source) {
-      writes.append((path, .absent, sha, mode, .init(before: nil, after: source)))
-    }
-    func quarantine(_ k: Int) -> String {
-      let f = files[k]
-      let destination = quarantineFolder + "/" + f.path
-      newFile(destination, f.originalSha, mode: f.mode, from: .original(k))
-      return destination
-    }
+    func lostFound(_ k: Int) -> String { quarantineFolder + "/" + files[k].path }
 
     for (j, f) in files.enumerated() where f.kind == .flatTask {
       let name = FileSystem.lastComponent(of: f.path)
@@ -77,10 +95,10 @@ public struct MigrationPlanBuilder: Sendable {
         reason = "cannot go to \(destination): \(folder) is not a folder"
       }
       if let reason {
-        let to = quarantine(j)
-        removes.append(j)
-        steps.append(MigrationStep(kind: .quarantine, path: f.path, destination: to, versions: [1], diffs: []))
-        conflicts.append(
+        let to = lostFound(j)
+        d.flat.append(.quarantine(j: j))
+        d.steps.append(MigrationStep(kind: .quarantine, path: f.path, destination: to, versions: [1], diffs: []))
+        d.conflicts.append(
           MigrationConflict(
             id: f.id ?? String(name.dropLast(5)), flatPath: f.path, otherPath: nil, kept: nil, quarantinedTo: to,
             message: "\(f.path) \(reason); moved to \(to) for a person to look at"))
@@ -88,55 +106,92 @@ public struct MigrationPlanBuilder: Sendable {
       }
       claimed.insert(destination)
       guard let k = byPath[destination] else {
-        newFile(destination, f.resultSha, mode: f.mode, from: .result(j))
-        removes.append(j)
-        steps.append(MigrationStep(kind: .move, path: f.path, destination: destination, versions: f.changedBy, diffs: f.diffs))
+        d.flat.append(.move(j: j, destination: destination))
+        d.steps.append(MigrationStep(kind: .move, path: f.path, destination: destination, versions: f.changedBy, diffs: f.diffs))
         continue
       }
       let other = files[k]
       if other.problem == nil, try Self.sameContent(content, j, k) {
-        removes.append(j)
-        steps.append(MigrationStep(kind: .dedupe, path: f.path, destination: destination, versions: [1], diffs: []))
+        d.flat.append(.dedupe(j: j))
+        d.steps.append(MigrationStep(kind: .dedupe, path: f.path, destination: destination, versions: [1], diffs: []))
         continue
       }
       // A real conflict: the newer by updatedAt stays live (tie: the project-folder copy).
       let flatWins = other.problem != nil || (f.updatedAt ?? -.infinity) > (other.updatedAt ?? -.infinity)
       handled.insert(destination)
       if flatWins {
-        let to = quarantine(k)
-        writes.append(
-          (destination, FileState(exists: true, sha256: other.originalSha, mode: other.mode), f.resultSha, other.mode,
-           .init(before: .original(k), after: .result(j))))
-        removes.append(j)
-        steps.append(MigrationStep(kind: .quarantine, path: destination, destination: to, versions: [1], diffs: []))
-        steps.append(MigrationStep(kind: .move, path: f.path, destination: destination, versions: f.changedBy, diffs: f.diffs))
-        conflicts.append(
+        let to = lostFound(k)
+        d.flat.append(.flatWins(j: j, k: k))
+        d.steps.append(MigrationStep(kind: .quarantine, path: destination, destination: to, versions: [1], diffs: []))
+        d.steps.append(MigrationStep(kind: .move, path: f.path, destination: destination, versions: f.changedBy, diffs: f.diffs))
+        d.conflicts.append(
           MigrationConflict(
             id: f.id!, flatPath: f.path, otherPath: destination, kept: f.path, quarantinedTo: to,
             message: "task \(f.id!): \(f.path) and \(destination) differ; the flat copy is newer (updatedAt \(Self.number(f.updatedAt)) > \(Self.number(other.updatedAt))) and stays live at \(destination); the other copy went to \(to)"))
       } else {
-        let to = quarantine(j)
-        removes.append(j)
-        if let sha = other.migratedSha {
-          writes.append(
-            (other.path, FileState(exists: true, sha256: other.originalSha, mode: other.mode), sha, other.mode,
-             .init(before: .original(k), after: .result(k))))
-          steps.append(MigrationStep(kind: .rewrite, path: other.path, destination: nil, versions: other.changedBy, diffs: other.diffs))
+        let to = lostFound(j)
+        d.flat.append(.projectWins(j: j, k: k))
+        if other.migratedSha != nil {
+          d.rewrites.append(k)
+          d.steps.append(MigrationStep(kind: .rewrite, path: other.path, destination: nil, versions: other.changedBy, diffs: other.diffs))
         }
-        steps.append(MigrationStep(kind: .quarantine, path: f.path, destination: to, versions: [1], diffs: []))
-        conflicts.append(
+        d.steps.append(MigrationStep(kind: .quarantine, path: f.path, destination: to, versions: [1], diffs: []))
+        d.conflicts.append(
           MigrationConflict(
             id: f.id!, flatPath: f.path, otherPath: destination, kept: destination, quarantinedTo: to,
             message: "task \(f.id!): \(f.path) and \(destination) differ; the project-folder copy is \(f.updatedAt == other.updatedAt ? "as new (updatedAt equal; the project-folder copy wins ties)" : "newer (updatedAt \(Self.number(other.updatedAt)) > \(Self.number(f.updatedAt)))") and stays live; the flat copy went to \(to)"))
       }
     }
     for (k, f) in files.enumerated() where f.kind != .flatTask && !handled.contains(f.path) {
-      guard let sha = f.migratedSha else { continue }
-      writes.append(
-        (f.path, FileState(exists: true, sha256: f.originalSha, mode: f.mode), sha, f.mode,
-         .init(before: .original(k), after: .result(k))))
-      steps.append(MigrationStep(kind: .rewrite, path: f.path, destination: nil, versions: f.changedBy, diffs: f.diffs))
+      guard f.migratedSha != nil else { continue }
+      d.rewrites.append(k)
+      d.steps.append(MigrationStep(kind: .rewrite, path: f.path, destination: nil, versions: f.changedBy, diffs: f.diffs))
     }
+    return d
+  }
+
+  /// Builds the file-by-file plan; `record` (the new history), when given,
+  /// is written last.
+  /// - Parameter content: the scanned files.
+  public func build(_ content: MigrationContent, record: MigrationHistory?) throws -> Result {
+    let files = content.files
+    let decisions = try decide(content)
+    var writes: [(path: String, before: FileState, sha: String, mode: UInt32, needs: MigrationContent.Needs)] = []
+    var removes: [Int] = []
+    func newFile(_ path: String, _ sha: String, mode: UInt32, from source: MigrationContent.Source) {
+      writes.append((path, .absent, sha, mode, .init(before: nil, after: source)))
+    }
+    func quarantine(_ k: Int) {
+      newFile(quarantineFolder + "/" + files[k].path, files[k].originalSha, mode: files[k].mode, from: .original(k))
+    }
+    func rewrite(_ k: Int, from source: Int) {
+      let f = files[k]
+      writes.append(
+        (f.path, FileState(exists: true, sha256: f.originalSha, mode: f.mode), files[source].resultSha, f.mode,
+         .init(before: .original(k), after: .result(source))))
+    }
+    for outcome in decisions.flat {
+      switch outcome {
+      case .quarantine(let j):
+        quarantine(j)
+        removes.append(j)
+      case .move(let j, let destination):
+        newFile(destination, files[j].resultSha, mode: files[j].mode, from: .result(j))
+        removes.append(j)
+      case .dedupe(let j):
+        removes.append(j)
+      case .flatWins(let j, let k):
+        quarantine(k)
+        rewrite(k, from: j)
+        removes.append(j)
+      case .projectWins(let j, _):
+        quarantine(j)
+        removes.append(j)
+      }
+    }
+    for k in decisions.rewrites { rewrite(k, from: k) }
+    let steps = decisions.steps
+    let conflicts = decisions.conflicts
 
     var plan = ChangePlan(dataDir: dataDir)
     var needs: [MigrationContent.Needs?] = []
