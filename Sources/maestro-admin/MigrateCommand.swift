@@ -15,8 +15,9 @@ struct MigrateCommand: AsyncParsableCommand {
       detected from the content. Upgrade recipe: migrate status, migrate plan, migrate up, check.
 
       Exit codes: status 0 nothing pending, 4 pending; plan 0 nothing pending, 4 pending;
-      up 0 nothing to do, 1 migrated (check finds no new error), 4 check found new errors after
-      migrating (undo the journal) or, with --dry-run, anything pending. Every subcommand exits 4
+      up 0 nothing to do, 1 migrated (check finds no new error), 4 the check of the migrated data
+      found new errors (nothing was changed; with --in-place: undo the journal) or, with --dry-run,
+      anything pending. Every subcommand exits 4
       when migrations.json records a migration this tool does not know (a newer tool wrote it)
       or one whose checksum differs from this tool's definition, naming it; 8 when it is unreadable.
 
@@ -159,6 +160,11 @@ struct MigrateUpCommand: AsyncParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Where the snapshot goes (default: DATA_DIR/../maestro-backups).", valueName: "dir"))
   var snapshotDest: String?
 
+  @Flag(
+    name: .long,
+    help: "Replace changed files one by one instead of building the migrated tasks/ and sessions/ beside the live ones and swapping each folder in one step (slower; chosen by itself where the file system cannot swap folders).")
+  var inPlace = false
+
   @OptionGroup var output: OutputOptions
 
   func run() async throws {
@@ -166,11 +172,20 @@ struct MigrateUpCommand: AsyncParsableCommand {
       let root = try dataDir.resolve().root
       let job = MigrateJob(dataDir: root, showProgress: !output.json)
       let outcome = try await job.up(
-        .init(target: to, dryRun: dryRun, snapshot: !noSnapshot, snapshotDestination: snapshotDest))
+        .init(
+          target: to, dryRun: dryRun, snapshot: !noSnapshot, snapshotDestination: snapshotDest,
+          strategy: inPlace ? .inPlace : .exchange))
       let out = Output(json: output.json)
       for id in outcome.recovered {
         out.text("finished journal \(id), which a crash had interrupted")
         out.record(["type": "recovered", "journal": .string(id)])
+      }
+      for folder in outcome.removedStaging {
+        out.text("removed \(folder), which a crash had left before its journal was written")
+        out.record(["type": "removed-staging", "path": .string(folder)])
+      }
+      if let reason = outcome.fallbackReason {
+        out.text("rewriting files one by one: \(reason)")
       }
       if let snapshot = outcome.snapshot {
         out.text("snapshot: \(snapshot)")
@@ -202,12 +217,15 @@ struct MigrateUpCommand: AsyncParsableCommand {
         "files": .number(Double(outcome.steps.count)), "conflicts": .number(Double(outcome.conflicts.count)),
         "journal": outcome.journal.map(JSONValue.string) ?? .null,
         "snapshot": outcome.snapshot.map(JSONValue.string) ?? .null,
-        "newErrors": .number(Double(outcome.newErrors.count)),
+        "newErrors": .number(Double(outcome.newErrors.count)), "changedNothing": .bool(outcome.changedNothing),
+        "strategy": .string(outcome.strategy.rawValue), "fallbackReason": outcome.fallbackReason.map(JSONValue.string) ?? .null,
         "phasesSeconds": .object(JSONObject(outcome.phases.map { ($0.name, .number(($0.seconds * 1000).rounded() / 1000)) })),
         "exit": .number(Double(exit.rawValue)),
       ])
       if outcome.applied.isEmpty {
         out.text("nothing to migrate: version \(outcome.status.currentVersion) is the newest this tool knows or the --to target")
+      } else if outcome.changedNothing {
+        out.text("the migrated data, checked before it went live, has \(outcome.newErrors.count) error(s) the data dir does not have now; nothing was changed (fix them, or report them: the migration should not cause them)")
       } else if dryRun {
         out.text("dry run: migrations \(outcome.applied.map { String($0.version) }.joined(separator: ", ")) would change \(grouped(outcome.steps.count)) file(s); nothing changed")
       } else {

@@ -38,6 +38,9 @@ public struct SnapshotCreator: Sendable {
     public var workers = ParallelMap.defaultWorkers
     /// Draw progress on a terminal.
     public var showProgress = false
+    /// Folders to leave out (relative to the data dir): a migration's
+    /// staging folder, which holds the data a second time.
+    public var leftOut: [String] = []
     /// The re-read policy.
     var reader = ConsistentFileReader()
 
@@ -97,7 +100,9 @@ public struct SnapshotCreator: Sendable {
       inside = String(destination.dropFirst(rootPrefix.count))
       while inside?.hasSuffix("/") == true { inside?.removeLast() }
     }
-    let tree = try SourceTree.scan(root, skipping: inside)
+    var skipping = Dictionary(uniqueKeysWithValues: options.leftOut.map { ($0, "staging") })
+    if let inside { skipping[inside] = "backup folder" }
+    let tree = try SourceTree.scan(root, skipping: skipping)
 
     let name = SnapshotName(time: started, id: SnapshotName.randomId(), compression: options.compression)
 

@@ -35,10 +35,10 @@ struct SourceTree: Sendable {
   ///
   /// - Parameters:
   ///   - root: The data dir.
-  ///   - skipping: A folder to leave out (relative path): the backup folder,
-  ///     when someone puts it inside the data dir.
+  ///   - skipping: Folders to leave out (relative path → why): the backup
+  ///     folder, when someone puts it inside the data dir; a staging folder.
   /// - Throws: `MaestroError` naming the folder that cannot be listed.
-  static func scan(_ root: String, skipping: String? = nil) throws -> SourceTree {
+  static func scan(_ root: String, skipping: [String: String] = [:]) throws -> SourceTree {
     let status = try FileSystem.stat(root)
     guard status.kind == .directory else {
       throw MaestroError(.io, "the data dir is not a directory", path: root)
@@ -49,7 +49,7 @@ struct SourceTree: Sendable {
     return tree
   }
 
-  private mutating func walk(root: String, relative: String, skipping: String?) throws {
+  private mutating func walk(root: String, relative: String, skipping: [String: String]) throws {
     let here = relative.isEmpty ? root : FileSystem.join(root, relative)
     for entry in try FileSystem.listDirectory(here) {
       let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
@@ -63,8 +63,8 @@ struct SourceTree: Sendable {
           files.append(path)
         }
       case .directory:
-        if path == skipping {
-          excluded.append(.init(path: path, reason: "backup folder"))
+        if let reason = skipping[path] {
+          excluded.append(.init(path: path, reason: reason))
           continue
         }
         guard let status = try? FileSystem.stat(FileSystem.join(root, path), followSymlinks: false),

@@ -28,6 +28,10 @@ public struct DataDirCheck: Sendable {
   public var workers: Int
   /// Whether to draw a progress bar on stderr (only when it is a terminal).
   public var showProgress: Bool
+  /// Top-level folders to read from elsewhere, by name (`tasks` → a
+  /// staged twin): `migrate` checks the data dir as it will be before it
+  /// swaps the folders in.
+  public var overlay: [String: String] = [:]
 
   /// A check of the data dir at `root`.
   public init(
@@ -54,8 +58,9 @@ public struct DataDirCheck: Sendable {
       }
       throw MaestroError(.notFound, "the data dir does not exist", path: root)
     }
-    let pass = try CheckPass(
-      root: root, aliases: Self.realPath(root).map { [$0] } ?? [], tree: DirectoryTree(root: root))
+    let tree: any DataDirTree =
+      overlay.isEmpty ? DirectoryTree(root: root) : OverlayTree(root: root, overlay: overlay)
+    let pass = try CheckPass(root: root, aliases: Self.realPath(root).map { [$0] } ?? [], tree: tree)
     let inspector = pass.inspector
     let count = pass.scan.files.count
     let progress = ProgressBar(
@@ -76,7 +81,7 @@ public struct DataDirCheck: Sendable {
   /// The bytes of the file at `relative`, or why they cannot be read.
   private func read(_ relative: String) -> Result<[UInt8], MaestroError> {
     do {
-      return .success(try FileSystem.readFile(root + "/" + relative))
+      return .success(try FileSystem.readFile(OverlayTree.path(of: relative, root: root, overlay: overlay)))
     } catch let error as MaestroError {
       return .failure(error)
     } catch {

@@ -36,3 +36,36 @@ public struct DirectoryTree: DataDirTree {
     FileSystem.fileExists(root + "/" + relative)
   }
 }
+
+/// A data dir on disk with some top-level folders read from elsewhere
+/// (`tasks` → a staged twin), listed under their own names.
+struct OverlayTree: DataDirTree {
+  var root: String
+  /// Top-level name → absolute path of the folder standing in for it.
+  var overlay: [String: String]
+
+  /// Where `relative` is read from.
+  static func path(of relative: String, root: String, overlay: [String: String]) -> String {
+    if overlay.isEmpty { return root + "/" + relative }
+    let top = relative.prefix { $0 != "/" }
+    guard let replacement = overlay[String(top)] else { return root + "/" + relative }
+    return replacement + relative.dropFirst(top.count)
+  }
+
+  func entries(in relative: String) throws -> [DirectoryEntry]? {
+    let path = relative.isEmpty ? root : Self.path(of: relative, root: root, overlay: overlay)
+    guard FileSystem.isDirectory(path) else { return nil }
+    var entries = try FileSystem.listDirectory(path)
+    if relative.isEmpty {
+      for name in overlay.keys where !entries.contains(where: { $0.name == name }) {
+        entries.append(DirectoryEntry(name: name, kind: .directory))
+      }
+      entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+    }
+    return entries
+  }
+
+  func contains(_ relative: String) -> Bool {
+    FileSystem.fileExists(Self.path(of: relative, root: root, overlay: overlay))
+  }
+}

@@ -36,8 +36,20 @@ public struct MigrateJob: Sendable {
     public var newErrors: [Finding] = []
     /// Whether it was a dry run.
     public var dryRun: Bool
-    /// Seconds per phase (scan, check, snapshot, plan, apply, recheck), for benchmarks.
+    /// Seconds per phase (check, stage, arrange, check-staged, snapshot,
+    /// plan, apply; in place: check, scan, snapshot, plan, apply, recheck),
+    /// for benchmarks.
     public var phases: [(name: String, seconds: Double)] = []
+    /// How the changes were (or would be) made.
+    public var strategy: UpOptions.Strategy = .exchange
+    /// Why whole folders could not be swapped, when `up` fell back to
+    /// rewriting files one by one.
+    public var fallbackReason: String?
+    /// Whether the check of the staged data found new errors and the run
+    /// stopped before changing anything.
+    public var changedNothing = false
+    /// Staging folders a crash had left before their journal existed, removed.
+    public var removedStaging: [String] = []
 
     /// 0 nothing pending; 1 migrated and check shows no new error; 4 new
     /// errors after migrating (or, for a dry run, anything pending).
@@ -136,11 +148,30 @@ public struct MigrateJob: Sendable {
     public var snapshot = true
     /// Default: `DATA_DIR/../maestro-backups`.
     public var snapshotDestination: String?
-    public init(target: Int? = nil, dryRun: Bool = false, snapshot: Bool = true, snapshotDestination: String? = nil) {
+    /// How to make the changes.
+    public var strategy: Strategy = .exchange
+
+    /// How `up` makes its changes.
+    public enum Strategy: String, Sendable {
+      /// Build the migrated `tasks/` and `sessions/` in a staging folder,
+      /// check them there, then swap each whole folder in one journaled
+      /// step (the old one is kept for undo). Falls back to `inPlace` where
+      /// the file system cannot swap two folders.
+      case exchange
+      /// Replace each changed file on its own, journaled with its old and
+      /// new bytes, then check.
+      case inPlace = "in-place"
+    }
+
+    public init(
+      target: Int? = nil, dryRun: Bool = false, snapshot: Bool = true, snapshotDestination: String? = nil,
+      strategy: Strategy = .exchange
+    ) {
       self.target = target
       self.dryRun = dryRun
       self.snapshot = snapshot
       self.snapshotDestination = snapshotDestination
+      self.strategy = strategy
     }
   }
 
@@ -155,14 +186,9 @@ public struct MigrateJob: Sendable {
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)
     let recovered = options.dryRun ? [] : try runner.recoverInterrupted().map(\.id)
-    var clock = ContinuousClock.now
-    var phases: [(name: String, seconds: Double)] = []
-    func lap(_ name: String) {
-      let now = ContinuousClock.now
-      let d = now - clock
-      phases.append((name, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
-      clock = now
-    }
+    let removedStaging = options.dryRun ? [] : try MigrationStaging.removeOrphans(dataDir: dataDir)
+    var clock = PhaseClock()
+    func lap(_ name: String) { clock.lap(name) }
     // The check runs first, while nothing else is in memory: the scan's
     // per-file data and a full check of a big dir must not peak together.
     // It is skipped when the history already shows nothing to do.
@@ -175,10 +201,27 @@ public struct MigrateJob: Sendable {
       ProcessMemory.returnFreePages()
       lap("check")
     }
+    var strategy = options.strategy
+    var fallbackReason: String? = nil
+    if !options.dryRun && strategy == .exchange {
+      fallbackReason = MigrationStaging.exchangeUnavailable(dataDir: dataDir)
+      if fallbackReason != nil { strategy = .inPlace }
+    }
+    if !options.dryRun && strategy == .exchange {
+      let empty = MigrationStatus(history: nil, contentVersion: nil, currentVersion: 0, pending: [])
+      var outcome = Outcome(status: empty, recovered: recovered, dryRun: false)
+      outcome.removedStaging = removedStaging
+      outcome = try await upExchanging(options, outcome: outcome, errorsBefore: errorsBefore, clock: &clock)
+      outcome.phases = clock.phases
+      return outcome
+    }
     var (status, content) = try await prepare(to: options.target, withDiffs: options.dryRun, detect: false)
     ProcessMemory.returnFreePages()
     lap("scan")
     var outcome = Outcome(status: status, recovered: recovered, dryRun: options.dryRun)
+    outcome.strategy = strategy
+    outcome.fallbackReason = fallbackReason
+    outcome.removedStaging = removedStaging
     let goal = options.target ?? Migrations.latestVersion
     let wanted = status.pending.filter { $0.version <= goal }
     guard !wanted.isEmpty else { return outcome }
@@ -236,7 +279,7 @@ public struct MigrateJob: Sendable {
     let after = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
     lap("recheck")
     outcome.newErrors = Self.newErrors(before: errorsBefore, after: after.findings)
-    outcome.phases = phases
+    outcome.phases = clock.phases
     return outcome
   }
 

@@ -1,0 +1,160 @@
+import MaestroStorage
+
+/// `migrate up` by whole folders: the migrated `tasks/` and `sessions/` are
+/// built in a staging folder while every file is read, checked there as the
+/// data dir will be, and only then swapped in, each in one journaled
+/// `exchange`. A check that finds a new error stops the run before any
+/// live file is touched; a crash before the journal leaves only scratch.
+extension MigrateJob {
+  /// The clock of `up`'s phases.
+  struct PhaseClock {
+    var mark = ContinuousClock.now
+    var phases: [(name: String, seconds: Double)] = []
+
+    mutating func lap(_ name: String) {
+      let now = ContinuousClock.now
+      let d = now - mark
+      phases.append((name, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
+      mark = now
+    }
+  }
+
+  /// `up` with the exchange strategy; the lock is held, interrupted
+  /// journals are finished and `errorsBefore` holds the first check's errors.
+  func upExchanging(
+    _ options: UpOptions, outcome start: Outcome, errorsBefore: Set<String>, clock: inout PhaseClock
+  ) async throws -> Outcome {
+    var outcome = start
+    let latest = Migrations.latestVersion
+    let goal = options.target ?? latest
+    let all = Migrations.all
+    let history = try validatedHistory()
+    var status = MigrationStatus(history: history, contentVersion: nil, currentVersion: history?.version ?? 0, pending: [])
+    var toStage: [Migration]
+    if history == nil && goal != latest {
+      // The content's version decides what is pending below the target:
+      // detect it first (a read-only scan), then stage just those.
+      status = try await prepare(to: goal, withDiffs: false, detect: true).status
+      toStage = status.pending.filter { $0.version <= goal }
+    } else if let history {
+      status.pending = all.filter { $0.version > history.version }
+      toStage = status.pending.filter { $0.version <= goal }
+    } else {
+      // No history, newest target: every migration is staged; those the
+      // content is already past change nothing, and the scan tells which.
+      toStage = all
+    }
+    guard !toStage.isEmpty else {
+      outcome.status = status
+      return outcome
+    }
+
+    let now = currentTimeMilliseconds()
+    let staging = MigrationStaging.newName(now: now)
+    let stagingPath = dataDir + "/" + staging
+    var keepStaging = false
+    defer { if !keepStaging { DirectorySwap.removeTree(stagingPath) } }
+    let stager = MigrationStager(dataDir: dataDir, staging: staging, migrations: toStage, showProgress: showProgress)
+    var staged = try await stager.stage()
+    ProcessMemory.returnFreePages()
+    clock.lap("stage")
+    if history == nil && goal == latest {
+      let files = staged.content.files
+      let version = MigrationStatus.contentVersion(of: files, migrations: all)
+      status.contentVersion = version
+      status.currentVersion = version
+      status.filesNeeding = MigrationStatus.counts(files)
+      status.flatTasks = files.count { $0.kind == .flatTask }
+      status.filesScanned = files.count
+      status.unreadable = files.count { $0.problem != nil }
+      status.pending = all.filter { $0.version > version }
+    }
+    outcome.status = status
+    let wanted = status.pending.filter { $0.version <= goal }
+    guard !wanted.isEmpty else { return outcome }
+    outcome.applied = wanted
+
+    var record = status.history ?? MigrationHistory()
+    if status.history == nil, let content = status.contentVersion {
+      for m in all where m.version <= min(content, goal) {
+        record.applied.append(.init(version: m.version, name: m.name, checksum: m.checksum, appliedAtMs: now, journal: nil, baseline: true))
+      }
+    }
+    for m in wanted {
+      record.applied.append(.init(version: m.version, name: m.name, checksum: m.checksum, appliedAtMs: now, journal: nil, baseline: false))
+    }
+
+    let quarantineFolder = "lost+found/" + RepairJob.stamp(now)
+    let builder = MigrationPlanBuilder(dataDir: dataDir, quarantineFolder: quarantineFolder)
+    let decisions = try builder.decide(staged.content)
+    let madeFolders = try stager.arrange(decisions, staged: staged, quarantineFolder: quarantineFolder)
+    outcome.steps = decisions.steps
+    outcome.conflicts = decisions.conflicts
+    let files = staged.content.files
+    var changedFolders = Set<String>()
+    if !decisions.flat.isEmpty { changedFolders.insert("tasks") }
+    for k in decisions.rewrites { changedFolders.insert(String(files[k].path.prefix { $0 != "/" })) }
+    let swapped = staged.folders.map(\.path).filter(changedFolders.contains)
+    clock.lap("arrange")
+
+    // The data dir as it will be, checked before anything live changes.
+    var check = DataDirCheck(root: dataDir, showProgress: showProgress)
+    for name in swapped { check.overlay[name] = stagingPath + "/" + name }
+    let after = try await check.run()
+    outcome.newErrors = Self.newErrors(before: errorsBefore, after: after.findings)
+    ProcessMemory.returnFreePages()
+    clock.lap("check-staged")
+    if !outcome.newErrors.isEmpty {
+      outcome.changedNothing = true
+      return outcome
+    }
+
+    if options.snapshot {
+      let destination = options.snapshotDestination ?? FileSystem.parentDirectory(of: dataDir) + "/maestro-backups"
+      var snapshotOptions = SnapshotCreator.Options(dataDir: dataDir, destination: destination)
+      snapshotOptions.label = "before migrate up to \(goal)"
+      snapshotOptions.showProgress = showProgress
+      snapshotOptions.leftOut = [staging]
+      outcome.snapshot = try SnapshotCreator(snapshotOptions).run().path
+      clock.lap("snapshot")
+    }
+
+    // Everything staged is durable before the journal names it.
+    try DirectorySwap.syncFileSystem(of: stagingPath)
+    CrashPoint.reached("migrate:staged")
+    let changed = MigrationStager.changedSince(staged, dataDir: dataDir)
+    guard changed.isEmpty else {
+      throw MaestroError(
+        .io,
+        "\(changed.count) file(s) changed while migrating (first: \(changed[0])); nothing was changed — stop the server and run again",
+        path: dataDir + "/" + changed[0])
+    }
+
+    var plan = ChangePlan(dataDir: dataDir)
+    if FileSystem.isDirectory(stagingPath + "/" + quarantineFolder, followSymlinks: false) {
+      try plan.move(
+        staging + "/" + quarantineFolder, to: quarantineFolder, reason: "migrate",
+        summary: "move the conflicting copies to \(quarantineFolder)")
+    }
+    for name in swapped {
+      let trees = MigrationStager.manifests(of: name, staged: staged, decisions: decisions, madeFolders: madeFolders)
+      try plan.exchange(
+        name, with: staging + "/" + name, leaving: trees.before, arriving: trees.after, reason: "migrate",
+        summary: "swap in the migrated \(name)/ (the old one is kept at \(staging)/\(name))")
+    }
+    staged = MigrationStager.Staged(
+      content: MigrationContent(dataDir: dataDir), fingerprints: [], stagedPaths: [], folders: [], others: [])
+    let path = MigrationHistory.relativePath
+    try plan.write(path, record.serialized(), mode: 0o600, reason: "migrate", summary: "record migrations in \(path)")
+    clock.lap("plan")
+    keepStaging = true
+    let journal = try JournalRunner(dataDir: dataDir).run(plan, command: "migrate up")
+    outcome.journal = journal.id
+    // Folders staged but not swapped hold only links to the live files.
+    for name in MigrationStager.folders where !swapped.contains(name) {
+      DirectorySwap.removeTree(stagingPath + "/" + name)
+    }
+    clock.lap("apply")
+    return outcome
+  }
+}

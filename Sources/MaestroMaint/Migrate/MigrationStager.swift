@@ -1,0 +1,434 @@
+import MaestroStorage
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Builds the migrated `tasks/` and `sessions/` beside the live ones, in
+/// `.maestro-admin/staging/<name>/`, in the same pass that reads and
+/// migrates every file (both cores): a file the migrations change is
+/// written there new, every other entry (unchanged files, unknown files,
+/// symlinks) is hard-linked, every folder is made with its mode. The live
+/// folders are not touched; `MigrateJob` then swaps each whole folder with
+/// its staged twin in one journaled `exchange`, and the old tree stays
+/// where the staged one was, for `undo`.
+///
+/// Flat tasks are staged under `flat/` first; `arrange` puts each where the
+/// decisions say once every file has been read. Nothing is flushed here:
+/// the caller flushes the file system once before the journal is written.
+struct MigrationStager: Sendable {
+  /// What an entry looked like when it was read: a later look that differs
+  /// means someone changed the live tree during the run (a file written in
+  /// place changes its mtime, one replaced its inode, a folder whose
+  /// entries change its mtime). The ctime is left out: linking a file into
+  /// the staging folder changes it.
+  struct Fingerprint: Sendable, Equatable {
+    var inode: UInt64
+    var size: Int64
+    var mtime: Int64
+
+    init(_ s: stat) {
+      inode = UInt64(s.st_ino)
+      size = Int64(s.st_size)
+      mtime = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
+    }
+
+    /// The entry at `path` now (nil when it is gone).
+    static func current(_ path: String) -> Fingerprint? {
+      var s = stat()
+      return lstat(path, &s) == 0 ? Fingerprint(s) : nil
+    }
+  }
+
+  /// An entry under `tasks/` or `sessions/` that no migration reads: a
+  /// folder, or a file that is not an entity file. Paths are relative to
+  /// the data dir.
+  struct Other: Sendable {
+    var path: String
+    var kind: TreeManifest.Entry.Kind
+    var sha256: String?
+    var mode: UInt32
+    var fingerprint: Fingerprint
+  }
+
+  /// What `stage` built.
+  struct Staged: Sendable {
+    /// The scanned files (sessions, then tasks), with their hashes.
+    var content: MigrationContent
+    /// Per scanned file, what it looked like when read.
+    var fingerprints: [Fingerprint]
+    /// Per scanned file, where it was staged (relative to the staging
+    /// folder): its own path, or for a flat task its project folder when
+    /// nothing else can claim that place, else `flat/<name>`.
+    var stagedPaths: [String]
+    /// The live entity folders staged (`tasks`, `sessions`), with their
+    /// state; folders below them are in `others`.
+    var folders: [Other]
+    /// Folders and non-entity entries below them, parents before children.
+    var others: [Other]
+  }
+
+  /// The data dir.
+  var dataDir: String
+  /// The staging folder, relative to the data dir.
+  var staging: String
+  /// The migrations to apply, in order.
+  var migrations: [Migration]
+  var workers: Int = ParallelMap.defaultWorkers
+  var showProgress = false
+
+  /// The entity folders a migration changes.
+  static let folders = ["tasks", "sessions"]
+
+  /// Where a flat task waits in the staging folder until it is placed.
+  static let flatFolder = "flat"
+
+  private var stagingPath: String { dataDir + "/" + staging }
+
+  /// Reads, migrates and stages every task and session file.
+  /// - Throws: `MaestroError` naming the file or folder that cannot be
+  ///   read or written; the staging folder is then left for the caller to
+  ///   remove.
+  func stage() async throws -> Staged {
+    let listing = try EntityFileScan.scan(root: dataDir)
+    let sessions = listing.files.filter { $0.kind == .session }
+    let tasks = listing.files.filter { $0.kind == .task || $0.kind == .legacyTask }
+    let entityPaths = Set((sessions + tasks).map(\.relativePath))
+
+    try FileSystem.makeDirectories(FileSystem.parentDirectory(of: stagingPath), mode: 0o700)
+    guard mkdir(stagingPath, 0o700) == 0 else { throw MaestroError.system("cannot create staging folder", path: stagingPath) }
+    try makeFolder(Self.flatFolder, mode: 0o700)
+    var folders: [Other] = []
+    var others: [Other] = []
+    for name in Self.folders {
+      var s = stat()
+      guard lstat(dataDir + "/" + name, &s) == 0 else { continue }
+      guard s.st_mode & S_IFMT == S_IFDIR else {
+        throw MaestroError(.io, "\(name) is not a folder", path: dataDir + "/" + name)
+      }
+      let folder = Other(path: name, kind: .directory, mode: UInt32(s.st_mode & 0o7777), fingerprint: Fingerprint(s))
+      try makeFolder(name, mode: folder.mode)
+      folders.append(folder)
+      try walk(name, skipping: entityPaths, into: &others)
+    }
+    try linkOthers(&others)
+
+    let progress = ProgressBar(
+      "migrate: staging", total: sessions.count + tasks.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
+    defer { progress.finish() }
+    let taken = entityPaths
+    let scannedSessions = try await stageFiles(
+      sessions, kind: { _ in .session }, context: MigrationContext(), taken: taken, progress: progress)
+    let context = MigrationScanner.context(sessions: scannedSessions.map(\.file), migrations: migrations)
+    let scannedTasks = try await stageFiles(
+      tasks, kind: { $0 == .legacyTask ? .flatTask : .task }, context: context, taken: taken, progress: progress)
+    let all = scannedSessions + scannedTasks
+    return Staged(
+      content: MigrationContent(dataDir: dataDir, migrations: migrations, context: context, files: all.map(\.file)),
+      fingerprints: all.map(\.fingerprint), stagedPaths: all.map(\.staged), folders: folders, others: others)
+  }
+
+  /// One staged file.
+  private struct StagedFile: Sendable {
+    var file: MigratedFile
+    var fingerprint: Fingerprint
+    var staged: String
+  }
+
+  /// Lists every folder and non-entity entry below `relative`, parents first,
+  /// and makes the folders in the staging folder.
+  private func walk(_ relative: String, skipping entityPaths: Set<String>, into others: inout [Other]) throws {
+    for entry in try FileSystem.listDirectory(dataDir + "/" + relative) {
+      let path = relative + "/" + entry.name
+      if entityPaths.contains(path) { continue }
+      var s = stat()
+      guard lstat(dataDir + "/" + path, &s) == 0 else { throw MaestroError.system("cannot stat", path: dataDir + "/" + path) }
+      let kind: TreeManifest.Entry.Kind
+      switch s.st_mode & S_IFMT {
+      case S_IFDIR: kind = .directory
+      case S_IFREG: kind = .file
+      case S_IFLNK: kind = .symlink
+      default: kind = .other
+      }
+      others.append(Other(path: path, kind: kind, mode: UInt32(s.st_mode & 0o7777), fingerprint: Fingerprint(s)))
+      if kind == .directory {
+        try makeFolder(path, mode: UInt32(s.st_mode & 0o7777))
+        try walk(path, skipping: entityPaths, into: &others)
+      }
+    }
+  }
+
+  /// Links every non-entity entry into the staging folder and hashes it
+  /// (for the trees' manifests).
+  private func linkOthers(_ others: inout [Other]) throws {
+    for k in others.indices where others[k].kind != .directory {
+      let path = others[k].path
+      try link(path, to: path)
+      switch others[k].kind {
+      case .file: others[k].sha256 = SHA256.hex(of: try FileSystem.readFile(dataDir + "/" + path))
+      case .symlink: others[k].sha256 = SHA256.hex(of: try TreeManifest.linkTarget(dataDir + "/" + path))
+      default: break
+      }
+    }
+  }
+
+  /// Reads, migrates and stages `files` on every core.
+  private func stageFiles(
+    _ files: [EntityFileScan.File], kind: @escaping @Sendable (EntityFileScan.Kind) -> MigratedFile.Kind,
+    context: MigrationContext, taken: Set<String>, progress: ProgressBar
+  ) async throws -> [StagedFile] {
+    let stager = self
+    return try await ParallelMap.map(files, workers: workers) { file in
+      defer { progress.advance() }
+      return Result { try stager.stageOne(file, kind: kind(file.kind), context: context, taken: taken) }
+    }.map { try $0.get() }
+  }
+
+  /// Where a flat task can be staged at once: its project folder, when its
+  /// ids are usable and no entity file or other entry holds that place
+  /// (another flat file may still claim it: the first to be staged gets it).
+  private func directPlace(of file: MigratedFile, taken: Set<String>) -> String? {
+    guard file.problem == nil, let id = file.id, EntityId.isSafe(id), let project = file.projectId,
+      EntityId.isSafe(project)
+    else { return nil }
+    let destination = "tasks/\(project)/\(id).json"
+    guard !taken.contains(destination), !FileSystem.fileExists(dataDir + "/" + destination, followSymlinks: false) else {
+      return nil
+    }
+    let folder = dataDir + "/tasks/" + project
+    if FileSystem.fileExists(folder, followSymlinks: false) && !FileSystem.isDirectory(folder, followSymlinks: false) {
+      return nil
+    }
+    if mkdir(stagingPath + "/tasks/" + project, 0o755) != 0 && errno != EEXIST { return nil }
+    return destination
+  }
+
+  /// One file: read (with its status from the same open), migrated in
+  /// memory, written new or linked in the staging folder.
+  private func stageOne(
+    _ file: EntityFileScan.File, kind: MigratedFile.Kind, context: MigrationContext, taken: Set<String>
+  ) throws -> StagedFile {
+    let (bytes, status) = try Self.read(dataDir + "/" + file.relativePath)
+    let mode = UInt32(status.st_mode & 0o7777)
+    let scanned = MigratedFile(kind: kind, path: file.relativePath, originalSha: SHA256.hex(of: bytes), mode: mode)
+    var (migrated, newBytes) = MigrationScanner.migrate(
+      scanned, original: bytes, migrations: migrations, context: context, withDiffs: false)
+    migrated.migratedSha = newBytes.map { SHA256.hex(of: $0) }
+    let waiting = Self.flatFolder + "/" + FileSystem.lastComponent(of: file.relativePath)
+    var target = file.relativePath
+    if kind == .flatTask {
+      target = directPlace(of: migrated, taken: taken) ?? waiting
+    }
+    do {
+      if let newBytes {
+        try write(newBytes, to: target, mode: mode)
+      } else {
+        try link(file.relativePath, to: target)
+      }
+    } catch let error as MaestroError where kind == .flatTask && target != waiting && error.errno == EEXIST {
+      // Another flat file with the same ids got there first.
+      target = waiting
+      if let newBytes { try write(newBytes, to: target, mode: mode) } else { try link(file.relativePath, to: target) }
+    }
+    CrashPoint.reached("migrate:staged-file")
+    return StagedFile(file: migrated, fingerprint: Fingerprint(status), staged: target)
+  }
+
+  /// Puts the staged flat tasks where `decisions` say, and links the
+  /// files going to lost+found under `quarantineFolder` in the staging
+  /// folder (whence one journaled move takes them live).
+  /// - Returns: the project folders made for moved tasks (relative to the
+  ///   data dir).
+  func arrange(_ decisions: MigrationPlanBuilder.Decisions, staged result: Staged, quarantineFolder: String) throws
+    -> [String]
+  {
+    let files = result.content.files
+    var made = Set<String>()
+    func staged(_ j: Int) -> String { result.stagedPaths[j] }
+    func quarantine(_ k: Int) throws {
+      let destination = quarantineFolder + "/" + files[k].path
+      try FileSystem.makeDirectories(stagingPath + "/" + FileSystem.parentDirectory(of: destination), mode: 0o755)
+      try link(files[k].path, to: destination)
+    }
+    func place(_ j: Int, at destination: String) throws {
+      let folder = FileSystem.parentDirectory(of: destination)
+      if !FileSystem.isDirectory(dataDir + "/" + folder, followSymlinks: false) { made.insert(folder) }
+      if staged(j) == destination { return }
+      if !FileSystem.isDirectory(stagingPath + "/" + folder, followSymlinks: false) {
+        try makeFolder(folder, mode: 0o755)
+      }
+      try FileSystem.rename(stagingPath + "/" + staged(j), to: stagingPath + "/" + destination)
+    }
+    // First every flat copy that does not stay goes (one may sit where a
+    // winner with the same ids belongs), then the winners are put in place.
+    for outcome in decisions.flat {
+      switch outcome {
+      case .quarantine(let j), .projectWins(let j, _):
+        try quarantine(j)
+        try FileSystem.removeFile(stagingPath + "/" + staged(j))
+      case .dedupe(let j):
+        try FileSystem.removeFile(stagingPath + "/" + staged(j))
+      case .flatWins(_, let k):
+        try quarantine(k)
+      case .move:
+        continue
+      }
+    }
+    for outcome in decisions.flat {
+      switch outcome {
+      case .move(let j, let destination): try place(j, at: destination)
+      case .flatWins(let j, let k): try place(j, at: files[k].path)
+      default: continue
+      }
+    }
+    guard rmdir(stagingPath + "/" + Self.flatFolder) == 0 else {
+      throw MaestroError.system("cannot remove the emptied staging folder", path: stagingPath + "/" + Self.flatFolder)
+    }
+    return made.sorted()
+  }
+
+  /// The manifests of a live folder (`name`) as it is and as staged after
+  /// `arrange`, built from what was read (nothing is read again).
+  static func manifests(
+    of name: String, staged: Staged, decisions: MigrationPlanBuilder.Decisions, madeFolders: [String]
+  ) -> (before: TreeManifest, after: TreeManifest) {
+    let prefix = name + "/"
+    func relative(_ path: String) -> String { String(path.dropFirst(prefix.count)) }
+    var before: [TreeManifest.Entry] = []
+    var after: [TreeManifest.Entry] = []
+    for o in staged.others where o.path.hasPrefix(prefix) {
+      let e = TreeManifest.Entry(path: relative(o.path), kind: o.kind, sha256: o.sha256)
+      before.append(e)
+      after.append(e)
+    }
+    for folder in madeFolders where folder.hasPrefix(prefix) {
+      after.append(TreeManifest.Entry(path: relative(folder), kind: .directory))
+    }
+    let files = staged.content.files
+    var gone = Set<Int>()
+    var replacedBy: [Int: Int] = [:]
+    for outcome in decisions.flat {
+      switch outcome {
+      case .quarantine(let j), .dedupe(let j), .projectWins(let j, _): gone.insert(j)
+      case .move(let j, let destination):
+        gone.insert(j)
+        if destination.hasPrefix(prefix) {
+          after.append(TreeManifest.Entry(path: relative(destination), kind: .file, sha256: files[j].resultSha))
+        }
+      case .flatWins(let j, let k):
+        gone.insert(j)
+        replacedBy[k] = j
+      }
+    }
+    for (k, f) in files.enumerated() where f.path.hasPrefix(prefix) {
+      before.append(TreeManifest.Entry(path: relative(f.path), kind: .file, sha256: f.originalSha))
+      if gone.contains(k) { continue }
+      let sha = replacedBy[k].map { files[$0].resultSha } ?? f.resultSha
+      after.append(TreeManifest.Entry(path: relative(f.path), kind: .file, sha256: sha))
+    }
+    return (TreeManifest(entries: before), TreeManifest(entries: after))
+  }
+
+  /// The paths (relative to the data dir) of everything read that no
+  /// longer looks as it did: the live tree changed during the run.
+  static func changedSince(_ staged: Staged, dataDir: String, workers: Int = ParallelMap.defaultWorkers) -> [String] {
+    let files = staged.content.files
+    let prints = staged.fingerprints
+    let others = staged.folders + staged.others
+    let total = files.count + others.count
+    let changed = SlotBuffer<Bool>(count: total, initial: false)
+    let threads = max(1, min(workers, total))
+    let work: @Sendable (Int) -> Void = { w in
+      var k = w
+      while k < total {
+        if k < files.count {
+          changed[k] = Fingerprint.current(dataDir + "/" + files[k].path) != prints[k]
+        } else {
+          let o = others[k - files.count]
+          changed[k] = Fingerprint.current(dataDir + "/" + o.path) != o.fingerprint
+        }
+        k += threads
+      }
+    }
+    NativeThreads.run(threads - 1, work, main: { work(threads - 1) })
+    var result: [String] = []
+    for k in 0..<total where changed[k] {
+      result.append(k < files.count ? files[k].path : others[k - files.count].path)
+    }
+    return result
+  }
+
+  // MARK: Files
+
+  private func makeFolder(_ relative: String, mode: UInt32) throws {
+    let path = stagingPath + "/" + relative
+    guard mkdir(path, 0o700) == 0 else { throw MaestroError.system("cannot create folder", path: path) }
+    guard chmod(path, mode_t(mode)) == 0 else { throw MaestroError.system("cannot set the mode of", path: path) }
+  }
+
+  /// A hard link in the staging folder to the live entry `source`; a copy
+  /// where the file system has no hard links.
+  private func link(_ source: String, to target: String) throws {
+    let from = dataDir + "/" + source
+    let to = stagingPath + "/" + target
+    if linkat(AT_FDCWD, from, AT_FDCWD, to, 0) == 0 { return }
+    let code = errno
+    guard code == EPERM || code == EMLINK || code == ENOTSUP || code == EXDEV else {
+      throw MaestroError.system("cannot link into the staging folder", path: from, errno: code)
+    }
+    var s = stat()
+    guard lstat(from, &s) == 0 else { throw MaestroError.system("cannot stat", path: from) }
+    switch s.st_mode & S_IFMT {
+    case S_IFREG:
+      try write(try FileSystem.readFile(from), to: target, mode: UInt32(s.st_mode & 0o7777))
+    case S_IFLNK:
+      let destination = try TreeManifest.linkTarget(from) + [0]
+      let made = destination.withUnsafeBufferPointer {
+        $0.withMemoryRebound(to: CChar.self) { symlink($0.baseAddress!, to) }
+      }
+      guard made == 0 else { throw MaestroError.system("cannot copy symlink", path: from) }
+    default:
+      throw MaestroError.system("cannot link into the staging folder", path: from, errno: code)
+    }
+  }
+
+  /// A new file in the staging folder (no fsync: one flush for all later).
+  private func write(_ bytes: [UInt8], to relative: String, mode: UInt32) throws {
+    let path = stagingPath + "/" + relative
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw MaestroError.system("cannot create", path: path) }
+    var ok = fchmod(fd, mode_t(mode)) == 0
+    var offset = 0
+    while ok && offset < bytes.count {
+      let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 { ok = false } else { offset += n }
+    }
+    let e = errno
+    if close(fd) != 0 { ok = false }
+    guard ok else { throw MaestroError.system("cannot write", path: path, errno: e) }
+  }
+
+  /// A file's bytes and status from one open.
+  static func read(_ path: String) throws -> ([UInt8], stat) {
+    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+    guard fd >= 0 else { throw MaestroError.system("cannot open", path: path) }
+    defer { close(fd) }
+    var s = stat()
+    guard fstat(fd, &s) == 0 else { throw MaestroError.system("cannot stat", path: path) }
+    var bytes = [UInt8](repeating: 0, count: max(Int(s.st_size), 0) + 1)
+    var count = 0
+    while true {
+      if count == bytes.count { bytes += [UInt8](repeating: 0, count: bytes.count) }
+      let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
+      if n < 0 && errno == EINTR { continue }
+      guard n >= 0 else { throw MaestroError.system("cannot read", path: path) }
+      if n == 0 { break }
+      count += n
+    }
+    bytes.removeSubrange(count...)
+    return (bytes, s)
+  }
+}
