@@ -144,7 +144,7 @@ struct MigratePlanCommand: AsyncParsableCommand {
 struct MigrateUpCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "up",
-    abstract: "Snapshot, then apply the pending migrations under one journal (undo reverses it), then check.")
+    abstract: "Migrate into a staging folder, check it, snapshot, then swap it in under one journal (undo reverses it).")
 
   @OptionGroup var dataDir: DataDirOptions
 
@@ -225,7 +225,7 @@ struct MigrateUpCommand: AsyncParsableCommand {
       if outcome.applied.isEmpty {
         out.text("nothing to migrate: version \(outcome.status.currentVersion) is the newest this tool knows or the --to target")
       } else if outcome.changedNothing {
-        out.text("the migrated data, checked before it went live, has \(outcome.newErrors.count) error(s) the data dir does not have now; nothing was changed (fix them, or report them: the migration should not cause them)")
+        out.text("the migrated data, checked before it went live, has \(outcome.newErrors.count) error(s) the data dir does not have now; nothing was changed; fix what they point at (see check, repair) and run again")
       } else if dryRun {
         out.text("dry run: migrations \(outcome.applied.map { String($0.version) }.joined(separator: ", ")) would change \(grouped(outcome.steps.count)) file(s); nothing changed")
       } else {

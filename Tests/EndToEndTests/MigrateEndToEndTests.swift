@@ -1,3 +1,4 @@
+import Glibc
 import MaestroMaint
 import MaestroStorage
 import MaestroTestSupport
@@ -103,7 +104,8 @@ import Testing
   /// record), then `up` again — or, at every third point, undo newest
   /// first. The tree always ends as an uninterrupted run leaves it, or as it
   /// was before.
-  @Test(.timeLimit(.minutes(5))) func upSurvivesSIGKILLAtEveryPoint() throws {
+  @Test(.timeLimit(.minutes(5)), arguments: [[], ["--in-place"]])
+  func upSurvivesSIGKILLAtEveryPoint(_ strategy: [String]) throws {
     let work = try TemporaryDirectory()
     let source = work.appending("source")
     let gen = try runMaestroAdmin([
@@ -114,7 +116,7 @@ import Testing
     let original = try userTree(source)
     let reference = work.appending("reference")
     try copyTree(source, to: reference)
-    #expect(try runMaestroAdmin(["migrate", "up", "--data-dir", reference, "--no-snapshot"]).status == 1)
+    #expect(try runMaestroAdmin(["migrate", "up", "--data-dir", reference, "--no-snapshot"] + strategy).status == 1)
     let migrated = try userTree(reference)
     let history = try MigrationHistory.load(dataDir: reference)?.applied.map(\.version)
 
@@ -125,7 +127,7 @@ import Testing
       let dir = work.appending("run-\(n)")
       try copyTree(source, to: dir)
       let crashed = try runMaestroAdmin(
-        ["migrate", "up", "--data-dir", dir, "--no-snapshot"], environment: ["MAESTRO_ADMIN_CRASH_AT": "any:\(n)"])
+        ["migrate", "up", "--data-dir", dir, "--no-snapshot"] + strategy, environment: ["MAESTRO_ADMIN_CRASH_AT": "any:\(n)"])
       if crashed.status != 137 {
         #expect(crashed.status == 1, "run \(n): \(crashed.stderr)")
         #expect(try userTree(dir) == migrated)
@@ -139,16 +141,120 @@ import Testing
         #expect(try userTree(dir) == original, "undo after kill \(n)")
         undone += 1
       } else {
-        let resumed = try runMaestroAdmin(["migrate", "up", "--data-dir", dir, "--no-snapshot"])
+        let resumed = try runMaestroAdmin(["migrate", "up", "--data-dir", dir, "--no-snapshot"] + strategy)
         #expect(resumed.status == 0 || resumed.status == 1, "after kill \(n): \(resumed.stderr)")
         #expect(try userTree(dir) == migrated, "after kill \(n)")
+        // What a crash left before its journal existed is gone; what a
+        // journal names stays (the old folders, for undo).
+        let staging = dir + "/.maestro-admin/staging"
+        let named = Set(try Journal.list(dataDir: dir).flatMap { $0.actions.compactMap(\.to) }.filter { $0.hasPrefix(".maestro-admin/staging/") }
+          .map { $0.split(separator: "/")[2] }.map(String.init))
+        let left = FileSystem.isDirectory(staging) ? try FileSystem.listDirectory(staging).map(\.name) : []
+        #expect(Set(left).isSubset(of: named), "after kill \(n): staging \(left) vs journals \(named)")
         #expect(try MigrationHistory.load(dataDir: dir)?.applied.map(\.version) == history, "after kill \(n)")
       }
       TemporaryDirectory.removeTree(dir)
       n += 1
     }
     #expect(killPoints >= 30, "only \(killPoints) kill points")
-    print("migrate crash test: \(killPoints) kill points, \(undone) followed by undo")
+    print("migrate crash test \(strategy): \(killPoints) kill points, \(undone) followed by undo")
+  }
+
+  /// Small legacy data whose flat task `T` is not valid JSON while a
+  /// session lists it: migrating puts the file in lost+found, which leaves
+  /// the session's link dangling — an error the data dir does not have now.
+  private func legacyWithUnplaceableTask(_ dir: String) throws -> String {
+    let gen = try runMaestroAdmin([
+      "generate", "--out", dir, "--format", "legacy", "--projects", "2", "--tasks", "8", "--sessions", "3", "--seed", "5",
+      "--no-sync",
+    ])
+    #expect(gen.status == 0, "\(gen.stderr)")
+    let flat = try FileSystem.listDirectory(dir + "/tasks").filter { $0.kind == .file }.map(\.name)
+    let listed = try FileSystem.listDirectory(dir + "/sessions").map { try text(dir + "/sessions/" + $0.name) }.joined()
+    let name = try #require(flat.first { listed.contains("\"" + $0.dropLast(5) + "\"") })
+    try AtomicFile.write(Array("{broken".utf8), to: dir + "/tasks/" + name)
+    return name
+  }
+
+  /// The check of the staged data runs before anything live changes: a
+  /// new error stops `up` with exit 4 and the data dir exactly as it was,
+  /// no journal, no staging folder. The in-place way migrates first and
+  /// reports the same error after, with a journal to undo.
+  @Test func newErrorsInTheStagedDataChangeNothing() throws {
+    let root = try TemporaryDirectory()
+    let dir = root.appending("data")
+    _ = try legacyWithUnplaceableTask(dir)
+    let before = try TreeHash.entries(of: dir, includeModes: true)
+    let up = try runMaestroAdmin(["migrate", "up", "--data-dir", dir, "--no-snapshot", "--json"])
+    #expect(up.status == 4, "\(up.stderr)")
+    #expect(up.stdout.contains(#""type":"new-error""#) && up.stdout.contains("session.task.dangling"), "\(up.stdout)")
+    #expect(up.stdout.contains(#""changedNothing":true"#))
+    let after = try TreeHash.entries(of: dir, includeModes: true).filter {
+      !$0.path.hasPrefix(".maestro-admin")
+    }
+    #expect(after == before, "nothing changed")
+    #expect(try Journal.list(dataDir: dir).isEmpty)
+    #expect((try? FileSystem.listDirectory(dir + "/.maestro-admin/staging"))?.isEmpty ?? true)
+
+    let inPlace = try runMaestroAdmin(["migrate", "up", "--data-dir", dir, "--no-snapshot", "--in-place"])
+    #expect(inPlace.status == 4, "\(inPlace.stderr)")
+    #expect(inPlace.stdout.contains("new error after migrating") && inPlace.stdout.contains("to put everything back: maestro-admin undo"))
+    #expect(try Journal.list(dataDir: dir).count == 1)
+  }
+
+  /// Whatever else `tasks/` and `sessions/` hold (unknown files and
+  /// folders, a symlink, an empty folder, odd modes) is in the swapped-in
+  /// folders unchanged; undo gives back the exact tree, modes included.
+  @Test func unknownEntriesAndModesSurviveTheSwap() throws {
+    let root = try TemporaryDirectory()
+    let dir = root.appending("data")
+    let gen = try runMaestroAdmin(["generate", "--out", dir, "--scale", "s", "--format", "legacy", "--seed", "4", "--no-sync"])
+    #expect(gen.status == 0, "\(gen.stderr)")
+    let project = try #require(try FileSystem.listDirectory(dir + "/tasks").first { $0.kind == .directory }?.name)
+    try AtomicFile.write(Array("notes".utf8), to: dir + "/tasks/NOTES.txt")
+    try FileSystem.makeDirectories(dir + "/tasks/\(project)/attachments")
+    try AtomicFile.write(Array(#"{"kept":true}"#.utf8), to: dir + "/tasks/\(project)/attachments/a.json")
+    try FileSystem.makeDirectories(dir + "/tasks/empty")
+    try FileSystem.makeDirectories(dir + "/sessions/.cache")
+    #expect(symlink("../projects", dir + "/sessions/projects-link") == 0)
+    #expect(chmod(dir + "/tasks/\(project)", 0o750) == 0)
+    let session = try #require(try FileSystem.listDirectory(dir + "/sessions").first { $0.name.hasSuffix(".json") }?.name)
+    #expect(chmod(dir + "/sessions/" + session, 0o600) == 0)
+    let original = try userTree(dir)
+
+    let up = try runMaestroAdmin(["migrate", "up", "--data-dir", dir, "--no-snapshot", "--json"])
+    #expect(up.status == 1, "\(up.stderr)")
+    #expect(up.stdout.contains(#""strategy":"exchange""#))
+    let migrated = Dictionary(uniqueKeysWithValues: try userTree(dir).map { ($0.path, $0) })
+    for entry in original where !entry.path.hasSuffix(".json") || entry.path.contains("/attachments/") {
+      if entry.path.hasPrefix("tasks/task_") { continue }  // flat tasks move
+      #expect(migrated[entry.path] == entry, "\(entry.path) kept as it was")
+    }
+    #expect(migrated["tasks/empty"]?.kind == .directory)
+    #expect(migrated["sessions/" + session]?.mode == 0o600, "a rewritten file keeps its mode")
+    #expect(try runMaestroAdmin(["check", "--data-dir", dir]).status == 0)
+
+    let journal = try #require(try Journal.list(dataDir: dir).first)
+    #expect(journal.actions.contains { $0.operation == .exchange && $0.path == "tasks" })
+    let undo = try runMaestroAdmin(["undo", journal.id, "--data-dir", dir])
+    #expect(undo.status == 1, "\(undo.stderr)")
+    #expect(try userTree(dir) == original)
+  }
+
+  /// A folder the exchange cannot swap (here `sessions` is a symlink to a
+  /// folder elsewhere) makes `up` rewrite files one by one, saying why.
+  @Test func fallsBackToInPlaceWhereFoldersCannotBeSwapped() throws {
+    let root = try TemporaryDirectory()
+    let dir = root.appending("data")
+    let gen = try runMaestroAdmin(["generate", "--out", dir, "--scale", "s", "--format", "legacy", "--seed", "6", "--no-sync"])
+    #expect(gen.status == 0, "\(gen.stderr)")
+    try FileSystem.rename(dir + "/sessions", to: root.appending("sessions-elsewhere"))
+    #expect(symlink(root.appending("sessions-elsewhere"), dir + "/sessions") == 0)
+    let up = try runMaestroAdmin(["migrate", "up", "--data-dir", dir, "--no-snapshot", "--json"])
+    #expect(up.status == 1, "\(up.stderr)")
+    #expect(up.stdout.contains(#""strategy":"in-place","fallbackReason":"sessions is not a plain folder""#), "\(up.stdout)")
+    #expect(FileSystem.fileExists(dir + "/sessions", followSymlinks: false) && !FileSystem.isDirectory(dir + "/sessions", followSymlinks: false))
+    #expect(try runMaestroAdmin(["migrate", "status", "--data-dir", dir]).status == 0)
   }
 }
 

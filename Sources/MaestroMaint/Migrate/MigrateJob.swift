@@ -3,18 +3,25 @@ import MaestroStorage
 /// `maestro-admin migrate`: status, plan and up.
 ///
 /// `up` runs, in this order: the maintenance lock; recovery of any journal a
-/// crash left; validation of `migrations.json` (refusing a migration this
-/// tool does not know or whose checksum changed); a `check` (unless the
-/// history shows nothing pending); a scan of every task and session file
-/// (both cores) that works out what the pending migrations make of each,
-/// keeping hashes only; a verified backup snapshot; then ONE journal holding
-/// every file change of the pending migrations, whose pack is written batch
-/// by batch from the files read and migrated again (both hashes checked),
-/// applied on both cores with one file-system flush per batch, whose last
-/// change writes the new `migrations.json`; finally a `check` that must find
-/// no error the first one did not. `undo <journal>` reverses the whole `up`,
-/// record included. Memory holds per-file metadata (paths, hashes), never
-/// the files' bytes beyond one batch.
+/// crash left (and removal of a staging folder no journal names);
+/// validation of `migrations.json` (refusing a migration this tool does not
+/// know or whose checksum changed); a `check` (unless the history shows
+/// nothing pending). Then, by default (`Strategy.exchange`, see
+/// `MigrateJob+Exchange.swift`): every task and session file is read,
+/// migrated and written into a staging folder in one pass on both cores
+/// (unchanged entries hard-linked); flat tasks are placed; the data dir is
+/// checked as it will be, with the staged folders in place of the live ones,
+/// and any new error stops the run with nothing changed; a backup snapshot;
+/// one flush; a check that nothing live changed meanwhile; then ONE journal
+/// that moves conflicting copies to lost+found, swaps `tasks/` and
+/// `sessions/` each with its staged twin in one step (the old ones stay in
+/// the staging folder) and writes the new `migrations.json` last.
+///
+/// `Strategy.inPlace` (also the fallback where folders cannot be swapped)
+/// instead journals every file change with its old and new bytes, applies
+/// them on both cores with one flush per batch, then checks. Either way
+/// `undo <journal>` reverses the whole `up`, record included, and memory
+/// holds per-file metadata (paths, hashes), not the files' bytes.
 public struct MigrateJob: Sendable {
   /// What `up` did.
   public struct Outcome: Sendable {
