@@ -544,11 +544,13 @@ fi
 # sessions, tasks without the Phase IV-A arrays: 251,000 files) against the
 # time `generate --scale l --format legacy` takes to write that data (goal:
 # within 2×). Each migrate run needs fresh legacy data, and regenerating it is
-# the baseline, so the rounds alternate: generate (timed), migrate up
-# --no-snapshot (timed), generate (timed), migrate up with its snapshot
-# (timed). One run each (BENCH_MIGRATE_ROUNDS rounds, default 1); wall time
-# and peak RSS by /usr/bin/time. Scratch data in $data_root/migrate-l (and
-# its snapshot folder), removed at the end. Run alone with:
+# the baseline, so the rounds alternate: generate (timed), then one `up`
+# (timed), for each mode of BENCH_MIGRATE_MODES (default "no-snapshot
+# snapshot in-place": `up --no-snapshot`, `up` with its snapshot, `up
+# --no-snapshot --in-place`). One run each (BENCH_MIGRATE_ROUNDS rounds,
+# default 1); wall time and peak RSS by /usr/bin/time. Scratch data in
+# $data_root/migrate-l (and its snapshot folder), removed at the end. Run
+# alone with:
 # BENCH_SECTIONS=migrate ./scripts/bench.sh
 migrate_section="## migrate (issue 7/7)"
 if wants migrate; then
@@ -561,7 +563,7 @@ if wants migrate; then
   mg_cpu() { tail -n 1 "$1" | awk '{printf "%.1f s", $3 + $4}'; }
   : >"$tmp/mg-rows.txt"
   for round in $(seq "$mg_rounds"); do
-    for mode in no-snapshot snapshot; do
+    for mode in ${BENCH_MIGRATE_MODES:-no-snapshot snapshot in-place}; do
       rm -rf "$mg" "$mg.faults.json" "$mg_snap"
       sync
       log "migrate: generate --scale l --format legacy (round $round, before $mode)"
@@ -572,6 +574,7 @@ if wants migrate; then
       log "migrate: migrate up ($mode)"
       flags=(--no-snapshot)
       [ "$mode" = snapshot ] && flags=(--snapshot-dest "$mg_snap")
+      [ "$mode" = in-place ] && flags=(--no-snapshot --in-place)
       set +e
       /usr/bin/time -f '%e %M %U %S' -o "$tmp/mg-up.txt" "$admin" migrate up --data-dir "$mg" "${flags[@]}" --json >"$tmp/mg-up.json"
       up_status=$?
@@ -585,7 +588,7 @@ if wants migrate; then
       "$admin" check --data-dir "$mg" >/dev/null 2>&1
       check_status=$?
       set -e
-      echo "| $round | \`migrate up$([ "$mode" = no-snapshot ] && echo " --no-snapshot")\` (exit $up_status; check after: exit $check_status) | $(secs "$up_s") | $(secs "$gen_s") | **$(ratio "$up_s" "$gen_s")** | $(mg_cpu "$tmp/mg-up.txt") / $(mg_cpu "$tmp/mg-gen.txt") | $up_rss MiB | $gen_load / $up_load |" >>"$tmp/mg-rows.txt"
+      echo "| $round | \`migrate up$([ "$mode" != snapshot ] && echo " --no-snapshot")$([ "$mode" = in-place ] && echo " --in-place")\` (exit $up_status; check after: exit $check_status) | $(secs "$up_s") | $(secs "$gen_s") | **$(ratio "$up_s" "$gen_s")** | $(mg_cpu "$tmp/mg-up.txt") / $(mg_cpu "$tmp/mg-gen.txt") | $up_rss MiB | $gen_load / $up_load |" >>"$tmp/mg-rows.txt"
       echo "$mode: $phases" >>"$tmp/mg-phases.txt"
     done
   done
@@ -607,20 +610,20 @@ if wants migrate; then
     echo "Phases of \`up\` (its --json summary): "
     sed 's/^/- /' "$tmp/mg-phases.txt"
     echo
-    echo "Memory: the scan keeps each file's hashes and path, never its bytes; the journal's pack (every old"
-    echo "and new byte, fsynced before the first change) is written 2,048 actions at a time from the files"
-    echo "read and migrated again (both SHA-256s checked against the scan), and the apply phase reads each"
-    echo "new content back from the pack by range. The first \`check\` runs before the scan, and free heap"
-    echo "pages are returned to the system between phases, so the check and the scan never peak together."
+    echo "How \`up\` works (default, \`exchange\`): \`check\`; one pass on both cores that reads, migrates and"
+    echo "hashes every task and session file and writes the migrated ones into a staging folder (unchanged"
+    echo "entries hard-linked); flat tasks placed (arrange); \`check\` of the data dir with the staged folders"
+    echo "in place of the live ones (check-staged); one \`syncfs\`, a stat of every live entry to see that"
+    echo "nothing changed, the tree manifests and the journal (plan); then the journal swaps \`tasks/\` and"
+    echo "\`sessions/\` with their staged twins (apply). \`--in-place\` replaces each file on its own instead"
+    echo "(check, scan, plan, apply with a journal pack of every old and new byte, recheck)."
     echo
-    echo "Where the time goes: \`up\` runs \`check\` before and after, reads, migrates and hashes every file on"
-    echo "both cores (scan), reads and migrates them again to write the journal's pack before the"
-    echo "first change, then replaces each file atomically (temp file, exchange of the names, removal of"
-    echo "the old inode; one \`syncfs\` per 8,192 changes). The apply phase (which includes writing the pack) is kernel-bound: \`strace -c\` on"
-    echo "m-size data shows inode creation (\`openat\` with O_CREAT), \`unlink\` of the replaced inode (about"
-    echo "66 µs each on this ext4 mounted with \`discard\`) and the writes dominating, where \`generate\`"
-    echo "only creates files in empty folders. A \`rename\` over an existing file measured about twice an"
-    echo "exchange here (ext4's auto_da_alloc flushes the new file at once), hence the exchange."
+    echo "Where the time goes: the stage phase creates as many files as \`generate\` does, and on this ext4"
+    echo "(mounted with \`discard\`, no journal) creating files is kernel-bound and slow right after many"
+    echo "deletions (\`perf\`: \`ext4_create\` → \`recently_deleted\`, and two threads creating in one"
+    echo "folder wait on its lock), so \`generate\` itself swings widely between runs; each \`up\` is compared"
+    echo "with the \`generate\` run just before it, under the same conditions. The rest of \`up\` is the two"
+    echo "checks (about 3–4 s each at l), arrange, and plan (the flush)."
     echo
     echo "The machine has 2 cores shared with other jobs; see the load averages."
   } >"$tmp/migrate.md"

@@ -131,7 +131,8 @@ extension MigrateJob {
     }
 
     var plan = ChangePlan(dataDir: dataDir)
-    if FileSystem.isDirectory(stagingPath + "/" + quarantineFolder, followSymlinks: false) {
+    let quarantines = FileSystem.isDirectory(stagingPath + "/" + quarantineFolder, followSymlinks: false)
+    if quarantines {
       try plan.move(
         staging + "/" + quarantineFolder, to: quarantineFolder, reason: "migrate",
         summary: "move the conflicting copies to \(quarantineFolder)")
@@ -150,9 +151,14 @@ extension MigrateJob {
     keepStaging = true
     let journal = try JournalRunner(dataDir: dataDir).run(plan, command: "migrate up")
     outcome.journal = journal.id
-    // Folders staged but not swapped hold only links to the live files.
-    for name in MigrationStager.folders where !swapped.contains(name) {
-      DirectorySwap.removeTree(stagingPath + "/" + name)
+    // Folders staged but not swapped hold only links to the live files; a
+    // staging folder the journal does not name at all goes entirely.
+    if swapped.isEmpty && !quarantines {
+      DirectorySwap.removeTree(stagingPath)
+    } else {
+      for name in MigrationStager.folders where !swapped.contains(name) {
+        DirectorySwap.removeTree(stagingPath + "/" + name)
+      }
     }
     clock.lap("apply")
     return outcome

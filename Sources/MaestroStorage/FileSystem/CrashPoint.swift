@@ -15,6 +15,9 @@ import Synchronization
 /// - `archive:member` (each task file added to an archive),
 ///   `archive:written`, `archive:verified`: in `archive create`, before its
 ///   journal exists.
+/// - `migrate:staged-file` (each file written or linked into `migrate up`'s
+///   staging folder), `migrate:staged` (after its flush): before the
+///   journal exists.
 /// - `journal:before-action`, `journal:after-action`: around each journaled
 ///   change (see `JournalRunner`).
 /// - `any`: every site counts, so `any:<n>` dies at the `n`-th site of any
