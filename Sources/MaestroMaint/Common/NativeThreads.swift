@@ -46,6 +46,51 @@ enum NativeThreads {
   }
 }
 
+/// One POSIX thread running a blocking call (a file-system flush) while
+/// the caller goes on with other work, off Swift's cooperative pool so it
+/// takes no worker from it; `join` waits for it and rethrows its error.
+final class BackgroundCall: @unchecked Sendable {
+  private var thread = pthread_t()
+  private var started = false
+  private var finished = false
+  private var failure: (any Error)?
+  private let body: @Sendable () throws -> Void
+
+  /// Starts `body` on a new thread (on the calling thread, at `join`, when
+  /// no thread can be made).
+  init(_ body: @escaping @Sendable () throws -> Void) {
+    self.body = body
+    let raw = Unmanaged.passRetained(self).toOpaque()
+    let status = pthread_create(
+      &thread, nil,
+      { raw in
+        guard let raw else { return nil }
+        Unmanaged<BackgroundCall>.fromOpaque(raw).takeRetainedValue().runBody()
+        return nil
+      }, raw)
+    if status == 0 {
+      started = true
+    } else {
+      Unmanaged<BackgroundCall>.fromOpaque(raw).release()
+    }
+  }
+
+  private func runBody() {
+    do { try body() } catch { failure = error }
+    finished = true
+  }
+
+  /// Waits for the call; rethrows its error.
+  func join() throws {
+    if started {
+      pthread_join(thread, nil)
+      started = false
+    }
+    if !finished { runBody() }
+    if let failure { throw failure }
+  }
+}
+
 /// A mutex with one condition variable, for the small hand-off structures of
 /// the pipelines (`OrderedPipeline`, `BoundedQueue`).
 final class ConditionLock: @unchecked Sendable {

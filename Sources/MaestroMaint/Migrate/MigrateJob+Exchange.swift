@@ -19,11 +19,9 @@ extension MigrateJob {
     }
   }
 
-  /// `up` with the exchange strategy; the lock is held, interrupted
-  /// journals are finished and `errorsBefore` holds the first check's errors.
-  func upExchanging(
-    _ options: UpOptions, outcome start: Outcome, errorsBefore: Set<String>, clock: inout PhaseClock
-  ) async throws -> Outcome {
+  /// `up` with the exchange strategy; the lock is held and interrupted
+  /// journals are finished.
+  func upExchanging(_ options: UpOptions, outcome start: Outcome, clock: inout PhaseClock) async throws -> Outcome {
     var outcome = start
     let latest = Migrations.latestVersion
     let goal = options.target ?? latest
@@ -97,13 +95,22 @@ extension MigrateJob {
     let swapped = staged.folders.map(\.path).filter(changedFolders.contains)
     clock.lap("arrange")
 
+    // The staged files go to disk while the check reads them from memory:
+    // the flush before the journal then has little left to do.
+    let flush = BackgroundCall { try DirectorySwap.syncFileSystem(of: stagingPath) }
     // The data dir as it will be, checked before anything live changes.
     var check = DataDirCheck(root: dataDir, showProgress: showProgress)
     for name in swapped { check.overlay[name] = stagingPath + "/" + name }
-    let after = try await check.run()
-    outcome.newErrors = Self.newErrors(before: errorsBefore, after: after.findings)
-    ProcessMemory.returnFreePages()
+    let after = try await check.run().findings
+    try flush.join()
     clock.lap("check-staged")
+    if after.contains(where: { $0.severity == .error }) {
+      // Only now is the live data's check needed: which errors are new.
+      let before = Self.errorKeys(try await DataDirCheck(root: dataDir, showProgress: showProgress).run().findings)
+      outcome.newErrors = Self.newErrors(before: before, after: after)
+      clock.lap("check")
+    }
+    ProcessMemory.returnFreePages()
     if !outcome.newErrors.isEmpty {
       outcome.changedNothing = true
       return outcome

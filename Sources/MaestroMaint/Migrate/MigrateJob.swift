@@ -5,20 +5,21 @@ import MaestroStorage
 /// `up` runs, in this order: the maintenance lock; recovery of any journal a
 /// crash left (and removal of a staging folder no journal names);
 /// validation of `migrations.json` (refusing a migration this tool does not
-/// know or whose checksum changed); a `check` (unless the history shows
-/// nothing pending). Then, by default (`Strategy.exchange`, see
-/// `MigrateJob+Exchange.swift`): every task and session file is read,
+/// know or whose checksum changed). Then, by default (`Strategy.exchange`,
+/// see `MigrateJob+Exchange.swift`): every task and session file is read,
 /// migrated and written into a staging folder in one pass on both cores
 /// (unchanged entries hard-linked); flat tasks are placed; the data dir is
-/// checked as it will be, with the staged folders in place of the live ones,
-/// and any new error stops the run with nothing changed; a backup snapshot;
+/// checked as it will be, with the staged folders in place of the live ones
+/// (and, only when that finds errors, the live data too, to tell the new
+/// ones), and any new error stops the run with nothing changed; a backup snapshot;
 /// one flush; a check that nothing live changed meanwhile; then ONE journal
 /// that moves conflicting copies to lost+found, swaps `tasks/` and
 /// `sessions/` each with its staged twin in one step (the old ones stay in
 /// the staging folder) and writes the new `migrations.json` last.
 ///
 /// `Strategy.inPlace` (also the fallback where folders cannot be swapped)
-/// instead journals every file change with its old and new bytes, applies
+/// instead checks first (unless the history shows nothing pending), then
+/// journals every file change with its old and new bytes, applies
 /// them on both cores with one flush per batch, then checks. Either way
 /// `undo <journal>` reverses the whole `up`, record included, and memory
 /// holds per-file metadata (paths, hashes), not the files' bytes.
@@ -196,9 +197,26 @@ public struct MigrateJob: Sendable {
     let removedStaging = options.dryRun ? [] : try MigrationStaging.removeOrphans(dataDir: dataDir)
     var clock = PhaseClock()
     func lap(_ name: String) { clock.lap(name) }
-    // The check runs first, while nothing else is in memory: the scan's
-    // per-file data and a full check of a big dir must not peak together.
-    // It is skipped when the history already shows nothing to do.
+    var strategy = options.strategy
+    var fallbackReason: String? = nil
+    if !options.dryRun && strategy == .exchange {
+      fallbackReason = MigrationStaging.exchangeUnavailable(dataDir: dataDir)
+      if fallbackReason != nil { strategy = .inPlace }
+    }
+    if !options.dryRun && strategy == .exchange {
+      // The live data stays untouched until the swap, so its check is
+      // needed only when the staged data shows errors (to tell the new
+      // ones): see `upExchanging`.
+      let empty = MigrationStatus(history: nil, contentVersion: nil, currentVersion: 0, pending: [])
+      var outcome = Outcome(status: empty, recovered: recovered, dryRun: false)
+      outcome.removedStaging = removedStaging
+      outcome = try await upExchanging(options, outcome: outcome, clock: &clock)
+      outcome.phases = clock.phases
+      return outcome
+    }
+    // In place, the check runs first, while nothing else is in memory: the
+    // scan's per-file data and a full check of a big dir must not peak
+    // together. It is skipped when the history already shows nothing to do.
     var errorsBefore: Set<String> = []
     let goalVersion = options.target ?? Migrations.latestVersion
     if !options.dryRun, try validatedHistory().map({ $0.version < goalVersion }) ?? true {
@@ -207,20 +225,6 @@ public struct MigrateJob: Sendable {
       errorsBefore = Self.errorKeys(try await DataDirCheck(root: dataDir, showProgress: showProgress).run().findings)
       ProcessMemory.returnFreePages()
       lap("check")
-    }
-    var strategy = options.strategy
-    var fallbackReason: String? = nil
-    if !options.dryRun && strategy == .exchange {
-      fallbackReason = MigrationStaging.exchangeUnavailable(dataDir: dataDir)
-      if fallbackReason != nil { strategy = .inPlace }
-    }
-    if !options.dryRun && strategy == .exchange {
-      let empty = MigrationStatus(history: nil, contentVersion: nil, currentVersion: 0, pending: [])
-      var outcome = Outcome(status: empty, recovered: recovered, dryRun: false)
-      outcome.removedStaging = removedStaging
-      outcome = try await upExchanging(options, outcome: outcome, errorsBefore: errorsBefore, clock: &clock)
-      outcome.phases = clock.phases
-      return outcome
     }
     var (status, content) = try await prepare(to: options.target, withDiffs: options.dryRun, detect: false)
     ProcessMemory.returnFreePages()

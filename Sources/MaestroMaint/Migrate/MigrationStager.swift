@@ -252,13 +252,18 @@ struct MigrationStager: Sendable {
       try FileSystem.makeDirectories(stagingPath + "/" + FileSystem.parentDirectory(of: destination), mode: 0o755)
       try link(files[k].path, to: destination)
     }
+    var live: [String: Bool] = [:]
+    var ready = Set<String>()
     func place(_ j: Int, at destination: String) throws {
       let folder = FileSystem.parentDirectory(of: destination)
-      if !FileSystem.isDirectory(dataDir + "/" + folder, followSymlinks: false) { made.insert(folder) }
+      let exists = live[folder] ?? FileSystem.isDirectory(dataDir + "/" + folder, followSymlinks: false)
+      live[folder] = exists
+      if !exists { made.insert(folder) }
       if staged(j) == destination { return }
-      if !FileSystem.isDirectory(stagingPath + "/" + folder, followSymlinks: false) {
+      if !ready.contains(folder) && !FileSystem.isDirectory(stagingPath + "/" + folder, followSymlinks: false) {
         try makeFolder(folder, mode: 0o755)
       }
+      ready.insert(folder)
       try FileSystem.rename(stagingPath + "/" + staged(j), to: stagingPath + "/" + destination)
     }
     // First every flat copy that does not stay goes (one may sit where a
@@ -397,9 +402,11 @@ struct MigrationStager: Sendable {
   /// A new file in the staging folder (no fsync: one flush for all later).
   private func write(_ bytes: [UInt8], to relative: String, mode: UInt32) throws {
     let path = stagingPath + "/" + relative
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    // Created with its final mode when the umask keeps it (no fchmod).
+    let direct = mode_t(mode) & ~Self.processUmask == mode_t(mode)
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, direct ? mode_t(mode) : 0o600)
     guard fd >= 0 else { throw MaestroError.system("cannot create", path: path) }
-    var ok = fchmod(fd, mode_t(mode)) == 0
+    var ok = direct || fchmod(fd, mode_t(mode)) == 0
     var offset = 0
     while ok && offset < bytes.count {
       let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
@@ -410,6 +417,13 @@ struct MigrationStager: Sendable {
     if close(fd) != 0 { ok = false }
     guard ok else { throw MaestroError.system("cannot write", path: path, errno: e) }
   }
+
+  /// The process's umask, read once (reading it means setting it).
+  private static let processUmask: mode_t = {
+    let old = umask(0o022)
+    umask(old)
+    return old
+  }()
 
   /// A file's bytes and status from one open.
   static func read(_ path: String) throws -> ([UInt8], stat) {
@@ -427,6 +441,9 @@ struct MigrationStager: Sendable {
       guard n >= 0 else { throw MaestroError.system("cannot read", path: path) }
       if n == 0 { break }
       count += n
+      // The size fstat gave, read: done (a file that grows meanwhile is
+      // caught by the fingerprint check before the swap).
+      if count == Int(s.st_size) { break }
     }
     bytes.removeSubrange(count...)
     return (bytes, s)
