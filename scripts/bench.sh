@@ -610,10 +610,11 @@ if wants migrate; then
     echo "Phases of \`up\` (its --json summary): "
     sed 's/^/- /' "$tmp/mg-phases.txt"
     echo
-    echo "How \`up\` works (default, \`exchange\`): \`check\`; one pass on both cores that reads, migrates and"
+    echo "How \`up\` works (default, \`exchange\`): one pass on both cores that reads, migrates and"
     echo "hashes every task and session file and writes the migrated ones into a staging folder (unchanged"
     echo "entries hard-linked); flat tasks placed (arrange); \`check\` of the data dir with the staged folders"
-    echo "in place of the live ones (check-staged); one \`syncfs\`, a stat of every live entry to see that"
+    echo "in place of the live ones, the live data checked too only when that finds errors (check-staged;"
+    echo "the files are flushed meanwhile); one \`syncfs\`, a stat of every live entry to see that"
     echo "nothing changed, the tree manifests and the journal (plan); then the journal swaps \`tasks/\` and"
     echo "\`sessions/\` with their staged twins (apply). \`--in-place\` replaces each file on its own instead"
     echo "(check, scan, plan, apply with a journal pack of every old and new byte, recheck)."
@@ -623,7 +624,7 @@ if wants migrate; then
     echo "deletions (\`perf\`: \`ext4_create\` → \`recently_deleted\`, and two threads creating in one"
     echo "folder wait on its lock), so \`generate\` itself swings widely between runs; each \`up\` is compared"
     echo "with the \`generate\` run just before it, under the same conditions. The rest of \`up\` is the two"
-    echo "checks (about 3–4 s each at l), arrange, and plan (the flush)."
+    echo "check of the staged data (about 3–4 s at l), arrange, and plan (the rest of the flush)."
     echo
     echo "The machine has 2 cores shared with other jobs; see the load averages."
   } >"$tmp/migrate.md"
