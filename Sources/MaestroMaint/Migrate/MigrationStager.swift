@@ -1,4 +1,5 @@
 import MaestroStorage
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -118,16 +119,24 @@ struct MigrationStager: Sendable {
     let progress = ProgressBar(
       "migrate: staging", total: sessions.count + tasks.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
     defer { progress.finish() }
-    let taken = entityPaths
-    let scannedSessions = try await stageFiles(
-      sessions, kind: { _ in .session }, context: MigrationContext(), taken: taken, progress: progress)
-    let context = MigrationScanner.context(sessions: scannedSessions.map(\.file), migrations: migrations)
-    let scannedTasks = try await stageFiles(
-      tasks, kind: { $0 == .legacyTask ? .flatTask : .task }, context: context, taken: taken, progress: progress)
-    let all = scannedSessions + scannedTasks
+    // Task migrations need every session's links; they are skimmed first
+    // (read and parsed only), so that sessions and tasks can then be staged
+    // in one pass.
+    var context = MigrationContext()
+    if migrations.contains(where: \.movesFlatTasks) {
+      let root = dataDir
+      let skimmed = await ParallelMap.map(sessions, workers: workers) { file -> MigratedFile? in
+        guard let (bytes, _) = try? MigrationScanner.read(root + "/" + file.relativePath) else { return nil }
+        let blank = MigratedFile(kind: .session, path: file.relativePath, originalSha: "", mode: 0)
+        return MigrationScanner.migrate(blank, original: bytes, migrations: [], context: MigrationContext(), withDiffs: false).file
+      }
+      context = MigrationScanner.context(sessions: skimmed.compactMap { $0 }, migrations: migrations)
+    }
+    let all = sessions + tasks
+    let staged = try await stageFiles(all, context: context, taken: entityPaths, progress: progress)
     return Staged(
-      content: MigrationContent(dataDir: dataDir, migrations: migrations, context: context, files: all.map(\.file)),
-      fingerprints: all.map(\.fingerprint), stagedPaths: all.map(\.staged), folders: folders, others: others)
+      content: MigrationContent(dataDir: dataDir, migrations: migrations, context: context, files: staged.map(\.file)),
+      fingerprints: staged.map(\.fingerprint), stagedPaths: staged.map(\.staged), folders: folders, others: others)
   }
 
   /// One staged file.
@@ -174,16 +183,63 @@ struct MigrationStager: Sendable {
     }
   }
 
-  /// Reads, migrates and stages `files` on every core.
+  /// Reads, migrates and stages `files` on every core, in the same order.
+  ///
+  /// The work is handed out by folder, largest first, from a shared
+  /// counter, not strided: creating a file takes its folder's lock, and two
+  /// workers writing into one folder wait on each other (as `generate`
+  /// found). Flat tasks, which land in many folders, go in chunks.
   private func stageFiles(
-    _ files: [EntityFileScan.File], kind: @escaping @Sendable (EntityFileScan.Kind) -> MigratedFile.Kind,
-    context: MigrationContext, taken: Set<String>, progress: ProgressBar
+    _ files: [EntityFileScan.File], context: MigrationContext, taken: Set<String>, progress: ProgressBar
   ) async throws -> [StagedFile] {
+    var byFolder: [String: [Int]] = [:]
+    for (k, file) in files.enumerated() {
+      byFolder[FileSystem.parentDirectory(of: file.relativePath), default: []].append(k)
+    }
+    var units: [[Int]] = []
+    for (folder, indices) in byFolder {
+      if folder == "tasks" {
+        stride(from: 0, to: indices.count, by: 1024).forEach { units.append(Array(indices[$0..<min(indices.count, $0 + 1024)])) }
+      } else {
+        units.append(indices)
+      }
+    }
+    units.sort { $0.count > $1.count }
+    let results = SlotBuffer<Result<StagedFile, MaestroError>?>(count: files.count, initial: nil)
+    let next = Atomic<Int>(0)
+    let failed = Atomic<Bool>(false)
     let stager = self
-    return try await ParallelMap.map(files, workers: workers) { file in
-      defer { progress.advance() }
-      return Result { try stager.stageOne(file, kind: kind(file.kind), context: context, taken: taken) }
-    }.map { try $0.get() }
+    let work = units
+    _ = await ParallelMap.map(Array(0..<max(1, workers)), workers: workers) { _ in
+      while !failed.load(ordering: .relaxed) {
+        let u = next.add(1, ordering: .relaxed).oldValue
+        guard u < work.count else { return }
+        for k in work[u] {
+          let file = files[k]
+          let kind: MigratedFile.Kind = file.kind == .session ? .session : file.kind == .legacyTask ? .flatTask : .task
+          let result = Result { try stager.stageOne(file, kind: kind, context: context, taken: taken) }.mapError {
+            $0 as? MaestroError ?? MaestroError(.io, "\($0)", path: stager.dataDir + "/" + file.relativePath)
+          }
+          results[k] = result
+          progress.advance()
+          if case .failure = result {
+            failed.store(true, ordering: .relaxed)
+            return
+          }
+        }
+      }
+    }
+    var staged: [StagedFile] = []
+    staged.reserveCapacity(files.count)
+    for k in 0..<files.count {
+      guard let result = results[k] else {
+        // Left undone because another file failed: report that one.
+        for j in 0..<files.count { if case .failure(let error)? = results[j] { throw error } }
+        throw MaestroError(.io, "staging stopped", path: stagingPath)
+      }
+      staged.append(try result.get())
+    }
+    return staged
   }
 
   /// Where a flat task can be staged at once: its project folder, when its
