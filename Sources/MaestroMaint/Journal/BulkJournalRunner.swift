@@ -175,17 +175,8 @@ public struct BulkJournalRunner: Sendable {
     guard fstat(fd, &info) == 0 else { throw MaestroError.system("cannot stat file", path: path) }
     if info.st_mode & S_IFMT == S_IFDIR { return FileState(exists: true, isDirectory: true) }
     guard info.st_mode & S_IFMT == S_IFREG else { return try FileState.current(at: path) }
-    var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
-    var count = 0
-    while true {
-      if count == bytes.count { bytes += [UInt8](repeating: 0, count: bytes.count) }
-      let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
-      if n < 0 && errno == EINTR { continue }
-      guard n >= 0 else { throw MaestroError.system("cannot read file", path: path) }
-      if n == 0 { break }
-      count += n
-    }
-    return .file(Array(bytes[..<count]), mode: UInt32(info.st_mode & 0o7777))
+    let bytes = try DescriptorReader.readAll(fd, size: Int(info.st_size), untilEnd: true, path: path)
+    return .file(bytes, mode: UInt32(info.st_mode & 0o7777))
   }
 
   /// Temp file beside the target (`.<name>.maestro-admin-<8 hex>.tmp`, so
@@ -236,8 +227,9 @@ public struct BulkJournalRunner: Sendable {
 
   private static let counter = Atomic<UInt32>(UInt32.random(in: 0...UInt32.max))
 
-  /// The process's umask, read once (reading it means setting it).
-  private static let processUmask: mode_t = {
+  /// The process's umask, read once (reading it means setting it); also
+  /// used by `MigrationStager`.
+  static let processUmask: mode_t = {
     let old = umask(0o022)
     umask(old)
     return old

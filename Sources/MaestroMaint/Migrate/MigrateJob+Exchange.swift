@@ -117,12 +117,7 @@ extension MigrateJob {
     }
 
     if options.snapshot {
-      let destination = options.snapshotDestination ?? FileSystem.parentDirectory(of: dataDir) + "/maestro-backups"
-      var snapshotOptions = SnapshotCreator.Options(dataDir: dataDir, destination: destination)
-      snapshotOptions.label = "before migrate up to \(goal)"
-      snapshotOptions.showProgress = showProgress
-      snapshotOptions.leftOut = [staging]
-      outcome.snapshot = try SnapshotCreator(snapshotOptions).run().path
+      outcome.snapshot = try snapshot(options, goal: goal, leftOut: [staging])
       clock.lap("snapshot")
     }
 

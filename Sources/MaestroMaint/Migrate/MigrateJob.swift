@@ -256,11 +256,7 @@ public struct MigrateJob: Sendable {
       return outcome
     }
     if options.snapshot {
-      let destination = options.snapshotDestination ?? FileSystem.parentDirectory(of: dataDir) + "/maestro-backups"
-      var snapshotOptions = SnapshotCreator.Options(dataDir: dataDir, destination: destination)
-      snapshotOptions.label = "before migrate up to \(goal)"
-      snapshotOptions.showProgress = showProgress
-      outcome.snapshot = try SnapshotCreator(snapshotOptions).run().path
+      outcome.snapshot = try snapshot(options, goal: goal, leftOut: [])
       lap("snapshot")
     }
     var plan = try builder.build(content, record: history)
@@ -292,6 +288,18 @@ public struct MigrateJob: Sendable {
     outcome.newErrors = Self.newErrors(before: errorsBefore, after: after.findings)
     outcome.phases = clock.phases
     return outcome
+  }
+
+  /// Takes the verified snapshot `up` starts with (into
+  /// `--snapshot-dest`, default `DATA_DIR/../maestro-backups`), leaving
+  /// `leftOut` folders out; returns its path.
+  func snapshot(_ options: UpOptions, goal: Int, leftOut: [String]) throws -> String {
+    let destination = options.snapshotDestination ?? FileSystem.parentDirectory(of: dataDir) + "/maestro-backups"
+    var snapshotOptions = SnapshotCreator.Options(dataDir: dataDir, destination: destination)
+    snapshotOptions.label = "before migrate up to \(goal)"
+    snapshotOptions.showProgress = showProgress
+    snapshotOptions.leftOut = leftOut
+    return try SnapshotCreator(snapshotOptions).run().path
   }
 
   /// Errors after that were not there before, compared by code, entity and

@@ -459,7 +459,7 @@ struct MigrationStager: Sendable {
   private func write(_ bytes: [UInt8], to relative: String, mode: UInt32) throws {
     let path = stagingPath + "/" + relative
     // Created with its final mode when the umask keeps it (no fchmod).
-    let direct = mode_t(mode) & ~Self.processUmask == mode_t(mode)
+    let direct = mode_t(mode) & ~BulkJournalRunner.processUmask == mode_t(mode)
     let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, direct ? mode_t(mode) : 0o600)
     guard fd >= 0 else { throw MaestroError.system("cannot create", path: path) }
     var ok = direct || fchmod(fd, mode_t(mode)) == 0
@@ -474,13 +474,6 @@ struct MigrationStager: Sendable {
     guard ok else { throw MaestroError.system("cannot write", path: path, errno: e) }
   }
 
-  /// The process's umask, read once (reading it means setting it).
-  private static let processUmask: mode_t = {
-    let old = umask(0o022)
-    umask(old)
-    return old
-  }()
-
   /// A file's bytes and status from one open.
   static func read(_ path: String) throws -> ([UInt8], stat) {
     let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
@@ -488,20 +481,9 @@ struct MigrationStager: Sendable {
     defer { close(fd) }
     var s = stat()
     guard fstat(fd, &s) == 0 else { throw MaestroError.system("cannot stat", path: path) }
-    var bytes = [UInt8](repeating: 0, count: max(Int(s.st_size), 0) + 1)
-    var count = 0
-    while true {
-      if count == bytes.count { bytes += [UInt8](repeating: 0, count: bytes.count) }
-      let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
-      if n < 0 && errno == EINTR { continue }
-      guard n >= 0 else { throw MaestroError.system("cannot read", path: path) }
-      if n == 0 { break }
-      count += n
-      // The size fstat gave, read: done (a file that grows meanwhile is
-      // caught by the fingerprint check before the swap).
-      if count == Int(s.st_size) { break }
-    }
-    bytes.removeSubrange(count...)
+    // The size fstat gave, read: done (a file that grows meanwhile is
+    // caught by the fingerprint check before the swap).
+    let bytes = try DescriptorReader.readAll(fd, size: Int(s.st_size), untilEnd: false, path: path)
     return (bytes, s)
   }
 }
