@@ -57,30 +57,15 @@ extension MigrateJob {
     ProcessMemory.returnFreePages()
     clock.lap("stage")
     if history == nil && goal == latest {
-      let files = staged.content.files
-      let version = MigrationStatus.contentVersion(of: files, migrations: all)
-      status.contentVersion = version
-      status.currentVersion = version
-      status.filesNeeding = MigrationStatus.counts(files)
-      status.flatTasks = files.count { $0.kind == .flatTask }
-      status.filesScanned = files.count
-      status.unreadable = files.count { $0.problem != nil }
-      status.pending = all.filter { $0.version > version }
+      status.describe(staged.content.files)
+      status.pending = all.filter { $0.version > status.currentVersion }
     }
     outcome.status = status
     let wanted = status.pending.filter { $0.version <= goal }
     guard !wanted.isEmpty else { return outcome }
     outcome.applied = wanted
 
-    var record = status.history ?? MigrationHistory()
-    if status.history == nil, let content = status.contentVersion {
-      for m in all where m.version <= min(content, goal) {
-        record.applied.append(.init(version: m.version, name: m.name, checksum: m.checksum, appliedAtMs: now, journal: nil, baseline: true))
-      }
-    }
-    for m in wanted {
-      record.applied.append(.init(version: m.version, name: m.name, checksum: m.checksum, appliedAtMs: now, journal: nil, baseline: false))
-    }
+    let record = status.record(applying: wanted, goal: goal, at: now)
 
     let quarantineFolder = "lost+found/" + RepairJob.stamp(now)
     let builder = MigrationPlanBuilder(dataDir: dataDir, quarantineFolder: quarantineFolder)

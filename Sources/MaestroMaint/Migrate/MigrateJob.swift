@@ -113,14 +113,7 @@ public struct MigrateJob: Sendable {
     var status = MigrationStatus(history: history, contentVersion: nil, currentVersion: history?.version ?? 0, pending: [])
     if history == nil || detect {
       content = try await MigrationScanner(dataDir: dataDir, migrations: all, withDiffs: withDiffs, showProgress: showProgress).scan()
-      let files = content.files
-      let version = MigrationStatus.contentVersion(of: files, migrations: all)
-      status.contentVersion = version
-      status.currentVersion = history?.version ?? version
-      status.filesNeeding = MigrationStatus.counts(files)
-      status.flatTasks = files.count { $0.kind == .flatTask }
-      status.filesScanned = files.count
-      status.unreadable = files.count { $0.problem != nil }
+      status.describe(content.files)
     }
     status.pending = all.filter { $0.version > status.currentVersion }
     let wanted = status.pending.filter { $0.version <= goal }
@@ -239,15 +232,7 @@ public struct MigrateJob: Sendable {
     outcome.applied = wanted
 
     let now = currentTimeMilliseconds()
-    var history = status.history ?? MigrationHistory()
-    if status.history == nil, let content = status.contentVersion {
-      for m in Migrations.all where m.version <= min(content, goal) {
-        history.applied.append(.init(version: m.version, name: m.name, checksum: m.checksum, appliedAtMs: now, journal: nil, baseline: true))
-      }
-    }
-    for m in wanted {
-      history.applied.append(.init(version: m.version, name: m.name, checksum: m.checksum, appliedAtMs: now, journal: nil, baseline: false))
-    }
+    let history = status.record(applying: wanted, goal: goal, at: now)
     let builder = MigrationPlanBuilder(dataDir: dataDir, quarantineFolder: "lost+found/" + RepairJob.stamp(now))
     if options.dryRun {
       let plan = try builder.build(content, record: history)

@@ -69,4 +69,33 @@ public struct MigrationStatus: Sendable {
     o["unreadable"] = .number(Double(unreadable))
     return o
   }
+
+  /// Fills in what a scan with every migration showed: the content's
+  /// version (the current one too, unless the history records one) and
+  /// the file counts.
+  mutating func describe(_ files: [MigratedFile]) {
+    let version = Self.contentVersion(of: files, migrations: Migrations.all)
+    contentVersion = version
+    currentVersion = history?.version ?? version
+    filesNeeding = Self.counts(files)
+    flatTasks = files.count { $0.kind == .flatTask }
+    filesScanned = files.count
+    unreadable = files.count { $0.problem != nil }
+  }
+
+  /// The history `up` writes: the recorded one, or for a data dir without
+  /// one the migrations its content already showed (as baseline), then
+  /// `wanted`, all stamped `now`.
+  func record(applying wanted: [Migration], goal: Int, at now: Double) -> MigrationHistory {
+    var record = history ?? MigrationHistory()
+    if history == nil, let content = contentVersion {
+      for m in Migrations.all where m.version <= min(content, goal) {
+        record.applied.append(.init(version: m.version, name: m.name, checksum: m.checksum, appliedAtMs: now, journal: nil, baseline: true))
+      }
+    }
+    for m in wanted {
+      record.applied.append(.init(version: m.version, name: m.name, checksum: m.checksum, appliedAtMs: now, journal: nil, baseline: false))
+    }
+    return record
+  }
 }
