@@ -158,7 +158,7 @@ public struct CheckReport: Sendable {
     let i = count(.info)
     let t = count(.transient)
     let transient = t > 0 ? ", \(Self.grouped(t)) transient" : ""
-    let live = changing ? " (files changed while they were read)" : ""
+    let live = changing ? " (the data dir changed while it was read)" : ""
     return
       "\(Self.grouped(e)) error\(e == 1 ? "" : "s"), \(Self.grouped(w)) warning\(w == 1 ? "" : "s"), \(Self.grouped(i)) info\(transient) in \(Self.grouped(filesRead)) files\(live) — exit \(exitStatus.rawValue)"
   }
