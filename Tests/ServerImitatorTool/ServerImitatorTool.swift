@@ -59,9 +59,14 @@ extension ServerImitatorTool {
       options.inPlaceChunk = chunk
       options.createPercent = createPercent
       let imitator = try ServerImitator(options)
+      // A parent may have blocked these (a test runner's thread mask is inherited).
+      var stopping = sigset_t()
+      sigemptyset(&stopping)
       for sig in [SIGTERM, SIGINT] {
         signal(sig) { _ in terminationRequested.store(true, ordering: .relaxed) }
+        sigaddset(&stopping, sig)
       }
+      pthread_sigmask(SIG_UNBLOCK, &stopping, nil)
       if let readyFile { try AtomicFile.write(Array("ready\n".utf8), to: readyFile) }
       let summary = imitator.run { terminationRequested.load(ordering: .relaxed) }
       var operations = JSONObject()
