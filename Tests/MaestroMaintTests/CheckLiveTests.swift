@@ -123,3 +123,22 @@ import Testing
     #expect(report.exitStatus == .problemsLeft)
   }
 }
+
+/// Repair leaves what check called transient alone.
+@Suite struct RepairTransientTests {
+  @Test func aTransientFindingIsReportedNotRepaired() async throws {
+    let d = try MiniDataDir()
+    try d.project("p")
+    try d.task("task_1", project: "p", sessions: ["sess_1", "sess_2"])
+    try d.session("sess_1", project: "p", tasks: ["task_1"])
+    try d.session("sess_2", project: "p")
+    let found = try await d.check().findings
+    #expect(found.map(\.code.rawValue) == ["link.task-only"])
+    let planner = RepairPlanner(dataDir: d.root, quarantineFolder: "lost+found/x", now: 1)
+    let real = try planner.plan(found)
+    #expect(!real.isEmpty)
+    let caughtMidWrite = try planner.plan(found.map { $0.marked(.settled) })
+    #expect(caughtMidWrite.isEmpty)
+    #expect(caughtMidWrite.reportOnly.map(\.code.rawValue) == ["link.task-only"])
+  }
+}
