@@ -142,3 +142,16 @@ import Testing
     #expect(caughtMidWrite.reportOnly.map(\.code.rawValue) == ["link.task-only"])
   }
 }
+
+extension CheckLiveTests {
+  @Test func aDuplicatedIdWhoseCopyTheServerRewritesIsStillFound() async throws {
+    let d = try Self.linkedPair()
+    try d.project("q")
+    try d.task("task_1", project: "q", at: "tasks/q/task_1.json")
+    let report = try await Self.check(d) {
+      try? d.task("task_1", project: "q", extra: [("updatedAt", 77_777)], at: "tasks/q/task_1.json")
+    }
+    #expect(report.findings.filter { $0.code == .idDuplicate }.map(\.severity) == [.error, .error])
+    #expect(report.exitStatus == .problemsLeft)
+  }
+}

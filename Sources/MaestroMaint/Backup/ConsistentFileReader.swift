@@ -138,7 +138,7 @@ struct ConsistentFileReader: Sendable {
   }
 
   private func readOnce(_ path: String) -> Attempt {
-    let started = Self.now()
+    let started = UTCTime.nowNanoseconds()
     let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else {
       let code = errno
@@ -184,11 +184,5 @@ struct ConsistentFileReader: Sendable {
     }
     guard fstat(fd, &info) == 0 else { return .done(.failed(MaestroError.system("cannot stat", path: path))) }
     return .read(bytes: bytes, before: before, after: Status(info), started: started)
-  }
-
-  private static func now() -> Int64 {
-    var t = timespec()
-    clock_gettime(CLOCK_REALTIME, &t)
-    return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
   }
 }

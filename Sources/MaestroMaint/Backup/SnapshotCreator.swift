@@ -98,7 +98,7 @@ public struct SnapshotCreator: Sendable {
   public func run() throws -> Report {
     let started = UTCTime.nowMilliseconds()
     let clockStart = Self.monotonic()
-    let startNs = Self.realtimeNanoseconds()
+    let startNs = UTCTime.nowNanoseconds()
     let root = DirectorySwap.absolute(options.dataDir)
     guard FileSystem.isDirectory(root) else {
       if FileSystem.fileExists(root) { throw MaestroError(.io, "the data dir is not a directory", path: root) }
@@ -321,12 +321,6 @@ public struct SnapshotCreator: Sendable {
     var buffer = [CChar](repeating: 0, count: 256)
     guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-  }
-
-  static func realtimeNanoseconds() -> Int64 {
-    var t = timespec()
-    clock_gettime(CLOCK_REALTIME, &t)
-    return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
   }
 
   static func monotonic() -> Double {

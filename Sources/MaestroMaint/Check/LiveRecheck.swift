@@ -74,7 +74,8 @@ struct LiveRecheck {
     func involved(_ finding: Finding) -> [String] {
       var paths: [String] = finding.file.map { [$0] } ?? []
       for stem in FindingInvolvement.stems(of: finding) {
-        paths += firstPaths[stem] ?? []
+        // The finding's own file can be one of them (the copies of a duplicated id).
+        paths += (firstPaths[stem] ?? []).filter { !paths.contains($0) }
         for folder in changedFolders where FindingInvolvement.isEntityFolder(folder) {
           let candidate = folder + "/" + stem + ".json"
           if !paths.contains(candidate) && FileStamp.of(root + "/" + candidate) != nil { paths.append(candidate) }

@@ -1,4 +1,3 @@
-import Glibc
 import MaestroStorage
 import Synchronization
 
@@ -44,10 +43,7 @@ final class ReadLedger: @unchecked Sendable {
 
   /// `stamp`'s digest, or `unproven` when it changed just before now.
   private static func digest(_ stamp: FileStamp) -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    let ns = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-    return max(stamp.ctime, stamp.mtime) >= ns - racyWindow ? unproven : stamp.digest
+    max(stamp.ctime, stamp.mtime) >= UTCTime.nowNanoseconds() - racyWindow ? unproven : stamp.digest
   }
 
   /// Records a folder's stamp as it is listed (nil: no folder there).
