@@ -29,17 +29,24 @@ struct FmtCommand: AsyncParsableCommand {
   var style: JSONFormatter.StyleChoice = .auto
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var liveServer: LiveServerOptions
 
   @Argument(help: ArgumentHelp("Files or directories.", valueName: "path"))
   var paths: [String]
 
   func run() async throws {
     try await runMapped {
-      let out = Output(json: output.json)
       let files = try JSONFormatter.collectFiles(paths)
       let rewrite = !(check || dryRun)
+      // A path inside a data dir is refused while a server runs on it.
+      let live = liveServer.makeGuard(json: output.json)
+      let dataDirs = EnclosingDataDirectory.of(paths: paths)
+      if rewrite { try dataDirs.forEach { try live.refuseIfLive($0, command: "maestro-admin fmt") } }
+      let out = Output(json: output.json, server: dataDirs.isEmpty ? nil : LiveServerReport(live, dataDirs: dataDirs))
       let locks = try rewrite
-        ? JSONFormatter.dataDirectories(among: paths).map { try MaintenanceLock(dataDir: $0, command: "maestro-admin fmt") }
+        ? JSONFormatter.dataDirectories(among: paths).map {
+          try MaintenanceLock(dataDir: $0, command: "maestro-admin fmt", liveServer: live)
+        }
         : []
       defer { locks.forEach { $0.release() } }
       let progress = ProgressBar("fmt", total: files.count, enabled: !output.json && ProgressBar.stderrIsTerminal)
