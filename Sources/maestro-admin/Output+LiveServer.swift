@@ -3,7 +3,9 @@ import MaestroStorage
 
 /// What a command says about live servers: the status of each data dir it
 /// worked on, as the `server` field of its `--json` summary (`servers`, an
-/// array, for `fmt`) and as a `server: ...` line in text.
+/// array, for `fmt`) and, in text, as a `server: ...` line when there is
+/// something to tell (a live server, a stale URL, a process it could not
+/// inspect).
 struct LiveServerReport {
   /// The run's guard: statuses come from it, detected once per data dir.
   var liveServer: LiveServerGuard
@@ -11,6 +13,8 @@ struct LiveServerReport {
   var dataDirs: [String]
   /// Report an array (`servers`) rather than one object (`server`).
   var many = false
+  /// Write the text line to stderr (`fmt`, whose stdout lists files).
+  var textToStandardError = false
 
   /// The report of one data dir.
   init(_ liveServer: LiveServerGuard, dataDir: String) {
@@ -23,6 +27,7 @@ struct LiveServerReport {
     self.liveServer = liveServer
     self.dataDirs = dataDirs
     self.many = true
+    self.textToStandardError = true
   }
 
   private func json(_ status: LiveServerStatus) -> JSONValue {
@@ -41,9 +46,10 @@ struct LiveServerReport {
     }
   }
 
-  /// `server: LIVE: ...` or `server: none found (...)`, one per data dir.
+  /// `server: LIVE: ...` or `server: none found (... is stale ...)`, one
+  /// per data dir that has something to tell.
   var textLines: [String] {
-    dataDirs.map(liveServer.status(of:)).map { status in
+    dataDirs.map(liveServer.status(of:)).filter(\.isNoteworthy).map { status in
       let override = liveServer.wasIgnored(status) ? " (--ignore-live-server: went ahead anyway)" : ""
       return "server\(many ? " (\(status.dataDir))" : ""): \(status.summary)\(override)"
     }

@@ -13,7 +13,7 @@ import MaestroStorage
 ///
 /// With a `server` report, the summary record carries it: the `server`
 /// field in JSON, a `server: ...` line in text (printed where the summary
-/// record would be).
+/// record would be, on stderr for `fmt`) when there is something to tell.
 struct Output {
   var json: Bool
   var server: LiveServerReport? = nil
@@ -30,7 +30,9 @@ struct Output {
     var object = object
     if let server, object["type"] == .string("summary") {
       guard json else {
-        server.textLines.forEach { print($0) }
+        for line in server.textLines {
+          if server.textToStandardError { StandardError.write(line + "\n") } else { print(line) }
+        }
         return
       }
       server.attach(to: &object)

@@ -58,6 +58,10 @@ public struct LiveServerStatus: Sendable, Equatable {
   /// not remove it at shutdown), or a `--server-url` nothing answers.
   public var staleProbes: [Probe] { probes.filter { !$0.answer.isLive } }
 
+  /// Whether there is anything to tell a person: a live server, a stale
+  /// URL, or a process that could not be inspected.
+  public var isNoteworthy: Bool { isLive || !staleProbes.isEmpty || !uninspected.isEmpty }
+
   /// The pids of the server processes found.
   public var pids: [Int32] { processes.map(\.pid) }
 
