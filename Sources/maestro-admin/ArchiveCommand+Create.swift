@@ -13,7 +13,8 @@ struct ArchiveCreateCommand: AsyncParsableCommand {
       wins). A task goes only with its whole subtree, and only if no live task that stays points at
       it (parentId, dependencies, referenceTaskIds); what is held back is reported with the reason.
       The archive is written, fsynced and read back before anything is removed; the removal is
-      journaled (undo reverses the whole run). Takes the maintenance lock.
+      journaled (undo reverses the whole run). Takes the maintenance lock; refuses a data dir a
+      server is running on (exit 75) unless --ignore-live-server.
       """
   )
 

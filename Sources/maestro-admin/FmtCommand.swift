@@ -11,7 +11,8 @@ struct FmtCommand: AsyncParsableCommand {
       Directories are walked for *.json files (not .maestro-admin/ or lost+found/).
       --style auto keeps each file's own style (two-space or compact). Rewrites are
       atomic and touch only files that differ; a data dir given as PATH is rewritten
-      under its maintenance lock (exit 75 if another run holds it). --check rewrites nothing, lists the
+      under its maintenance lock (exit 75 if another run holds it). A rewrite of any path inside a data
+      dir a server is running on is refused first (exit 75). --check rewrites nothing, lists the
       files that differ and exits 4 if there are any (like gofmt -l); --dry-run
       lists them and exits 0. A file that is not valid JSON is reported with its
       line and column, left alone, and makes the run exit 8.

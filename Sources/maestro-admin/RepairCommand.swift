@@ -18,7 +18,9 @@ struct RepairCommand: AsyncParsableCommand {
       --dry-run prints the first round's plan and changes nothing.
 
       Exit: 0 nothing to do; 1 repaired and now clean; 4 findings left (manual
-      ones, or, with --dry-run, anything to repair); 8 I/O error; 75 locked.
+      ones, or, with --dry-run, anything to repair); 8 I/O error; 75 locked, or a
+      server is running on the data dir (refused before anything changes; a dry
+      run only reports it).
 
       """ + ExitStatus.helpText
   )

@@ -13,7 +13,8 @@ struct UndoCommand: AsyncParsableCommand {
       every file the run changed back as it was (quarantined files back in place,
       created folders removed), under a journal of its own. It refuses, naming the
       files, when a file changed since the run (exit 4), unless --force: then the
-      current content goes into the undo's journal too, so nothing is lost.
+      current content goes into the undo's journal too, so nothing is lost. A data dir
+      a server is running on is refused before anything changes (exit 75).
 
       """ + ExitStatus.helpText
   )
