@@ -13,6 +13,11 @@ import MaestroStorage
 /// from loopback. A tiny HTTP/1.1 client is enough: one request, the status
 /// line of the answer, nothing else read. `https` URLs cannot be spoken to
 /// without TLS, so for them a port that accepts a connection is the answer.
+///
+/// A stale `server-url` names a port nothing listens on: the connection is
+/// refused at once. A port that accepts the connection but sends nothing
+/// in time is taken for a busy or hung server, which still holds its data:
+/// live, on the side of caution.
 public struct HealthProbe: Sendable {
   /// What a probe found.
   public enum Answer: Sendable, Equatable {
@@ -23,6 +28,9 @@ public struct HealthProbe: Sendable {
     case server(status: Int)
     /// An `https` port that accepted a connection (not spoken to).
     case listening
+    /// A port that accepted the connection but sent no answer within the
+    /// timeout (a busy or hung server).
+    case silent(milliseconds: Int)
     /// An HTTP answer that is not a health answer (404: no `/health` there,
     /// so something else holds the port).
     case otherAnswer(status: Int)
@@ -32,7 +40,7 @@ public struct HealthProbe: Sendable {
     /// Whether the answer means a server is running there.
     public var isLive: Bool {
       switch self {
-      case .server, .listening: return true
+      case .server, .listening, .silent: return true
       case .otherAnswer, .unreachable: return false
       }
     }
@@ -42,6 +50,7 @@ public struct HealthProbe: Sendable {
       switch self {
       case .server(let status): return "answers /health (HTTP \(status))"
       case .listening: return "accepts connections (https: not spoken to)"
+      case .silent(let ms): return "accepts connections but sent no answer within \(ms) ms (busy or hung)"
       case .otherAnswer(let status): return "answered HTTP \(status), not a health answer"
       case .unreachable(let reason): return reason
       }
@@ -143,7 +152,7 @@ public struct HealthProbe: Sendable {
         break
       } else if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
         guard Self.wait(fd, for: Int16(POLLIN), until: deadline) else {
-          return .unreachable(reason: "connected, but no answer within \(timeoutMilliseconds) ms")
+          return .silent(milliseconds: timeoutMilliseconds)
         }
       } else {
         return .unreachable(reason: "the connection failed: \(Errno.description(errno).lowercased())")
