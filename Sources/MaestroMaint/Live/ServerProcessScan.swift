@@ -101,7 +101,10 @@ public struct ServerProcessScan: Sendable {
           UninspectedProcess(pid: pid, command: command, reason: "DATA_DIR \(variable) is relative and its working directory is not readable"))
         continue
       }
-      let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.ownerHome(base)
+      // An absolute DATA_DIR needs no home directory.
+      let home =
+        environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.ownerHome(base)
+        ?? (variable?.hasPrefix("/") == true ? "/" : nil)
       guard let home,
         let resolved = try? DataDirectory.resolve(
           explicit: nil, environment: environment, homeDirectory: home, currentDirectory: workingDirectory ?? "/")
