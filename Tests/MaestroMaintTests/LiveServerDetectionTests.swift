@@ -176,4 +176,45 @@ import Testing
     // byVariable is child2's parent but names the data dir in DATA_DIR; byHome is no ancestor of child2.
     #expect(ServerProcessScan(ownPid: child2).scan(for: dir).matches.map(\.pid) == [byHome.pid, byVariable.pid].sorted())
   }
+
+  /// A `/proc` made of files, so each rule of the scan is tested alone.
+  @Test func theScanRulesOnAMadeUpProc() throws {
+    let tmp = try TemporaryDirectory()
+    let dir = try Self.makeDataDir(tmp.path)
+    try FileSystem.makeDirectories(tmp.path + "/home/.maestro")
+    #expect(symlink(dir, tmp.path + "/home/.maestro/data") == 0)
+    let proc = tmp.path + "/proc"
+    func process(_ pid: Int, _ argv: [String], environ: [String]?, cwd: String? = nil) throws {
+      let folder = "\(proc)/\(pid)"
+      try FileSystem.makeDirectories(folder)
+      try AtomicFile.write(Array(argv.map { $0 + "\0" }.joined().utf8), to: folder + "/cmdline")
+      if let environ {
+        try AtomicFile.write(Array(environ.map { $0 + "\0" }.joined().utf8), to: folder + "/environ")
+      } else {
+        try FileSystem.makeDirectories(folder + "/environ")  // unreadable as a file
+      }
+      if let cwd { #expect(symlink(cwd, folder + "/cwd") == 0) }
+    }
+    try process(100, ["/usr/bin/node", "server.js"], environ: ["HOME=/nowhere", "DATA_DIR=\(dir)"])
+    try process(101, ["bash"], environ: ["DATA_DIR=\(dir)"])
+    try process(102, ["node", "other.js"], environ: nil)
+    try process(103, ["maestro-server"], environ: ["HOME=\(tmp.path)/home"])
+    try process(104, ["bun", "run", "start"], environ: ["HOME=/nowhere", "DATA_DIR=data"], cwd: tmp.path)
+    try process(105, ["deno", "run", "x.ts"], environ: ["HOME=\(tmp.path)", "DATA_DIR=~/data/"])
+    try process(106, ["node", "unrelated.js"], environ: ["HOME=/nowhere", "DATA_DIR=/elsewhere"])
+    try process(107, ["node", "relative.js"], environ: ["HOME=/nowhere", "DATA_DIR=data"])
+    try process(108, ["/usr/local/bin/maestro-admin", "repair"], environ: ["DATA_DIR=\(dir)"])
+    let found = ServerProcessScan(procRoot: proc, ownPid: 999).scan(for: dir)
+    #expect(found.matches.map(\.pid) == [100, 103, 104, 105])
+    #expect(found.matches.map(\.evidence) == [.dataDirVariable, .home, .dataDirVariable, .dataDirVariable])
+    #expect(found.matches.first?.command == "/usr/bin/node server.js")
+    #expect(found.uninspected.map(\.pid) == [102, 107])
+    #expect(found.uninspected.first?.reason.hasPrefix("environment not readable") == true)
+    // Seen from a process whose parent is 103, the HOME match does not count.
+    try AtomicFile.write(Array("999 (x) S 103 1 1".utf8), to: proc + "/999stat")
+    try FileSystem.makeDirectories(proc + "/999")
+    try FileSystem.rename(proc + "/999stat", to: proc + "/999/stat")
+    try AtomicFile.write(Array("103 (maestro-server) S 1 1 1".utf8), to: proc + "/103/stat")
+    #expect(ServerProcessScan(procRoot: proc, ownPid: 999).scan(for: dir).matches.map(\.pid) == [100, 104, 105])
+  }
 }
