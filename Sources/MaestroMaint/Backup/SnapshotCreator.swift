@@ -41,6 +41,12 @@ public struct SnapshotCreator: Sendable {
     /// Folders to leave out (relative to the data dir): a migration's
     /// staging folder, which holds the data a second time.
     public var leftOut: [String] = []
+    /// How the command line names `destination`, for messages.
+    public var destinationOption = "--dest"
+    /// Keep the journals' packs and undo copies under
+    /// `.maestro-admin/journal` (left out by default: they hold old copies
+    /// of files, and migrate's replaced folders).
+    public var includeJournals = false
     /// The re-read policy.
     var reader = ConsistentFileReader()
 
@@ -92,6 +98,7 @@ public struct SnapshotCreator: Sendable {
       throw MaestroError(.notFound, "the data dir does not exist", path: root)
     }
     let destination = DirectorySwap.absolute(options.destination)
+    try OutputLocation.check(destination, option: options.destinationOption)
     try FileSystem.makeDirectories(destination, mode: 0o700)
     // A backup folder inside the data dir must not back itself up.
     var inside: String?
@@ -102,6 +109,9 @@ public struct SnapshotCreator: Sendable {
     }
     var skipping = Dictionary(uniqueKeysWithValues: options.leftOut.map { ($0, "staging") })
     if let inside { skipping[inside] = "backup folder" }
+    if !options.includeJournals {
+      for folder in SourceTree.journalFolders where skipping[folder] == nil { skipping[folder] = "journal" }
+    }
     let tree = try SourceTree.scan(root, skipping: skipping)
 
     let name = SnapshotName(time: started, id: SnapshotName.randomId(), compression: options.compression)
