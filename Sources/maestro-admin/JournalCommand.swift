@@ -14,10 +14,14 @@ struct JournalCommand: AsyncParsableCommand {
       for finishing after a crash); a migration also keeps the tasks/ and
       sessions/ folders it swapped out under .maestro-admin/staging/. Nothing is
       removed on its own: `journal prune` removes old journals and what they keep.
-      A pruned run can no longer be undone.
+      A pruned run can no longer be undone. A journal a crash left unfinished is
+      finished by the next changing command; one that cannot be (the command says
+      why and names it) is undone with `undo`, or ended with `journal abandon`.
 
       """ + ExitStatus.helpText,
-    subcommands: [JournalListCommand.self, JournalShowCommand.self, JournalPruneCommand.self]
+    subcommands: [
+      JournalListCommand.self, JournalShowCommand.self, JournalPruneCommand.self, JournalAbandonCommand.self,
+    ]
   )
 }
 
@@ -195,5 +199,56 @@ private func requireDataDir(_ root: String) throws {
   guard FileSystem.isDirectory(root) else {
     if FileSystem.fileExists(root) { throw MaestroError(.io, "the data dir is not a folder", path: root) }
     throw MaestroError(.notFound, "the data dir does not exist", path: root)
+  }
+}
+
+/// `journal abandon`.
+struct JournalAbandonCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "abandon",
+    abstract: "End an unfinished journal where it stands (a way out when it cannot be finished).",
+    discussion: """
+      For a journal that recovery cannot finish (the message of the failing command
+      names it): the changes it made are marked (told by their result), the rest are
+      not made, and the journal is recorded stopped, so later commands go on and the
+      made changes can still be undone. A journal file that cannot be read is renamed
+      <id>.jsonl.unreadable-<UTC time>. Run `maestro-admin check` afterwards. Takes
+      the maintenance lock. Exit 1 abandoned, 0 already finished, 8 no such journal.
+      """
+  )
+
+  @Argument(help: ArgumentHelp("The journal id.", valueName: "journal"))
+  var journal: String
+
+  @OptionGroup var dataDir: DataDirOptions
+  @OptionGroup var output: OutputOptions
+
+  func run() async throws {
+    try await runMapped {
+      let out = Output(json: output.json)
+      let root = try dataDir.resolve().root
+      try requireDataDir(root)
+      let lock = try MaintenanceLock(dataDir: root, command: "maestro-admin journal abandon \(journal)")
+      defer { lock.release() }
+      let id = journal.hasSuffix(".jsonl") ? String(FileSystem.lastComponent(of: journal).dropLast(6)) : journal
+      switch try JournalRunner(dataDir: root).abandon(id: id) {
+      case .alreadyFinished:
+        out.text("journal \(id) is finished already; nothing to do")
+        out.record(["type": "summary", "journal": .string(id), "outcome": "alreadyFinished"])
+        return .ok
+      case .stopped(let made, let notMade):
+        out.text("journal \(id) stopped: \(grouped(made)) change(s) made (undoable), \(grouped(notMade)) not made")
+        out.text("check the data dir: maestro-admin check --data-dir \(ShellQuote.quote(root))")
+        out.record([
+          "type": "summary", "journal": .string(id), "outcome": "stopped", "made": number(made),
+          "notMade": number(notMade),
+        ])
+        return .changed
+      case .setAside(let path):
+        out.text("journal \(id) cannot be read; set aside as \(path)")
+        out.record(["type": "summary", "journal": .string(id), "outcome": "setAside", "path": .string(path)])
+        return .changed
+      }
+    }
   }
 }

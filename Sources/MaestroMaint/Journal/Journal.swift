@@ -330,7 +330,19 @@ public final class Journal {
     guard FileSystem.isDirectory(folder) else { return [] }
     return try FileSystem.listDirectory(folder)
       .filter { $0.kind == .file && $0.name.hasSuffix(".jsonl") }
-      .map { try open(path: folder + "/" + $0.name) }
+      .map { entry in
+        do {
+          return try open(path: folder + "/" + entry.name)
+        } catch var error as MaestroError where error.code == .badEntity {
+          // Say how to get past it: nothing can be finished or undone from
+          // a journal that cannot be read.
+          let id = String(entry.name.dropLast(".jsonl".count))
+          error.message +=
+            "; set it aside with: maestro-admin journal abandon \(ShellQuote.quote(id)) --data-dir "
+            + ShellQuote.quote(dataDir) + " (then run maestro-admin check)"
+          throw error
+        }
+      }
   }
 
   /// The saved old content of action `seq`'s path.

@@ -86,9 +86,11 @@ public struct JournalPruner: Sendable {
     for entry in catalog.entries {
       var (prune, reason) = wanted[entry.id] ?? (false, "")
       if prune, let holder = catalog.group(of: entry.id).first(where: { wanted[$0]?.0 == false }) {
-        let relation = holder == entry.undoes ? "the run it undoes" : "a run linked to it by undo"
+        let undoesEntry = holder == entry.undoes
+        let undoneByHolder = catalog.entry(holder)?.undoes == entry.id
+        let relation = undoesEntry ? "the run it undoes" : undoneByHolder ? "its undo run" : "a run linked to it by undo"
         prune = false
-        reason = "kept with \(relation), \(holder), which is kept"
+        reason = "\(relation) \(holder) is kept, and they go together"
       }
       decisions.append(Decision(entry: entry, prune: prune, reason: reason))
     }

@@ -9,8 +9,45 @@ extension JournalRunner {
     wrapped.message =
       "journal \(journal.id) (\(journal.command)) was left unfinished and cannot be finished: \(error.message). "
       + "Fix the cause and run the command again to finish it, or put back what that run changed with: "
-      + "maestro-admin undo \(ShellQuote.quote(journal.id)) --data-dir \(ShellQuote.quote(dataDir))"
+      + "maestro-admin undo \(ShellQuote.quote(journal.id)) --data-dir \(ShellQuote.quote(dataDir)); "
+      + "if neither can be done, end it where it stands with: maestro-admin journal abandon "
+      + "\(ShellQuote.quote(journal.id)) --data-dir \(ShellQuote.quote(dataDir)) (then run maestro-admin check)"
     return wrapped
+  }
+
+  /// What `journal abandon` did.
+  public enum Abandonment: Sendable, Equatable {
+    /// The journal was recorded stopped; its made changes stay undoable.
+    case stopped(made: Int, notMade: Int)
+    /// The journal could not be read; its file was set aside at this path.
+    case setAside(String)
+    /// The journal was finished already; nothing was done.
+    case alreadyFinished
+  }
+
+  /// `journal abandon`: ends the unfinished journal `id` where it stands (a
+  /// journal that cannot be read is renamed `<id>.jsonl.unreadable-<UTC
+  /// time>` instead), so that it no longer stops every changing command.
+  /// The caller holds the lock.
+  /// - Throws: `MaestroError(.notFound)` when there is no such journal.
+  public func abandon(id: String, now: Double = currentTimeMilliseconds()) throws -> Abandonment {
+    let path = Journal.folder(dataDir) + "/" + id + ".jsonl"
+    guard FileSystem.fileExists(path, followSymlinks: false) else {
+      throw MaestroError(.notFound, "no such journal", path: path)
+    }
+    let journal: Journal
+    do {
+      journal = try Journal.open(path: path)
+    } catch let error as MaestroError where error.code == .badEntity {
+      let aside = path + ".unreadable-" + Journal.stamp(now)
+      try FileSystem.rename(path, to: aside)
+      try FileSystem.fsyncDirectory(Journal.folder(dataDir))
+      return .setAside(aside)
+    }
+    if journal.isFinished { return .alreadyFinished }
+    try abandon(journal, reason: "abandoned with maestro-admin journal abandon")
+    let reread = try Journal.open(path: path)
+    return .stopped(made: reread.done.count, notMade: reread.actions.count - reread.done.count)
   }
 
   /// Ends an unfinished `journal` without making its remaining changes, so
