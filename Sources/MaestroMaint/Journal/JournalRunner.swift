@@ -45,20 +45,25 @@ public struct JournalRunner: Sendable {
     var finished: [Journal] = []
     try removeOwnTemporaryFiles(in: Journal.folder(dataDir))
     for journal in try Journal.list(dataDir: dataDir) where !journal.isFinished && journal.id != skipping {
-      // A crash inside an atomic write leaves our temp file beside its
-      // target; the target itself is whole (old or new), so the temp goes.
-      let folders = Set(journal.actions.flatMap { [$0.path, $0.to].compactMap { $0 } }.map {
-        FileSystem.parentDirectory(of: absolute($0))
-      })
       do {
-        for folder in folders.sorted() { try removeOwnTemporaryFiles(in: folder) }
-        try finish(journal, progress: nil)
+        try recover(journal)
       } catch let error as MaestroError where error.code != .cancelled {
         throw Self.cannotFinish(journal, because: error, dataDir: dataDir)
       }
       finished.append(journal)
     }
     return finished
+  }
+
+  /// Finishes one journal a crash left unfinished.
+  func recover(_ journal: Journal) throws {
+    // A crash inside an atomic write leaves our temp file beside its
+    // target; the target itself is whole (old or new), so the temp goes.
+    let folders = Set(journal.actions.flatMap { [$0.path, $0.to].compactMap { $0 } }.map {
+      FileSystem.parentDirectory(of: absolute($0))
+    })
+    for folder in folders.sorted() { try removeOwnTemporaryFiles(in: folder) }
+    try finish(journal, progress: nil)
   }
 
   /// Removes `maestro-admin`'s own temp files (never a server's) in `folder`.

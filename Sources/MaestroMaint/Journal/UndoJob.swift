@@ -52,7 +52,7 @@ public struct UndoJob: Sendable {
       // stops it would stop it again) is ended where it stands, so that
       // what it did make is undone.
       do {
-        try runner.finish(target, progress: nil)
+        try runner.recover(target)
         recovered.append(target.id)
       } catch let error as MaestroError where error.code != .cancelled {
         target = try Journal.open(path: journalPath)
