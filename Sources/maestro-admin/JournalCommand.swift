@@ -67,9 +67,7 @@ struct JournalListCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await runMapped {
-      let out = Output(json: output.json)
-      let root = try dataDir.resolve().root
-      try requireDataDir(root)
+      let (out, root) = try start(dataDir, output)
       let catalog = try JournalCatalog(dataDir: root)
       for e in catalog.entries {
         out.text(entryLine(e))
@@ -102,9 +100,7 @@ struct JournalShowCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await runMapped {
-      let out = Output(json: output.json)
-      let root = try dataDir.resolve().root
-      try requireDataDir(root)
+      let (out, root) = try start(dataDir, output)
       let catalog = try JournalCatalog(dataDir: root)
       guard let entry = catalog.entry(journal) else {
         throw MaestroError(.notFound, "no such journal", path: Journal.folder(root) + "/" + journal + ".jsonl")
@@ -167,9 +163,7 @@ struct JournalPruneCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await runMapped {
-      let out = Output(json: output.json)
-      let root = try dataDir.resolve().root
-      try requireDataDir(root)
+      let (out, root) = try start(dataDir, output)
       let age = try olderThan.map(JournalPruner.parseAge)
       let pruner = JournalPruner(dataDir: root, olderThan: age, keep: keep, dryRun: dryRun)
       let lock = dryRun ? nil : try MaintenanceLock(dataDir: root, command: "maestro-admin journal prune")
@@ -192,6 +186,13 @@ struct JournalPruneCommand: AsyncParsableCommand {
       return count > 0 && !dryRun ? .changed : .ok
     }
   }
+}
+
+/// The output and the data dir every journal subcommand starts with.
+private func start(_ dataDir: DataDirOptions, _ output: OutputOptions) throws -> (Output, String) {
+  let root = try dataDir.resolve().root
+  try requireDataDir(root)
+  return (Output(json: output.json), root)
 }
 
 /// A missing data dir is an error (8), not an empty list.
@@ -225,9 +226,7 @@ struct JournalAbandonCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await runMapped {
-      let out = Output(json: output.json)
-      let root = try dataDir.resolve().root
-      try requireDataDir(root)
+      let (out, root) = try start(dataDir, output)
       let lock = try MaintenanceLock(dataDir: root, command: "maestro-admin journal abandon \(journal)")
       defer { lock.release() }
       let id = journal.hasSuffix(".jsonl") ? String(FileSystem.lastComponent(of: journal).dropLast(6)) : journal
