@@ -73,12 +73,19 @@ struct JournalListCommand: AsyncParsableCommand {
         out.text(entryLine(e))
         out.record(entryJSON(e, type: "journal"))
       }
-      let total = catalog.entries.reduce(Int64(0)) { $0 + $1.totalBytes }
+      for pack in catalog.orphanPacks {
+        out.text("\(pack): a pack no journal names (a crash before its journal was written); prune removes it")
+        out.record(["type": "orphanPack", "path": .string(pack)])
+      }
+      let total = catalog.entries.reduce(catalog.orphanPackBytes) { $0 + $1.totalBytes }
       out.text(
-        catalog.entries.isEmpty
+        catalog.entries.isEmpty && catalog.orphanPacks.isEmpty
           ? "no journals in \(Journal.folder(root))"
           : "\(grouped(catalog.entries.count)) journal(s), \(humanBytes(total)) in all")
-      out.record(["type": "summary", "journals": number(catalog.entries.count), "bytes": number(total)])
+      out.record([
+        "type": "summary", "journals": number(catalog.entries.count), "orphanPacks": number(catalog.orphanPacks.count),
+        "bytes": number(total),
+      ])
       return .ok
     }
   }
@@ -177,13 +184,20 @@ struct JournalPruneCommand: AsyncParsableCommand {
           "pruned": .bool(d.prune), "reason": .string(d.reason),
         ])
       }
+      let orphans = report.removedPaths.filter { path in
+        path.hasSuffix(".pack") && !report.decisions.contains { $0.prune && $0.entry.paths.contains(path) }
+      }
+      for pack in orphans {
+        out.text("\(dryRun ? "would remove" : "removed") \(pack) (a pack no journal names)")
+        out.record(["type": "orphanPack", "path": .string(pack), "pruned": true])
+      }
       let count = report.decisions.filter(\.prune).count
       out.text("\(dryRun ? "would remove" : "removed") \(grouped(count)) journal(s), \(humanBytes(report.freedBytes))")
       out.record([
         "type": "summary", "pruned": number(count), "kept": number(report.decisions.count - count),
         "freedBytes": number(report.freedBytes), "dryRun": .bool(dryRun),
       ])
-      return count > 0 && !dryRun ? .changed : .ok
+      return count + orphans.count > 0 && !dryRun ? .changed : .ok
     }
   }
 }

@@ -79,6 +79,21 @@ import Testing
     #expect(try FileSystem.listDirectory(Journal.folder(dir.path)).map(\.name).sorted() == files)
   }
 
+  @Test func aPackNoJournalNamesIsListedAndPruned() throws {
+    let dir = try TemporaryDirectory()
+    let repair = try JournalRunner(dataDir: dir.path).run(try makeDirAndPlan(dir.path), command: "repair")
+    // A crash after the pack was renamed into place, before the plan was.
+    let orphan = Journal.folder(dir.path) + "/20260101T000000Z-repair-0badf00d.pack"
+    try AtomicFile.write(Array(repeating: 7, count: 100), to: orphan)
+    let catalog = try JournalCatalog(dataDir: dir.path)
+    #expect(catalog.orphanPacks == [orphan] && catalog.orphanPackBytes == 100)
+    #expect(catalog.entries.map(\.id) == [repair.id])
+    // Pruned even when every journal is kept.
+    let report = try JournalPruner(dataDir: dir.path, olderThan: nil, keep: 5, dryRun: false).run()
+    #expect(report.removedPaths == [orphan] && report.freedBytes == 100)
+    #expect(!FileSystem.fileExists(orphan) && FileSystem.fileExists(repair.path))
+  }
+
   @Test func agesParseAndNoRuleIsAUsageError() throws {
     #expect(try JournalPruner.parseAge("30d") == 30 * 86_400_000)
     #expect(try JournalPruner.parseAge("12h") == 12 * 3_600_000)

@@ -68,6 +68,12 @@ public struct JournalCatalog: Sendable {
   public let dataDir: String
   /// Its journals, oldest first.
   public let entries: [Entry]
+  /// Packs no journal names (absolute): a crash between writing a pack and
+  /// its journal leaves one; nothing can use it.
+  public let orphanPacks: [String]
+
+  /// The bytes of `orphanPacks`.
+  public var orphanPackBytes: Int64 { orphanPacks.reduce(0) { $0 + Self.size($1) } }
 
   /// Reads every journal of `dataDir` (an unreadable one is listed as such,
   /// never fatal).
@@ -77,10 +83,14 @@ public struct JournalCatalog: Sendable {
     let folder = Journal.folder(dataDir)
     guard FileSystem.isDirectory(folder) else {
       entries = []
+      orphanPacks = []
       return
     }
     let names = try FileSystem.listDirectory(folder).filter { $0.kind == .file }.map(\.name)
     let journalNames = names.filter { $0.hasSuffix(".jsonl") }.sorted()
+    let ids = Set(journalNames.map { String($0.dropLast(".jsonl".count)) })
+    orphanPacks = names.filter { $0.hasSuffix(".pack") && !ids.contains(String($0.dropLast(".pack".count))) }.sorted()
+      .map { folder + "/" + $0 }
     var entries: [Entry] = []
     for name in journalNames {
       let id = String(name.dropLast(".jsonl".count))

@@ -2,7 +2,7 @@ import MaestroStorage
 
 /// `journal prune`: removes old journals with everything they keep for
 /// undo (the pack of old file contents, torn records kept aside, migrate's
-/// swapped-out folders), by age or by count.
+/// swapped-out folders), by age or by count, and packs no journal names.
 ///
 /// Never removed: an unfinished journal (the next changing command
 /// finishes it), an unreadable one (left for a person to look at), and any
@@ -111,6 +111,9 @@ public struct JournalPruner: Sendable {
         $0 + JournalCatalog.size($1)
       }
     }
+    // Packs no journal names (a crash before their journal was written).
+    removed += catalog.orphanPacks
+    freed += catalog.orphanPackBytes
     if !dryRun { try remove(removed) }
     return Report(decisions: decisions, freedBytes: freed, removedPaths: removed)
   }
