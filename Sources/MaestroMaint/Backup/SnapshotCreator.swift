@@ -99,6 +99,11 @@ public struct SnapshotCreator: Sendable {
     }
     let destination = DirectorySwap.absolute(options.destination)
     try OutputLocation.check(destination, option: options.destinationOption)
+    // A backup folder inside a data dir another user owns is given to that
+    // user, as everything the toolkit creates there (no lock is taken: the
+    // data dir is only read).
+    let adoption = DataDirOwner.adopt(dataDir: root)
+    defer { adoption?.release() }
     try FileSystem.makeDirectories(destination, mode: 0o700)
     // A backup folder inside the data dir must not back itself up.
     var inside: String?
@@ -262,6 +267,7 @@ public struct SnapshotCreator: Sendable {
   private func assemble(frame: [UInt8], spool: Int32, into temporary: String) throws -> Int64 {
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw MaestroError.system("cannot create snapshot file", path: temporary) }
+    try DataDirOwner.apply(descriptor: fd, path: temporary)
     var isOpen = true
     defer { if isOpen { close(fd) } }
     // Exactly 0600 whatever the umask: the data dir can hold .auth-secret.
