@@ -18,7 +18,7 @@ struct JournalCommand: AsyncParsableCommand {
       finished by the next changing command; one that cannot be (the command says
       why and names it) is undone with `undo`, or ended with `journal abandon`.
 
-      """ + ExitStatus.helpText,
+      """ + "\n" + ExitStatus.helpText,
     subcommands: [
       JournalListCommand.self, JournalShowCommand.self, JournalPruneCommand.self, JournalAbandonCommand.self,
     ]
