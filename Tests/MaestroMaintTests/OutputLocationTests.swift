@@ -42,6 +42,11 @@ import Testing
     try FileSystem.makeDirectories(dir.path + "/home/projects")
     #expect(!OutputLocation.looksLikeDataDir(dir.path + "/home"))
     try OutputLocation.refuseServerFolder(dir.path + "/home/projects/out", option: "--out")
+    // One entity folder beside an entry only a server writes: a data dir.
+    try FileSystem.makeDirectories(dir.path + "/young/sessions")
+    #expect(!OutputLocation.looksLikeDataDir(dir.path + "/young"))
+    try AtomicFile.write(Array("secret".utf8), to: dir.path + "/young/.auth-secret", mode: 0o600)
+    #expect(OutputLocation.looksLikeDataDir(dir.path + "/young"))
     try FileSystem.makeDirectories(dir.path + "/home/.maestro-admin")
     #expect(OutputLocation.looksLikeDataDir(dir.path + "/home"))
     let data = try dataDir(dir.path)

@@ -27,14 +27,23 @@ public enum OutputLocation {
 
   /// Whether `folder` looks like a Maestro data dir: it holds the toolkit's
   /// own `.maestro-admin/`, or at least two of `projects/`, `tasks/` and
-  /// `sessions/` (one alone is too common a name: `~/projects`).
+  /// `sessions/`, or one of them beside an entry only a server writes
+  /// (`session-docs/`, `.auth-secret` ...). One entity folder alone is too
+  /// common a name to count (`~/projects`).
   public static func looksLikeDataDir(_ folder: String) -> Bool {
     if FileSystem.isDirectory(folder + "/" + Journal.stateFolderName, followSymlinks: false) { return true }
     let found = DataDirectory.entityFolderNames.filter {
       FileSystem.isDirectory(folder + "/" + $0, followSymlinks: false)
     }
-    return found.count >= 2
+    if found.count >= 2 { return true }
+    return found.count == 1 && serverOnlyNames.contains { FileSystem.fileExists(folder + "/" + $0, followSymlinks: false) }
   }
+
+  /// Names under a data dir that only a Maestro server writes.
+  static let serverOnlyNames = [
+    "session-docs", "task-graphs", "task-lists", "team-members", "command-logs", "custom-prompts",
+    "model-profiles", "session-prompts", "server-url", ".auth-secret", ".migrated-team-member-tasks",
+  ]
 
   /// Every data dir that is `path` or holds it, nearest first, walking up
   /// from `path` (made absolute, symlinks not resolved), each with the
