@@ -173,7 +173,13 @@ struct JournalPruneCommand: AsyncParsableCommand {
       let (out, root) = try start(dataDir, output)
       let age = try olderThan.map(JournalPruner.parseAge)
       let pruner = JournalPruner(dataDir: root, olderThan: age, keep: keep, dryRun: dryRun)
-      let lock = dryRun ? nil : try MaintenanceLock(dataDir: root, command: "maestro-admin journal prune")
+      // Prune changes only the toolkit's own state, never what a server
+      // reads: a live server does not stop it.
+      let lock =
+        dryRun
+        ? nil
+        : try MaintenanceLock(
+          dataDir: root, command: "maestro-admin journal prune", liveServer: LiveServerGuard(ignoreLiveServer: true))
       defer { lock?.release() }
       let report = try pruner.run()
       for d in report.decisions {
@@ -241,7 +247,10 @@ struct JournalAbandonCommand: AsyncParsableCommand {
   func run() async throws {
     try await runMapped {
       let (out, root) = try start(dataDir, output)
-      let lock = try MaintenanceLock(dataDir: root, command: "maestro-admin journal abandon \(journal)")
+      // Abandoning changes only the journal, never what a server reads.
+      let lock = try MaintenanceLock(
+        dataDir: root, command: "maestro-admin journal abandon \(journal)",
+        liveServer: LiveServerGuard(ignoreLiveServer: true))
       defer { lock.release() }
       let id = journal.hasSuffix(".jsonl") ? String(FileSystem.lastComponent(of: journal).dropLast(6)) : journal
       switch try JournalRunner(dataDir: root).abandon(id: id) {

@@ -54,6 +54,9 @@ public enum DataGenerator {
     }
     let plan = try options.faults.resolved(for: options.format, projects: c.projects)
     try FaultInjection.checkBound(plan, counts: c)
+    if FileSystem.fileExists(options.out) {
+      try options.liveServer.refuseIfLive(options.out, command: "maestro-admin generate --force")
+    }
     let stage = try StagedDirectory(target: options.out, force: options.force, companionSuffix: ".faults.json")
     do {
       return try await generate(options, plan: plan, stage: stage, progress: progress, started: started)
