@@ -56,6 +56,14 @@ public struct ArchiveLibrary: Sendable {
     self.root = root
   }
 
+  /// Throws unless the data dir is a folder: `.notFound` when nothing is
+  /// there, `.io` when something else is.
+  private func requireDataDir() throws {
+    guard !FileSystem.isDirectory(root) else { return }
+    if FileSystem.fileExists(root) { throw MaestroError(.io, "the data dir is not a folder", path: root) }
+    throw MaestroError(.notFound, "the data dir does not exist", path: root)
+  }
+
   /// `DATA_DIR/archive`.
   public static func folder(_ root: String) -> String { root + "/" + ArchiveCatalog.folderName }
 
@@ -66,7 +74,11 @@ public struct ArchiveLibrary: Sendable {
   }
 
   /// The catalog's entries, the latest line per id, in line order.
+  ///
+  /// - Throws: `.notFound` when the data dir does not exist and `.io` when
+  ///   it is not a folder (exit 8: a wrong path is not an empty catalog).
   public func entries() throws -> [ArchiveCatalogEntry] {
+    try requireDataDir()
     let all = try ArchiveCatalog(root: root).entries
     var last: [String: Int] = [:]
     for (k, e) in all.enumerated() { last[e.id] = k }
@@ -76,6 +88,7 @@ public struct ArchiveLibrary: Sendable {
   /// Every archive file and every archive the catalog names, by name, with
   /// the names the catalog lists but that are missing on disk.
   public func list() throws -> (archives: [Summary], missing: [String]) {
+    try requireDataDir()
     var byName: [String: Summary] = [:]
     let folder = Self.folder(root)
     if FileSystem.isDirectory(folder) {
