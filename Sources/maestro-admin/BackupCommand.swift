@@ -63,8 +63,15 @@ struct BackupCreateCommand: AsyncParsableCommand {
 
   @OptionGroup var dataDir: DataDirOptions
 
-  @Option(name: .long, help: ArgumentHelp("The backup folder (created 0700 if missing).", valueName: "dir"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "The backup folder (created 0700 if missing), or s3://BUCKET/PREFIX (credentials from AWS_* variables).",
+      valueName: "dir"))
   var dest: String
+
+  @Option(name: .long, help: ArgumentHelp("Upload at most this many KiB per second (S3 only).", valueName: "kib"))
+  var limitUpload: Int64?
 
   @Option(name: .long, help: "zstd (default), gzip or none.")
   var compression: TarCompression = .zstd
@@ -81,6 +88,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
+    if let limitUpload, limitUpload <= 0 { throw ValidationError("--limit-upload must be 1 or more (KiB/s)") }
     if let level {
       let range = compression == .gzip ? 1...9 : 1...19
       guard compression != .none, range.contains(level) else {
@@ -98,7 +106,12 @@ struct BackupCreateCommand: AsyncParsableCommand {
       options.label = label
       options.allowTorn = allowTorn
       options.showProgress = !output.json
+      options.uploadRateLimit = (limitUpload ?? 0) * 1024
       let report = try SnapshotCreator(options).run()
+      for aborted in report.abortedUploads {
+        Output.error("\(aborted): aborted the incomplete upload an interrupted create left")
+        out.record(["type": "abortedUpload", "path": .string(aborted)])
+      }
       let m = report.manifest
       for e in m.excluded {
         out.record(["type": "excluded", "path": .string(e.path), "reason": .string(e.reason)])
@@ -143,11 +156,11 @@ private func format3(_ s: Double) -> String {
 struct BackupListCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list",
-    abstract: "List the snapshots in a backup folder (from their manifests).",
+    abstract: "List the snapshots in a backup folder or S3 prefix (from their manifests).",
     discussion: "Reads only each snapshot's first member. Exit 0; 4 when a manifest cannot be read."
   )
 
-  @Option(name: .long, help: ArgumentHelp("The backup folder.", valueName: "dir"))
+  @Option(name: .long, help: ArgumentHelp("The backup folder or s3://BUCKET/PREFIX.", valueName: "dir"))
   var dest: String
 
   @OptionGroup var output: OutputOptions
@@ -155,7 +168,7 @@ struct BackupListCommand: AsyncParsableCommand {
   func run() async throws {
     try await runBackup {
       let out = Output(json: output.json)
-      let destination = BackupDestination(path: dest)
+      let destination = try snapshotCollection(at: dest)
       let snapshots = try destination.snapshots()
       var unreadable = 0
       var total: Int64 = 0
@@ -185,7 +198,7 @@ struct BackupListCommand: AsyncParsableCommand {
       }
       let leftovers = try destination.leftovers()
       for l in leftovers {
-        out.text("(\(FileSystem.lastComponent(of: l.path)): left by an interrupted create; prune removes it after a day)")
+        out.text("(\(S3Location.isObjectStoreAddress(l.path) ? l.path : FileSystem.lastComponent(of: l.path)): left by an interrupted create; prune removes it after a day)")
       }
       out.record([
         "type": "summary", "dest": .string(dest), "snapshots": number(snapshots.count), "bytes": number(total),
@@ -211,7 +224,7 @@ struct BackupVerifyCommand: AsyncParsableCommand {
       """
   )
 
-  @Argument(help: ArgumentHelp("The snapshot file.", valueName: "snapshot"))
+  @Argument(help: ArgumentHelp("The snapshot file, or s3://BUCKET/PREFIX/NAME.", valueName: "snapshot"))
   var snapshot: String
 
   @Flag(name: .long, help: "Also run check on the snapshot's content.")
@@ -279,7 +292,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
       """
   )
 
-  @Argument(help: ArgumentHelp("The snapshot or tar file.", valueName: "snapshot"))
+  @Argument(help: ArgumentHelp("The snapshot or tar file, or s3://BUCKET/PREFIX/NAME.", valueName: "snapshot"))
   var snapshot: String
 
   @Option(name: .long, help: ArgumentHelp("The data dir to create or replace.", valueName: "dir"))
@@ -354,7 +367,7 @@ struct BackupPruneCommand: AsyncParsableCommand {
       """
   )
 
-  @Option(name: .long, help: ArgumentHelp("The backup folder.", valueName: "dir"))
+  @Option(name: .long, help: ArgumentHelp("The backup folder or s3://BUCKET/PREFIX.", valueName: "dir"))
   var dest: String
 
   @Option(name: .long, help: ArgumentHelp("Keep the N newest snapshots.", valueName: "n")) var keepLast: Int?
@@ -387,7 +400,7 @@ struct BackupPruneCommand: AsyncParsableCommand {
       let policy = RetentionPolicy(
         last: keepLast, hourly: keepHourly, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly,
         yearly: keepYearly)
-      let report = try SnapshotPruner(destination: BackupDestination(path: dest), policy: policy, dryRun: dryRun).run()
+      let report = try SnapshotPruner(destination: try snapshotCollection(at: dest), policy: policy, dryRun: dryRun).run()
       for d in report.decisions.reversed() {
         let verb = d.keep ? "keep" : (dryRun ? "would remove" : "removed")
         out.text("\(verb.padding(12)) \(d.snapshot.name.fileName)  \(d.reasons.joined(separator: ", "))")
@@ -398,7 +411,7 @@ struct BackupPruneCommand: AsyncParsableCommand {
         ])
       }
       for l in report.leftovers {
-        out.text("\((dryRun ? "would remove" : "removed").padding(12)) \(FileSystem.lastComponent(of: l))  left by an interrupted create over a day ago")
+        out.text("\((dryRun ? "would remove" : "removed").padding(12)) \(S3Location.isObjectStoreAddress(l) ? l : FileSystem.lastComponent(of: l))  left by an interrupted create over a day ago")
         out.record(["type": "leftover", "path": .string(l), "action": "remove"])
       }
       out.record([

@@ -24,7 +24,8 @@ public struct SnapshotCreator: Sendable {
   public struct Options: Sendable {
     /// The data dir.
     public var dataDir: String
-    /// The backup folder (created 0700 if missing).
+    /// The backup folder (created 0700 if missing), or an
+    /// `s3://BUCKET/PREFIX` (see `SnapshotCreator+ObjectStore`).
     public var destination: String
     /// zstd (default), gzip or none.
     public var compression: TarCompression = .zstd
@@ -43,6 +44,10 @@ public struct SnapshotCreator: Sendable {
     public var leftOut: [String] = []
     /// The re-read policy.
     var reader = ConsistentFileReader()
+    /// Bytes per part of an S3 upload (memory holds up to four).
+    public var objectPartSize = 8 << 20
+    /// Upload bytes per second at most to S3 (0: no limit).
+    public var uploadRateLimit: Int64 = 0
 
     /// Options for backing up `dataDir` into `destination`.
     public init(dataDir: String, destination: String) {
@@ -63,6 +68,9 @@ public struct SnapshotCreator: Sendable {
     public var torn: [(path: String, reason: String)]
     /// Wall time in seconds.
     public var seconds: Double
+    /// Incomplete uploads that killed runs had left under an S3 prefix,
+    /// aborted before this one started.
+    public var abortedUploads: [String] = []
   }
 
   /// The options.
@@ -90,6 +98,10 @@ public struct SnapshotCreator: Sendable {
     guard FileSystem.isDirectory(root) else {
       if FileSystem.fileExists(root) { throw MaestroError(.io, "the data dir is not a directory", path: root) }
       throw MaestroError(.notFound, "the data dir does not exist", path: root)
+    }
+    if S3Location.isObjectStoreAddress(options.destination) {
+      return try runToObjectStore(
+        try S3Location(parsing: options.destination), root: root, started: started, clockStart: clockStart)
     }
     let destination = DirectorySwap.absolute(options.destination)
     try FileSystem.makeDirectories(destination, mode: 0o700)
@@ -152,7 +164,7 @@ public struct SnapshotCreator: Sendable {
 
   /// Steps 2: read, hash and spool every file; returns the manifest's file
   /// records in walk order, files that left the tree meanwhile, torn files.
-  private func writeData(_ tree: SourceTree, root: String, to spool: Int32, origin: String) throws
+  func writeData(_ tree: SourceTree, root: String, to spool: Int32, origin: String, stop: () throws -> Void = {}) throws
     -> ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)])
   {
     // zstd compresses on its own workers (one per core), so this thread only
@@ -205,6 +217,7 @@ public struct SnapshotCreator: Sendable {
         for j in 0..<pipeline.count {
           guard let items = pipeline.take(j) else { break }
           try Cancellation.check()
+          try stop()
           for item in items {
             guard case .file(let path, let outcome, let digest) = item else { continue }
             var content: ConsistentFileReader.FileContent
