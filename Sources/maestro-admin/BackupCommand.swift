@@ -73,6 +73,9 @@ struct BackupCreateCommand: AsyncParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Upload at most this many KiB per second (S3 only).", valueName: "kib"))
   var limitUpload: Int64?
 
+  @Option(name: .long, help: ArgumentHelp("S3 multipart part size in MiB, 5-1024 (default 8; memory holds up to four).", valueName: "mib"))
+  var partSize: Int?
+
   @Option(name: .long, help: "zstd (default), gzip or none.")
   var compression: TarCompression = .zstd
 
@@ -89,6 +92,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
 
   func validate() throws {
     if let limitUpload, limitUpload <= 0 { throw ValidationError("--limit-upload must be 1 or more (KiB/s)") }
+    if let partSize, !(5...1024).contains(partSize) { throw ValidationError("--part-size must be in 5...1024 (MiB)") }
     if let level {
       let range = compression == .gzip ? 1...9 : 1...19
       guard compression != .none, range.contains(level) else {
@@ -107,6 +111,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
       options.allowTorn = allowTorn
       options.showProgress = !output.json
       options.uploadRateLimit = (limitUpload ?? 0) * 1024
+      if let partSize { options.objectPartSize = partSize << 20 }
       let report = try SnapshotCreator(options).run()
       for aborted in report.abortedUploads {
         Output.error("\(aborted): aborted the incomplete upload an interrupted create left")

@@ -177,7 +177,11 @@ final class StreamedObjectUpload: @unchecked Sendable {
     isDone = true
     queue.cancel()
     try? uploader.join()
-    if let client = try? S3Client(configuration) {
+    // One try: after a failure the store is often unreachable, and the next
+    // run aborts what is left anyway.
+    var once = configuration
+    once.retry = S3RetryPolicy(maxAttempts: 1)
+    if let client = try? S3Client(once) {
       try? client.abortMultipartUpload(bucket: location.bucket, key: location.key, uploadId: uploadId)
     }
   }
