@@ -57,7 +57,10 @@ struct BackupCreateCommand: AsyncParsableCommand {
       changing fails the backup, naming it (exit 8), unless --allow-torn keeps it flagged in the
       manifest (exit 4). The maintenance lock and *.tmp files are left out and reported. The
       snapshot is written as .<name>.partial, fsynced, read back and checked against its manifest,
-      and only then renamed; the data dir is only read.
+      and only then renamed; the data dir is only read. With --dest s3://BUCKET/PREFIX (credentials
+      and endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
+      AWS_ENDPOINT_URL) the tar is streamed into a multipart upload, read back and checked, and
+      only then marked by PREFIX/<name>.verified, which makes it a snapshot.
       """
   )
 
