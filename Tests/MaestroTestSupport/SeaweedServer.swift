@@ -61,9 +61,14 @@ public final class SeaweedServer: @unchecked Sendable {
       """
     try AtomicFile.write(Array(identities.utf8), to: directory.appending("identities.json"))
     try FileSystem.makeDirectories(directory.appending("data"))
+    try start(tries: 5, newPorts: true)
+  }
+
+  /// Launches until the server answers, on new ports each try or the same.
+  private func start(tries: Int, newPorts: Bool) throws {
     var lastError: (any Error)?
-    for _ in 0..<5 {
-      pickPorts()
+    for _ in 0..<tries {
+      if newPorts { pickPorts() }
       do {
         try launch()
         try waitUntilReady()
@@ -71,9 +76,10 @@ public final class SeaweedServer: @unchecked Sendable {
       } catch {
         lastError = error
         kill()
+        if !newPorts { usleep(250_000) }
       }
     }
-    throw lastError ?? MaestroError(.io, "SeaweedFS did not start")
+    throw lastError ?? MaestroError(.io, "SeaweedFS did not start", path: directory.path)
   }
 
   deinit { kill() }
@@ -89,19 +95,7 @@ public final class SeaweedServer: @unchecked Sendable {
   /// Starts the server again on the same folder and ports (after `kill()`).
   public func restart() throws {
     kill()
-    var lastError: (any Error)?
-    for _ in 0..<20 {
-      do {
-        try launch()
-        try waitUntilReady()
-        return
-      } catch {
-        lastError = error
-        kill()
-        usleep(250_000)
-      }
-    }
-    throw lastError ?? MaestroError(.io, "SeaweedFS did not restart")
+    try start(tries: 20, newPorts: false)
   }
 
   /// Whether the process is running.
@@ -146,10 +140,9 @@ public final class SeaweedServer: @unchecked Sendable {
       "-s3", "-s3.port=\(s3Port)", "-s3.config=\(directory.appending("identities.json"))",
       "-master.volumeSizeLimitMB=64", "-volume.max=16", "-master.electionTimeout=1s", "-s3.port.iceberg=0", "-s3.port.lance=0",
     ]
-    let log = FileHandle(forWritingAtPath: directory.appending("weed.log")) ?? {
-      FileManager.default.createFile(atPath: directory.appending("weed.log"), contents: nil)
-      return FileHandle(forWritingAtPath: directory.appending("weed.log"))
-    }()
+    let logPath = directory.appending("weed.log")
+    if !FileSystem.fileExists(logPath) { try AtomicFile.write([], to: logPath) }
+    let log = FileHandle(forWritingAtPath: logPath)
     log?.seekToEndOfFile()
     process.standardOutput = log ?? FileHandle.nullDevice
     process.standardError = log ?? FileHandle.nullDevice

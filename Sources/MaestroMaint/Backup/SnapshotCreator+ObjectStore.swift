@@ -39,14 +39,9 @@ extension SnapshotCreator {
     defer { if !uploaded { upload.abort() } }
 
     let (records, excluded, torn) = try streamData(tree, root: root, into: upload)
-    let manifest = SnapshotManifest(
-      id: name.id, createdAt: started, source: root, hostname: Self.hostname(), label: options.label,
-      compression: options.compression, excluded: tree.excluded + excluded,
-      root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
-      directories: tree.directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: records)
-    let manifestBytes = manifest.serialized()
-    let frame = try SnapshotArchiveWriter.manifestFrame(
-      manifestBytes, mtime: started * 1_000_000, compression: options.compression, origin: location.description)
+    let (manifest, manifestBytes, frame) = try manifest(
+      name: name, started: started, root: root, tree: tree, records: records, excluded: excluded,
+      origin: location.description)
     try Cancellation.check()
     let result = try upload.finish(header: frame)
     uploaded = true

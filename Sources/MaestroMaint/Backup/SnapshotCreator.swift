@@ -128,14 +128,8 @@ public struct SnapshotCreator: Sendable {
     let (records, excluded, torn) = try writeData(tree, root: root, to: spool, origin: spoolPath)
     CrashPoint.reached("backup:spooled")
 
-    let manifest = SnapshotManifest(
-      id: name.id, createdAt: started, source: root, hostname: Self.hostname(), label: options.label,
-      compression: options.compression, excluded: tree.excluded + excluded,
-      root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
-      directories: tree.directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: records)
-    let manifestBytes = manifest.serialized()
-    let frame = try SnapshotArchiveWriter.manifestFrame(
-      manifestBytes, mtime: started * 1_000_000, compression: options.compression, origin: spoolPath)
+    let (manifest, manifestBytes, frame) = try manifest(
+      name: name, started: started, root: root, tree: tree, records: records, excluded: excluded, origin: spoolPath)
 
     let temporary = FileSystem.join(destination, name.temporaryFileName)
     let final = FileSystem.join(destination, name.fileName)
@@ -259,6 +253,23 @@ public struct SnapshotCreator: Sendable {
     try Cancellation.check()
     try writer.finish()
     return (records, excluded, torn)
+  }
+
+  /// Step 3's manifest: built from what was read, serialized, and
+  /// compressed as the frame that starts the snapshot.
+  func manifest(
+    name: SnapshotName, started: Int64, root: String, tree: SourceTree, records: [SnapshotManifest.File],
+    excluded: [SnapshotManifest.Excluded], origin: String
+  ) throws -> (SnapshotManifest, [UInt8], [UInt8]) {
+    let manifest = SnapshotManifest(
+      id: name.id, createdAt: started, source: root, hostname: Self.hostname(), label: options.label,
+      compression: options.compression, excluded: tree.excluded + excluded,
+      root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
+      directories: tree.directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: records)
+    let bytes = manifest.serialized()
+    let frame = try SnapshotArchiveWriter.manifestFrame(
+      bytes, mtime: started * 1_000_000, compression: options.compression, origin: origin)
+    return (manifest, bytes, frame)
   }
 
   /// Step 3: frame + spool into the temporary file, fsynced, mode 0600.

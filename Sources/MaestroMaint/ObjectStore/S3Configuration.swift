@@ -38,7 +38,7 @@ public struct S3Configuration: Sendable {
   /// - Parameter environment: The variables (the process's by default).
   /// - Throws: `MaestroError(.objectStore)` (exit 8) naming the missing or
   ///   malformed variable (never its value when it is a secret).
-  public static func fromEnvironment(_ environment: [String: String] = processEnvironment()) throws -> S3Configuration {
+  public static func fromEnvironment(_ environment: [String: String] = ProcessEnvironment.current()) throws -> S3Configuration {
     func value(_ name: String) -> String? {
       guard let v = environment[name], !v.isEmpty else { return nil }
       return v
@@ -65,20 +65,6 @@ public struct S3Configuration: Sendable {
     return S3Configuration(
       region: region, endpoint: endpoint,
       credentials: S3Credentials(accessKeyId: access, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN")))
-  }
-
-  /// The process's environment as a dictionary.
-  public static func processEnvironment() -> [String: String] {
-    var result: [String: String] = [:]
-    var cursor = environ
-    while let entry = cursor.pointee {
-      let text = String(cString: entry)
-      if let equals = text.firstIndex(of: "=") {
-        result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-      }
-      cursor += 1
-    }
-    return result
   }
 
   /// What errors name as the server: the endpoint, or AWS S3 and the region.
