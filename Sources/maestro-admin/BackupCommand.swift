@@ -97,6 +97,9 @@ struct BackupCreateCommand: AsyncParsableCommand {
   func validate() throws {
     if let limitUpload, limitUpload <= 0 { throw ValidationError("--limit-upload must be 1 or more (KiB/s)") }
     if let partSize, !(5...1024).contains(partSize) { throw ValidationError("--part-size must be in 5...1024 (MiB)") }
+    if (limitUpload != nil || partSize != nil) && !S3Location.isObjectStoreAddress(dest) {
+      throw ValidationError("--limit-upload and --part-size apply to s3:// destinations only")
+    }
     if let level {
       let range = compression == .gzip ? 1...9 : 1...19
       guard compression != .none, range.contains(level) else {

@@ -228,5 +228,7 @@ extension Trait where Self == SeaweedFSScope {
     #expect(unset.stderr.contains("need AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"))
     let bad = try run(["backup", "list", "--dest", "s3://\(server.bucket)/../x"])
     #expect(bad.status == 16)
+    let local = try run(["backup", "create", "--data-dir", source, "--dest", work.appending("b"), "--part-size", "5"])
+    #expect(local.status == 16 && local.stderr.contains("s3:// destinations only"))
   }
 }
