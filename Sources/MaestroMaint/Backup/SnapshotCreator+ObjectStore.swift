@@ -27,8 +27,7 @@ extension SnapshotCreator {
     let configuration = try S3Configuration.fromEnvironment()
     let store = ObjectStoreSnapshots(location: prefix, configuration: configuration)
     let aborted = try store.abortStaleUploads()
-    let tree = try SourceTree.scan(
-      root, skipping: Dictionary(uniqueKeysWithValues: options.leftOut.map { ($0, "staging") }))
+    let tree = try SourceTree.scan(root, skipping: skippedFolders(backupFolder: nil))
     let name = SnapshotName(time: started, id: SnapshotName.randomId(), compression: options.compression)
     let location = prefix.appending(name.fileName)
 

@@ -42,6 +42,12 @@ public struct SnapshotCreator: Sendable {
     /// Folders to leave out (relative to the data dir): a migration's
     /// staging folder, which holds the data a second time.
     public var leftOut: [String] = []
+    /// How the command line names `destination`, for messages.
+    public var destinationOption = "--dest"
+    /// Keep the journals' packs and undo copies under
+    /// `.maestro-admin/journal` (left out by default: they hold old copies
+    /// of files, and migrate's replaced folders).
+    public var includeJournals = false
     /// The re-read policy.
     var reader = ConsistentFileReader()
     /// Bytes per part of an S3 upload (memory holds up to four).
@@ -104,6 +110,12 @@ public struct SnapshotCreator: Sendable {
         try S3Location(parsing: options.destination), root: root, started: started, clockStart: clockStart)
     }
     let destination = DirectorySwap.absolute(options.destination)
+    try OutputLocation.check(destination, option: options.destinationOption)
+    // A backup folder inside a data dir another user owns is given to that
+    // user, as everything the toolkit creates there (no lock is taken: the
+    // data dir is only read).
+    let adoption = DataDirOwner.adopt(dataDir: root)
+    defer { adoption?.release() }
     try FileSystem.makeDirectories(destination, mode: 0o700)
     // A backup folder inside the data dir must not back itself up.
     var inside: String?
@@ -112,9 +124,7 @@ public struct SnapshotCreator: Sendable {
       inside = String(destination.dropFirst(rootPrefix.count))
       while inside?.hasSuffix("/") == true { inside?.removeLast() }
     }
-    var skipping = Dictionary(uniqueKeysWithValues: options.leftOut.map { ($0, "staging") })
-    if let inside { skipping[inside] = "backup folder" }
-    let tree = try SourceTree.scan(root, skipping: skipping)
+    let tree = try SourceTree.scan(root, skipping: skippedFolders(backupFolder: inside))
 
     let name = SnapshotName(time: started, id: SnapshotName.randomId(), compression: options.compression)
 
@@ -255,6 +265,18 @@ public struct SnapshotCreator: Sendable {
     return (records, excluded, torn)
   }
 
+  /// The folders step 1 leaves out, with why: a migration's staging folder,
+  /// the backup folder when it lies inside the data dir, and the journals
+  /// unless `includeJournals`.
+  func skippedFolders(backupFolder inside: String?) -> [String: String] {
+    var skipping = Dictionary(uniqueKeysWithValues: options.leftOut.map { ($0, "staging") })
+    if let inside { skipping[inside] = "backup folder" }
+    if !options.includeJournals {
+      for folder in SourceTree.journalFolders where skipping[folder] == nil { skipping[folder] = "journal" }
+    }
+    return skipping
+  }
+
   /// Step 3's manifest: built from what was read, serialized, and
   /// compressed as the frame that starts the snapshot.
   func manifest(
@@ -276,6 +298,7 @@ public struct SnapshotCreator: Sendable {
   private func assemble(frame: [UInt8], spool: Int32, into temporary: String) throws -> Int64 {
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw MaestroError.system("cannot create snapshot file", path: temporary) }
+    try DataDirOwner.apply(descriptor: fd, path: temporary)
     var isOpen = true
     defer { if isOpen { close(fd) } }
     // Exactly 0600 whatever the umask: the data dir can hold .auth-secret.
