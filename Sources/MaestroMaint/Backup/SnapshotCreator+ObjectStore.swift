@@ -23,7 +23,9 @@ extension SnapshotCreator {
   /// Killed at any step, it leaves no snapshot: at most an incomplete
   /// upload (aborted by the next `create`) or an object without a marker
   /// (removed by `prune` after a day).
-  func runToObjectStore(_ prefix: S3Location, root: String, started: Int64, clockStart: Double) throws -> Report {
+  func runToObjectStore(
+    _ prefix: S3Location, root: String, started: Int64, startNs: Int64, clockStart: Double
+  ) throws -> Report {
     let configuration = try S3Configuration.fromEnvironment()
     let store = ObjectStoreSnapshots(location: prefix, configuration: configuration)
     let aborted = try store.abortStaleUploads()
@@ -37,9 +39,10 @@ extension SnapshotCreator {
     var uploaded = false
     defer { if !uploaded { upload.abort() } }
 
-    let (records, excluded, torn) = try streamData(tree, root: root, into: upload)
+    var (records, excluded, torn, sawChange) = try streamData(tree, root: root, startNs: startNs, into: upload)
+    let live = Self.liveState(tree: tree, root: root, records: &records, sawChange: sawChange)
     let (manifest, manifestBytes, frame) = try manifest(
-      name: name, started: started, root: root, tree: tree, records: records, excluded: excluded,
+      name: name, started: started, root: root, tree: tree, records: records, excluded: excluded, live: live,
       origin: location.description)
     try Cancellation.check()
     let result = try upload.finish(header: frame)
@@ -71,8 +74,8 @@ extension SnapshotCreator {
   /// Writes the data members into `upload` through a pipe: libarchive
   /// writes to the pipe, a pump thread copies it into the upload's parts.
   /// A failed upload stops the readers at their next batch.
-  private func streamData(_ tree: SourceTree, root: String, into upload: StreamedObjectUpload) throws
-    -> ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)])
+  private func streamData(_ tree: SourceTree, root: String, startNs: Int64, into upload: StreamedObjectUpload) throws
+    -> ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)], Bool)
   {
     var ends: [Int32] = [-1, -1]
     guard pipe(&ends) == 0 else {
@@ -98,10 +101,10 @@ extension SnapshotCreator {
       }
       if let failure { throw failure }
     }
-    let outcome: ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)])
+    let outcome: ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)], Bool)
     do {
       outcome = try writeData(
-        tree, root: root, to: writeEnd, origin: upload.location.description,
+        tree, root: root, to: writeEnd, origin: upload.location.description, startNs: startNs,
         stop: { if let failure = upload.failure { throw failure } })
     } catch {
       close(writeEnd)

@@ -19,6 +19,14 @@ import Synchronization
 ///
 /// The data dir is only read; no lock is taken (like `stats`), so backups
 /// also run from an account that cannot write the data dir.
+///
+/// On a live data dir each file is a version that existed, but the files
+/// are not all of one instant: a server writes a link's two files one after
+/// the other. When the backup sees files change (a read that had to be
+/// repeated, a file written after the walk began, a file gone, a folder
+/// whose entries changed), the manifest says so (`live`) and flags every
+/// file written from `liveMargin` before the start on (`changed`), so that
+/// `backup verify --deep` can tell a link caught half written from damage.
 public struct SnapshotCreator: Sendable {
   /// What to back up and how.
   public struct Options: Sendable {
@@ -81,6 +89,10 @@ public struct SnapshotCreator: Sendable {
 
   /// The options.
   public var options: Options
+  /// How long before the start a file's change still counts as part of the
+  /// backup's window when it turns out live: a server's debounced save
+  /// (about 500 ms) writes many files in a row.
+  static let liveMargin: Int64 = 1_000_000_000
 
   /// A creator with these options.
   public init(_ options: Options) {
@@ -100,6 +112,7 @@ public struct SnapshotCreator: Sendable {
   public func run() throws -> Report {
     let started = UTCTime.nowMilliseconds()
     let clockStart = Self.monotonic()
+    let startNs = UTCTime.nowNanoseconds()
     let root = DirectorySwap.absolute(options.dataDir)
     guard FileSystem.isDirectory(root) else {
       if FileSystem.fileExists(root) { throw MaestroError(.io, "the data dir is not a directory", path: root) }
@@ -107,7 +120,8 @@ public struct SnapshotCreator: Sendable {
     }
     if S3Location.isObjectStoreAddress(options.destination) {
       return try runToObjectStore(
-        try S3Location(parsing: options.destination), root: root, started: started, clockStart: clockStart)
+        try S3Location(parsing: options.destination), root: root, started: started, startNs: startNs,
+        clockStart: clockStart)
     }
     let destination = DirectorySwap.absolute(options.destination)
     try OutputLocation.check(destination, option: options.destinationOption)
@@ -135,11 +149,13 @@ public struct SnapshotCreator: Sendable {
     defer { close(spool) }
     unlink(spoolPath)
 
-    let (records, excluded, torn) = try writeData(tree, root: root, to: spool, origin: spoolPath)
+    var (records, excluded, torn, sawChange) = try writeData(tree, root: root, to: spool, origin: spoolPath, startNs: startNs)
     CrashPoint.reached("backup:spooled")
+    let live = Self.liveState(tree: tree, root: root, records: &records, sawChange: sawChange)
 
     let (manifest, manifestBytes, frame) = try manifest(
-      name: name, started: started, root: root, tree: tree, records: records, excluded: excluded, origin: spoolPath)
+      name: name, started: started, root: root, tree: tree, records: records, excluded: excluded, live: live,
+      origin: spoolPath)
 
     let temporary = FileSystem.join(destination, name.temporaryFileName)
     let final = FileSystem.join(destination, name.fileName)
@@ -167,9 +183,14 @@ public struct SnapshotCreator: Sendable {
   }
 
   /// Steps 2: read, hash and spool every file; returns the manifest's file
-  /// records in walk order, files that left the tree meanwhile, torn files.
-  func writeData(_ tree: SourceTree, root: String, to spool: Int32, origin: String, stop: () throws -> Void = {}) throws
-    -> ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)])
+  /// records in walk order (those written since `liveMargin` before
+  /// `startNs` flagged `changed`), files that left the tree meanwhile, torn
+  /// files, and whether any file was seen changing. `stop` is called once
+  /// per batch (an S3 upload that failed stops the readers).
+  func writeData(
+    _ tree: SourceTree, root: String, to spool: Int32, origin: String, startNs: Int64, stop: () throws -> Void = {}
+  ) throws
+    -> ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)], Bool)
   {
     // zstd compresses on its own workers (one per core), so this thread only
     // formats tar records and the compressor runs while the readers wait.
@@ -196,6 +217,7 @@ public struct SnapshotCreator: Sendable {
     records.reserveCapacity(files.count)
     var excluded: [SnapshotManifest.Excluded] = []
     var torn: [(path: String, reason: String)] = []
+    var sawChange = false
     let allowTorn = options.allowTorn
 
     try NativeThreads.run(
@@ -229,6 +251,7 @@ public struct SnapshotCreator: Sendable {
             switch outcome {
             case .read(let c): content = c
             case .vanished:
+              sawChange = true
               excluded.append(.init(path: path, reason: "vanished"))
               continue
             case .excluded(let why):
@@ -251,10 +274,14 @@ public struct SnapshotCreator: Sendable {
                 SnapshotManifest.memberPrefix + path, bytes: $0, mode: content.mode, mtime: content.mtime,
                 uid: content.uid, gid: content.gid)
             }
+            // Time stamps lag the real clock by up to a tick, never lead it:
+            // a change stamped at or after the start happened after it.
+            if content.sawChange || content.ctime >= startNs { sawChange = true }
             records.append(
               SnapshotManifest.File(
                 path: path, size: Int64(content.bytes.count), mode: content.mode, mtime: content.mtime,
-                sha256: digest, torn: isTorn, invalidJSON: content.invalidJSON))
+                sha256: digest, torn: isTorn, invalidJSON: content.invalidJSON,
+                changed: content.sawChange || content.ctime >= startNs - Self.liveMargin))
             CrashPoint.reached("backup:file")
           }
           progress.advance(by: items.count)
@@ -262,7 +289,7 @@ public struct SnapshotCreator: Sendable {
       })
     try Cancellation.check()
     try writer.finish()
-    return (records, excluded, torn)
+    return (records, excluded, torn, sawChange)
   }
 
   /// The folders step 1 leaves out, with why: a migration's staging folder,
@@ -277,17 +304,35 @@ public struct SnapshotCreator: Sendable {
     return skipping
   }
 
+  /// Whether the snapshot was taken live: a file seen changing, or a
+  /// folder whose mtime moved since the walk. If not, no file stays flagged
+  /// `changed`.
+  static func liveState(
+    tree: SourceTree, root: String, records: inout [SnapshotManifest.File], sawChange: Bool
+  ) -> SnapshotManifest.Live? {
+    let changedFolders = ([tree.root] + tree.directories).filter { d in
+      let path = d.path.isEmpty ? root : FileSystem.join(root, d.path)
+      return (try? FileSystem.stat(path, followSymlinks: !d.path.isEmpty ? false : true))?.mtime != d.mtime
+    }.count
+    if sawChange || changedFolders > 0 {
+      return .init(changedFiles: records.reduce(0) { $0 + ($1.changed ? 1 : 0) }, changedFolders: changedFolders)
+    }
+    for k in records.indices where records[k].changed { records[k].changed = false }
+    return nil
+  }
+
   /// Step 3's manifest: built from what was read, serialized, and
   /// compressed as the frame that starts the snapshot.
   func manifest(
     name: SnapshotName, started: Int64, root: String, tree: SourceTree, records: [SnapshotManifest.File],
-    excluded: [SnapshotManifest.Excluded], origin: String
+    excluded: [SnapshotManifest.Excluded], live: SnapshotManifest.Live?, origin: String
   ) throws -> (SnapshotManifest, [UInt8], [UInt8]) {
     let manifest = SnapshotManifest(
       id: name.id, createdAt: started, source: root, hostname: Self.hostname(), label: options.label,
       compression: options.compression, excluded: tree.excluded + excluded,
       root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
-      directories: tree.directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: records)
+      directories: tree.directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: records,
+      live: live)
     let bytes = manifest.serialized()
     let frame = try SnapshotArchiveWriter.manifestFrame(
       bytes, mtime: started * 1_000_000, compression: options.compression, origin: origin)
