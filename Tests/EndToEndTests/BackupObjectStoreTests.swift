@@ -15,7 +15,7 @@ struct SeaweedFSScope: SuiteTrait, TestScoping {
   func provideScope(
     for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
   ) async throws {
-    let server = try SeaweedServer()
+    let server = try await onOwnThread { try SeaweedServer() }
     defer { server.kill() }
     try await Self.$server.withValue(server) { try await function() }
   }
@@ -34,9 +34,9 @@ extension Trait where Self == SeaweedFSScope {
 
   /// A generated xs data dir, plus `extraMiB` of random bytes (so that an
   /// upload has several 5 MiB parts).
-  func dataDir(in work: TemporaryDirectory, extraMiB: Int = 0) throws -> String {
+  func dataDir(in work: TemporaryDirectory, extraMiB: Int = 0) async throws -> String {
     let dir = work.appending("data")
-    let generate = try runMaestroAdmin(["generate", "--scale", "xs", "--out", dir, "--no-sync"])
+    let generate = try await run(["generate", "--scale", "xs", "--out", dir, "--no-sync"])
     try #require(generate.status == 0, "\(generate.stderr)")
     if extraMiB > 0 {
       try FileSystem.makeDirectories(dir + "/blobs")
@@ -51,8 +51,10 @@ extension Trait where Self == SeaweedFSScope {
     return dir
   }
 
-  func run(_ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
-    try runMaestroAdmin(arguments, environment: environment ?? server.environment)
+  /// Runs the binary off the cooperative pool (see `onOwnThread`).
+  func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> CommandResult {
+    let environment = environment ?? server.environment
+    return try await onOwnThread { try runMaestroAdmin(arguments, environment: environment) }
   }
 
   func summary(_ r: CommandResult) throws -> JSONObject {
@@ -60,58 +62,61 @@ extension Trait where Self == SeaweedFSScope {
     return try #require(try JSONParser.parse(line).objectValue)
   }
 
-  func listed(_ prefix: String) throws -> (snapshots: [String], leftovers: Int) {
-    let list = try run(["backup", "list", "--dest", prefix, "--json"])
+  func listed(_ prefix: String) async throws -> (snapshots: [String], leftovers: Int) {
+    let list = try await run(["backup", "list", "--dest", prefix, "--json"])
     try #require(list.status == 0, "\(list.stderr)")
     let paths = list.lines.dropLast().compactMap { try? JSONParser.parse($0).objectValue?["path"]?.stringValue }
     let leftovers = Int(try summary(list)["leftovers"]?.numberValue ?? -1)
     return (paths, leftovers)
   }
 
-  func uploads(_ prefix: String) throws -> [S3Client.UploadInfo] {
-    try S3Client(server.configuration).listMultipartUploads(bucket: server.bucket, prefix: prefix + "/")
+  func uploads(_ prefix: String) async throws -> [S3Client.UploadInfo] {
+    let (configuration, bucket) = (server.configuration, server.bucket)
+    return try await onOwnThread {
+      try S3Client(configuration).listMultipartUploads(bucket: bucket, prefix: prefix + "/")
+    }
   }
 
-  @Test func createListVerifyRestorePruneCycle() throws {
+  @Test func createListVerifyRestorePruneCycle() async throws {
     let work = try TemporaryDirectory(prefix: "s3-cycle")
-    let source = try dataDir(in: work)
+    let source = try await dataDir(in: work)
     let prefix = "s3://\(server.bucket)/cycle/nightly"
     // Journals stay out of S3 snapshots too.
     try FileSystem.makeDirectories(source + "/.maestro-admin/journal/run-1")
     try AtomicFile.write(Array("{}".utf8), to: source + "/.maestro-admin/journal/run-1/plan.json")
 
-    let create = try run(["backup", "create", "--data-dir", source, "--dest", prefix, "--json"])
+    let create = try await run(["backup", "create", "--data-dir", source, "--dest", prefix, "--json"])
     #expect(create.status == 0, "\(create.stderr)")
     let first = try #require(try summary(create)["snapshot"]?.stringValue)
     #expect(first.hasPrefix(prefix + "/maestro-") && first.hasSuffix(".tar.zst"))
     #expect(try summary(create)["verified"]?.boolValue == true)
-    let text = try run(["backup", "create", "--data-dir", source, "--dest", prefix])
+    let text = try await run(["backup", "create", "--data-dir", source, "--dest", prefix])
     #expect(text.status == 0, "\(text.stderr)")
     #expect(text.stdout.hasPrefix("Snapshot \(prefix)/maestro-"))
 
-    var listing = try listed(prefix)
+    var listing = try await listed(prefix)
     #expect(listing.snapshots.count == 2 && listing.snapshots.contains(first))
     #expect(listing.leftovers == 0)
     let both = listing.snapshots
 
-    let verify = try run(["backup", "verify", first, "--deep", "--json"])
+    let verify = try await run(["backup", "verify", first, "--deep", "--json"])
     #expect(verify.status == 0, "\(verify.stderr)")
     #expect(try summary(verify)["verified"]?.boolValue == true)
 
     let target = work.appending("restored")
-    let restore = try run(["backup", "restore", first, "--to", target, "--json"])
+    let restore = try await run(["backup", "restore", first, "--to", target, "--json"])
     #expect(restore.status == 1, "\(restore.stderr)")
     #expect(
       try TreeHash.entries(of: target, includeModes: true)
         == TreeHash.entries(of: source, includeModes: true).filter { !$0.path.hasPrefix(".maestro-admin/journal") })
     #expect(FileSystem.isDirectory(target + "/.maestro-admin") && !FileSystem.fileExists(target + "/.maestro-admin/journal"))
 
-    let prune = try run(["backup", "prune", "--dest", prefix, "--keep-last", "1", "--json"])
+    let prune = try await run(["backup", "prune", "--dest", prefix, "--keep-last", "1", "--json"])
     #expect(prune.status == 1, "\(prune.stderr)")
-    listing = try listed(prefix)
+    listing = try await listed(prefix)
     #expect(listing.snapshots.count == 1 && listing.snapshots.first == both.last)
     let pruned = try #require(both.first)
-    let gone = try run(["backup", "verify", pruned])
+    let gone = try await run(["backup", "verify", pruned])
     #expect(gone.status == 8)
     #expect(gone.stderr.contains("no such object"))
     // The marker went with it: what is left is the kept snapshot and its marker.
@@ -121,44 +126,44 @@ extension Trait where Self == SeaweedFSScope {
     #expect(keys.sorted() == [kept, kept + ObjectStoreSnapshots.markerSuffix])
   }
 
-  @Test func clientKilledMidUploadListsNothingAndTheNextRunRecovers() throws {
+  @Test func clientKilledMidUploadListsNothingAndTheNextRunRecovers() async throws {
     let work = try TemporaryDirectory(prefix: "s3-kill")
-    let source = try dataDir(in: work, extraMiB: 12)
+    let source = try await dataDir(in: work, extraMiB: 12)
     let prefix = "s3://\(server.bucket)/killed"
     var environment = server.environment
 
     // Killed after the first part went up: an incomplete upload, no object.
     environment[CrashPoint.environmentVariable] = "backup:object-part:1"
-    let killed = try run(["backup", "create", "--data-dir", source, "--dest", prefix, "--part-size", "5"], environment: environment)
+    let killed = try await run(["backup", "create", "--data-dir", source, "--dest", prefix, "--part-size", "5"], environment: environment)
     #expect(killed.status == 137, "\(killed.stderr)")
-    #expect(try uploads("killed").count == 1)
-    var listing = try listed(prefix)
+    #expect(try await uploads("killed").count == 1)
+    var listing = try await listed(prefix)
     #expect(listing.snapshots.isEmpty)
     #expect(listing.leftovers == 1)
 
     // Killed after the read-back, before the marker: an object, no snapshot.
     environment[CrashPoint.environmentVariable] = "backup:before-marker"
-    let unmarked = try run(["backup", "create", "--data-dir", source, "--dest", prefix, "--part-size", "5", "--json"], environment: environment)
+    let unmarked = try await run(["backup", "create", "--data-dir", source, "--dest", prefix, "--part-size", "5", "--json"], environment: environment)
     #expect(unmarked.status == 137, "\(unmarked.stderr)")
-    #expect(try uploads("killed").isEmpty)
-    listing = try listed(prefix)
+    #expect(try await uploads("killed").isEmpty)
+    listing = try await listed(prefix)
     #expect(listing.snapshots.isEmpty)
     #expect(listing.leftovers == 1)
 
-    let next = try run(["backup", "create", "--data-dir", source, "--dest", prefix, "--part-size", "5", "--json"])
+    let next = try await run(["backup", "create", "--data-dir", source, "--dest", prefix, "--part-size", "5", "--json"])
     #expect(next.status == 0, "\(next.stderr)")
     let snapshot = try #require(try summary(next)["snapshot"]?.stringValue)
     #expect(try summary(next)["archiveBytes"]!.numberValue! > Double(12 << 20))
-    listing = try listed(prefix)
+    listing = try await listed(prefix)
     #expect(listing.snapshots == [snapshot])
-    let restore = try run(["backup", "restore", snapshot, "--to", work.appending("restored")])
+    let restore = try await run(["backup", "restore", snapshot, "--to", work.appending("restored")])
     #expect(restore.status == 1, "\(restore.stderr)")
     #expect(try TreeHash.hash(of: work.appending("restored")) == TreeHash.hash(of: source))
   }
 
-  @Test func serverKilledMidUploadListsNothingAndTheNextRunRecovers() throws {
+  @Test func serverKilledMidUploadListsNothingAndTheNextRunRecovers() async throws {
     let work = try TemporaryDirectory(prefix: "s3-server-kill")
-    let source = try dataDir(in: work, extraMiB: 10)
+    let source = try await dataDir(in: work, extraMiB: 10)
     let prefix = "s3://\(server.bucket)/server-killed"
 
     // 1 MiB/s: the upload takes about ten seconds, and is killed early.
@@ -175,32 +180,36 @@ extension Trait where Self == SeaweedFSScope {
     process.standardOutput = FileHandle.nullDevice
     try process.run()
     let deadline = Date().addingTimeInterval(20)
-    while try uploads("server-killed").isEmpty && Date() < deadline { usleep(50_000) }
-    usleep(500_000)
+    while try await uploads("server-killed").isEmpty && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+    try await Task.sleep(for: .milliseconds(500))
+    let server = self.server
     server.kill()
-    let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
+    let stderr = try await onOwnThread {
+      let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      return text
+    }
     #expect(process.terminationStatus == 8, "\(stderr)")
     #expect(stderr.contains(server.endpoint))
     #expect(!stderr.contains(server.secretKey))
 
-    try server.restart()
-    var listing = try listed(prefix)
+    try await onOwnThread { try server.restart() }
+    var listing = try await listed(prefix)
     #expect(listing.snapshots.isEmpty)
-    #expect(try uploads("server-killed").count == 1)
-    let next = try run(["backup", "create", "--data-dir", source, "--dest", prefix, "--part-size", "5", "--json"])
+    #expect(try await uploads("server-killed").count == 1)
+    let next = try await run(["backup", "create", "--data-dir", source, "--dest", prefix, "--part-size", "5", "--json"])
     #expect(next.status == 0, "\(next.stderr)")
     #expect(next.stderr.contains("aborted the incomplete upload"))
-    #expect(try uploads("server-killed").isEmpty)
-    listing = try listed(prefix)
+    #expect(try await uploads("server-killed").isEmpty)
+    listing = try await listed(prefix)
     #expect(listing.snapshots.count == 1)
-    let verify = try run(["backup", "verify", listing.snapshots[0]])
+    let verify = try await run(["backup", "verify", listing.snapshots[0]])
     #expect(verify.status == 0, "\(verify.stderr)")
   }
 
-  @Test func wrongCredentialsAndMissingBucketFailClearlyWithoutTheSecret() throws {
+  @Test func wrongCredentialsAndMissingBucketFailClearlyWithoutTheSecret() async throws {
     let work = try TemporaryDirectory(prefix: "s3-denied")
-    let source = try dataDir(in: work)
+    let source = try await dataDir(in: work)
     let prefix = "s3://\(server.bucket)/denied"
     var environment = server.environment
     let wrongSecret = "wrong-" + SnapshotName.randomId() + SnapshotName.randomId()
@@ -209,7 +218,7 @@ extension Trait where Self == SeaweedFSScope {
       ["backup", "create", "--data-dir", source, "--dest", prefix], ["backup", "list", "--dest", prefix],
       ["backup", "prune", "--dest", prefix, "--keep-last", "1"],
     ] {
-      let r = try run(arguments, environment: environment)
+      let r = try await run(arguments, environment: environment)
       #expect(r.status == 8, "\(arguments): \(r.stderr)")
       #expect(r.stderr.contains("refused the credentials for bucket \(server.bucket)"), "\(r.stderr)")
       #expect(r.stderr.contains(server.endpoint) && r.stderr.contains("SignatureDoesNotMatch"))
@@ -218,23 +227,23 @@ extension Trait where Self == SeaweedFSScope {
     }
     environment = server.environment
     environment["AWS_ACCESS_KEY_ID"] = "nobody"
-    let unknown = try run(["backup", "list", "--dest", prefix], environment: environment)
+    let unknown = try await run(["backup", "list", "--dest", prefix], environment: environment)
     #expect(unknown.status == 8)
     #expect(unknown.stderr.contains("InvalidAccessKeyId"))
     #expect(!unknown.stderr.contains(server.secretKey))
 
-    let missing = try run(["backup", "create", "--data-dir", source, "--dest", "s3://no-such-bucket-here/x"])
+    let missing = try await run(["backup", "create", "--data-dir", source, "--dest", "s3://no-such-bucket-here/x"])
     #expect(missing.status == 8)
     #expect(missing.stderr.contains("the bucket no-such-bucket-here does not exist at \(server.endpoint)"), "\(missing.stderr)")
 
     environment = server.environment
     environment["AWS_ACCESS_KEY_ID"] = ""
-    let unset = try run(["backup", "list", "--dest", prefix], environment: environment)
+    let unset = try await run(["backup", "list", "--dest", prefix], environment: environment)
     #expect(unset.status == 8)
     #expect(unset.stderr.contains("need AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"))
-    let bad = try run(["backup", "list", "--dest", "s3://\(server.bucket)/../x"])
+    let bad = try await run(["backup", "list", "--dest", "s3://\(server.bucket)/../x"])
     #expect(bad.status == 16)
-    let local = try run(["backup", "create", "--data-dir", source, "--dest", work.appending("b"), "--part-size", "5"])
+    let local = try await run(["backup", "create", "--data-dir", source, "--dest", work.appending("b"), "--part-size", "5"])
     #expect(local.status == 16 && local.stderr.contains("s3:// destinations only"))
   }
 }
