@@ -85,7 +85,7 @@ struct MatrixCommand: Sendable, CustomStringConvertible {
 
 /// Names the prepared fixtures hold (journal ids, an archived task, a snapshot).
 struct MatrixNames: Sendable {
-  /// The newest journal of `worked` (its archive run).
+  /// The journal of `worked`'s archive run (its newest).
   var journal: String
   /// A task `worked` archived.
   var archivedTask: String
