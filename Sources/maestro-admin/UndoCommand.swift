@@ -37,6 +37,7 @@ struct UndoCommand: AsyncParsableCommand {
       // A journal file names its data dir; an id needs one.
       let dir = journal.hasSuffix(".jsonl") && dataDir.dataDir == nil ? nil : try dataDir.resolve().root
       let job = try UndoJob(journal: journal, dataDir: dir)
+      try DataDirectory.requireDataDirectory(job.dataDir, command: "undo")
       let lock = dryRun ? nil : try MaintenanceLock(dataDir: job.dataDir, command: "maestro-admin undo \(journal)")
       defer { lock?.release() }
       let outcome = try job.run(dryRun: dryRun, force: force)

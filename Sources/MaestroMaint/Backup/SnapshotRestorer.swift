@@ -108,6 +108,14 @@ public struct SnapshotRestorer: Sendable {
       }
       holdsData = try Self.holdsData(trimmed)
       if holdsData && options.ifMissing { return report }
+      // --force moves the old content aside; a folder that is not a data
+      // dir (a home directory, a typo) is not moved, with or without it.
+      if holdsData && !DataDirectory.isDataDirectory(trimmed) {
+        throw MaestroError(
+          .usage,
+          "the target holds files but is not a Maestro data dir (none of projects/, tasks/, sessions/); restore into an empty or new folder, or into a data dir",
+          path: trimmed)
+      }
       if holdsData && !options.force {
         throw MaestroError(
           .targetNotEmpty,
@@ -115,7 +123,7 @@ public struct SnapshotRestorer: Sendable {
           path: trimmed)
       }
     }
-    let lock = exists ? try MaintenanceLock(dataDir: trimmed, command: "maestro-admin backup restore") : nil
+    let lock = exists ? try MaintenanceLock(dataDir: trimmed, command: "maestro-admin backup restore", requireDataDir: false) : nil
     defer { lock?.release() }
 
     let extractor = try SnapshotExtractor(

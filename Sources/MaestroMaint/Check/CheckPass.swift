@@ -22,6 +22,9 @@ struct CheckPass: Sendable {
   let listFiles: [(path: String, shape: ListReferences.Shape)]
   /// Judges one entity file.
   var inspector: EntityFileInspector
+  /// Whether the folder is a data dir at all; when it is not, nothing in
+  /// it is read and the one finding says so.
+  let isDataDirectory: Bool
   /// What the names alone showed.
   private(set) var findings: [Finding]
 
@@ -31,7 +34,16 @@ struct CheckPass: Sendable {
   init(root: String, aliases: [String], tree: any DataDirTree) throws {
     self.root = root
     self.tree = tree
-    findings = try LayoutFindings.topLevel(tree)
+    let top = try tree.entries(in: "") ?? []
+    isDataDirectory = try LayoutFindings.isDataDirectory(top, tree: tree)
+    guard isDataDirectory else {
+      findings = [LayoutFindings.notADataDirectory(top)]
+      scan = try EntityFileScan.scan { _ in nil }
+      listFiles = []
+      inspector = EntityFileInspector(root: root, rootAliases: aliases, files: [], tree: tree)
+      return
+    }
+    findings = LayoutFindings.topLevel(top)
     scan = try EntityFileScan.scan { try tree.entries(in: $0) }
     findings += LayoutFindings.strays(scan.otherFiles)
     listFiles = try ListReferences.files(in: tree)
@@ -45,6 +57,7 @@ struct CheckPass: Sendable {
   /// `inspector.keepsMisnamedTasks` to keep those.
   var auxiliaryFiles: Set<String> {
     var paths = Set(listFiles.map(\.path))
+    guard isDataDirectory else { return paths }
     paths.insert(ArchiveCatalog.relativePath)
     let flat = Set(scan.files.lazy.filter { $0.kind == .legacyTask }.map(\.stem))
     let foldered = Set(scan.files.lazy.filter { $0.kind == .task && flat.contains($0.stem) }.map(\.stem))
@@ -90,7 +103,7 @@ struct CheckPass: Sendable {
     }
 
     var catalog = ArchiveCatalog()
-    if tree.contains(ArchiveCatalog.relativePath) {
+    if isDataDirectory && tree.contains(ArchiveCatalog.relativePath) {
       catalog = ArchiveCatalog(bytes: try read(ArchiveCatalog.relativePath).get())
     }
     findings += catalog.findings

@@ -43,6 +43,13 @@ public struct FindingCode: Sendable, Hashable, CustomStringConvertible {
   private static let byName: [String: FindingCode] = Dictionary(
     uniqueKeysWithValues: catalogue.map { ($0.rawValue, $0) })
 
+  // MARK: Data dir
+
+  /// `datadir.not-a-data-dir` (error).
+  public static let notADataDir = FindingCode(
+    "datadir.not-a-data-dir", .error, action: "manual",
+    "the folder holds none of projects/, tasks/, sessions/: not a Maestro data dir (a wrong path?); nothing else is checked, and every changing command refuses it")
+
   // MARK: Files
 
   /// `file.unreadable` (error).
@@ -245,6 +252,7 @@ public struct FindingCode: Sendable, Hashable, CustomStringConvertible {
 
   /// Every code, in the order README lists them.
   public static let catalogue: [FindingCode] = [
+    notADataDir,
     fileUnreadable, fileEmpty, fileMalformed, fileTruncated, fileNotObject, idMissing, idHostile,
     idMismatch,
     idDuplicate, legacyConflict, legacyDuplicate, legacyTask, taskMisplaced, strayTmp, strayFile,

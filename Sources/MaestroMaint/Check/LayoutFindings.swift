@@ -10,13 +10,33 @@ enum LayoutFindings {
     String(MaintenanceLock.stateFolder("").dropFirst()), ArchiveCatalog.folderName, "lost+found",
   ]
 
+  /// Whether the data dir's top-level `entries` hold one of the entity
+  /// folders (`DataDirectory.entityFolderNames`): a folder, or a symlink
+  /// `tree` can list as one.
+  static func isDataDirectory(_ entries: [DirectoryEntry], tree: any DataDirTree) throws -> Bool {
+    for entry in entries where DataDirectory.entityFolderNames.contains(entry.name) {
+      if entry.kind == .directory { return true }
+      if entry.kind == .symlink, try tree.entries(in: entry.name) != nil { return true }
+    }
+    return false
+  }
+
+  /// `datadir.not-a-data-dir`, for a folder of `entries` that is not a data dir.
+  static func notADataDirectory(_ entries: [DirectoryEntry]) -> Finding {
+    let held =
+      entries.isEmpty
+      ? "it is empty" : "it holds \(entries.count) other \(entries.count == 1 ? "entry" : "entries")"
+    return Finding(
+      .notADataDir, .file, id: nil, file: nil,
+      "none of projects/, tasks/, sessions/ is here (\(held)): not a Maestro data dir, or the wrong path; nothing else was checked"
+    )
+  }
+
   /// `layout.unknown` for every top-level entry that `DataDirectory.knownEntries`
   /// does not list with that kind (folder or file).
-  ///
-  /// - Throws: `MaestroError` when the data dir cannot be listed.
-  static func topLevel(_ tree: any DataDirTree) throws -> [Finding] {
+  static func topLevel(_ entries: [DirectoryEntry]) -> [Finding] {
     var findings: [Finding] = []
-    for entry in try tree.entries(in: "") ?? [] {
+    for entry in entries {
       if toolkitEntries.contains(entry.name) { continue }
       let isFolder = entry.kind == .directory
       let noun = isFolder ? "folder" : entry.kind == .file ? "file" : "\(entry.kind)"

@@ -21,13 +21,25 @@ public final class MaintenanceLock {
   public static func stateFolder(_ dataDir: String) -> String { dataDir + "/.maestro-admin" }
 
   /// Takes the lock of `dataDir` without waiting.
-  /// - Parameter command: what is running, recorded for others' messages.
+  ///
+  /// A folder that is not a data dir (`DataDirectory.isDataDirectory`) is
+  /// refused before `.maestro-admin/` is made in it, so every changing
+  /// command shares one test.
+  ///
+  /// - Parameters:
+  ///   - command: what is running, recorded for others' messages.
+  ///   - requireDataDir: false only for a command that fills an empty
+  ///     folder (`backup restore`), which makes its own test.
   /// - Throws: `MaestroError(.locked)` naming the holder's pid and command
-  ///   when another run holds it; `.io`/`.notFound` when it cannot be made.
-  public init(dataDir: String, command: String) throws {
+  ///   when another run holds it; `.usage` for a folder that is not a data
+  ///   dir; `.io`/`.notFound` when it cannot be made.
+  public init(dataDir: String, command: String, requireDataDir: Bool = true) throws {
     let folder = Self.stateFolder(dataDir)
     guard FileSystem.isDirectory(dataDir) else {
       throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
+    }
+    if requireDataDir {
+      try DataDirectory.requireDataDirectory(dataDir, command: command)
     }
     if !FileSystem.isDirectory(folder) { try FileSystem.makeDirectories(folder, mode: 0o700) }
     path = folder + "/lock"
