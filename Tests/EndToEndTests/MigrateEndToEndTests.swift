@@ -67,7 +67,7 @@ import Testing
     #expect(up.stdout.split(separator: "\n").last?.contains(#""type":"summary""#) == true)
     #expect(try runMaestroAdmin(["check", "--data-dir", dir.path]).status == 0)
     #expect(try runMaestroAdmin(["fmt", "--check", dir.path]).status == 0)
-    try Self.expectNewestServerStartRewritesNothing(dir.path, keepsStrategy: fixture.hasSuffix("2026-02-08"))
+    try Self.expectNewestServerStartRewritesNothing(dir.path, original: ProjectPaths.fixtures + "/" + fixture)
     let tree = try TreeHash.hash(of: dir.path)
     #expect(try runMaestroAdmin(["migrate", "up", "--data-dir", dir.path, "--no-snapshot"]).status == 0)
     #expect(try TreeHash.hash(of: dir.path) == tree)
@@ -80,7 +80,7 @@ import Testing
   /// §7: the in-memory defaults, then `rootSessionId` when it lacks one)
   /// leaves every migrated file byte for byte as it is, so the server has
   /// nothing to rewrite; `strategy`, which early-2026 servers read, is kept.
-  static func expectNewestServerStartRewritesNothing(_ dir: String, keepsStrategy: Bool) throws {
+  static func expectNewestServerStartRewritesNothing(_ dir: String, original: String) throws {
     let sessions = try FileSystem.listDirectory(dir + "/sessions").filter { $0.name.hasSuffix(".json") }
     #expect(!sessions.isEmpty)
     for entry in sessions {
@@ -89,7 +89,8 @@ import Testing
       var session = try #require(document.value.objectValue)
       let id = try #require(session["id"]?.stringValue)
       #expect(session["rootSessionId"]?.stringValue == id, "\(entry.name)")
-      #expect((session["strategy"] != nil) == keepsStrategy, "\(entry.name)")
+      let before = try JSONParser.parse(FileSystem.readFile(original + "/sessions/" + entry.name))
+      #expect(before["strategy"] != nil && session["strategy"] == before["strategy"], "\(entry.name)")
       for migration in Migrations.all { migration.apply(session: &session) }
       #expect(JSONWriter.serialize(.object(session), style: document.style) == bytes, "\(entry.name) would be rewritten")
     }
