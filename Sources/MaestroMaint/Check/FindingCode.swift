@@ -216,6 +216,17 @@ public struct FindingCode: Sendable, Hashable, CustomStringConvertible {
     "list.dangling", .warning, action: "remove-ref",
     "an ordering/, task-lists/ or task-graphs/ file names a task, session or task list that exists nowhere")
 
+  // MARK: Field types
+
+  /// `field.type` (error).
+  public static let fieldType = FindingCode(
+    "field.type", .error, action: "manual",
+    "a field servers read has a JSON type they throw or misbehave on (an id list that is a string or an object, ids that are numbers or null, a name that is a number); a person corrects the value, repair never guesses it")
+  /// `field.type.tolerated` (warning).
+  public static let fieldTypeTolerated = FindingCode(
+    "field.type.tolerated", .warning, action: "manual",
+    "a field servers read has a JSON type they coerce or pass along (a timestamp that is a string, a flag that is a number); a person corrects the value, repair never guesses it")
+
   // MARK: Facts
 
   /// `task.timestamps.inconsistent` (info).
@@ -263,6 +274,7 @@ public struct FindingCode: Sendable, Hashable, CustomStringConvertible {
     parentDangling, dependencyDangling, referenceDangling, parentCycle, dependencyCycle,
     sessionStatusUnlinked, docMissing, docOutside, docRelocated, sessionParentDangling,
     sessionRootDangling, listDangling,
+    fieldType, fieldTypeTolerated,
     taskTimestamps, sessionTimestamps, enumUnknown, fieldUnknown, refArchived,
     taskLegacyFields, sessionLegacyTaskId,
   ]
