@@ -25,6 +25,8 @@ struct CheckPass: Sendable {
   /// Whether the folder is a data dir at all; when it is not, nothing in
   /// it is read and the one finding says so.
   let isDataDirectory: Bool
+  /// What the symlinks in the entity folders hide (never followed).
+  let symlinks: LayoutFindings.Symlinks
   /// What the names alone showed.
   private(set) var findings: [Finding]
 
@@ -35,17 +37,21 @@ struct CheckPass: Sendable {
     self.root = root
     self.tree = tree
     let top = try tree.entries(in: "") ?? []
-    isDataDirectory = try LayoutFindings.isDataDirectory(top, tree: tree)
+    isDataDirectory = LayoutFindings.isDataDirectory(top)
     guard isDataDirectory else {
       findings = [LayoutFindings.notADataDirectory(top)]
       scan = try EntityFileScan.scan { _ in nil }
       listFiles = []
       inspector = EntityFileInspector(root: root, rootAliases: aliases, files: [], tree: tree)
+      symlinks = LayoutFindings.Symlinks()
       return
     }
     findings = LayoutFindings.topLevel(top)
     scan = try EntityFileScan.scan { try tree.entries(in: $0) }
     findings += LayoutFindings.strays(scan.otherFiles)
+    let linkedFolders = top.filter { $0.kind == .symlink && DataDirectory.entityFolderNames.contains($0.name) }
+    symlinks = LayoutFindings.symlinks(linkedFolders.map(\.name) + scan.symlinks, tree: tree)
+    findings += symlinks.findings
     listFiles = try ListReferences.files(in: tree)
     inspector = EntityFileInspector(root: root, rootAliases: aliases, files: scan.files, tree: tree)
   }
@@ -113,8 +119,8 @@ struct CheckPass: Sendable {
     var kept: [String: [UInt8]] = [:]
     for (file, bytes) in merged.kept { kept[scan.files[Int(file)].relativePath] = bytes }
     let index = EntityIndex(
-      records: RecordList(chunks), files: scan.files, unloadable: merged.unloadable,
-      archived: Set(catalog.ids.map(EntityKey.init))
+      records: RecordList(chunks), files: scan.files, unloadable: merged.unloadable + symlinks.hiddenFiles,
+      archived: Set(catalog.ids.map(EntityKey.init)), unlisted: symlinks.hiddenKinds
     ) { path in kept[path] ?? (try? read(path).get()) }
     findings += index.findings
     var analysis = LinkAnalysis(index: index)

@@ -115,6 +115,22 @@ public struct FindingCode: Sendable, Hashable, CustomStringConvertible {
   public static let strayFile = FindingCode(
     "file.stray", .info, action: "none",
     "a file or folder in an entity folder that servers ignore (not *.json)")
+  /// `file.symlink` (warning).
+  public static let fileSymlink = FindingCode(
+    "file.symlink", .warning, action: "manual",
+    "an entity file (*.json) that is a symlink to a file inside the data dir: servers read it as one more copy, newer servers replace it with a plain file at their next save, seed-era servers write through it; maestro-admin never follows it")
+  /// `file.symlink.outside` (error).
+  public static let fileSymlinkOutside = FindingCode(
+    "file.symlink.outside", .error, action: "manual",
+    "an entity file (*.json) that is a symlink leading outside the data dir (or nowhere): servers read it and seed-era servers write through it, but backups, migrations and maestro-admin never follow it")
+  /// `folder.symlink` (warning).
+  public static let folderSymlink = FindingCode(
+    "folder.symlink", .warning, action: "manual",
+    "an entity folder (projects/, tasks/, sessions/ or tasks/<projectId>/) that is a symlink to a folder inside the data dir: servers list through it, maestro-admin does not")
+  /// `folder.symlink.outside` (error).
+  public static let folderSymlinkOutside = FindingCode(
+    "folder.symlink.outside", .error, action: "manual",
+    "an entity folder that is a symlink leading outside the data dir (or nowhere): servers list, read and write through it; backups, migrations and maestro-admin never follow it")
   /// `layout.unknown` (info).
   public static let layoutUnknown = FindingCode(
     "layout.unknown", .info, action: "none",
@@ -267,7 +283,7 @@ public struct FindingCode: Sendable, Hashable, CustomStringConvertible {
     fileUnreadable, fileEmpty, fileMalformed, fileTruncated, fileNotObject, idMissing, idHostile,
     idMismatch,
     idDuplicate, legacyConflict, legacyDuplicate, legacyTask, taskMisplaced, strayTmp, strayFile,
-    layoutUnknown,
+    fileSymlink, fileSymlinkOutside, folderSymlink, folderSymlinkOutside, layoutUnknown,
     taskOrphan, sessionOrphan,
     sessionTaskDangling, taskSessionDangling, linkSessionOnly, linkTaskOnly,
     sessionTaskIdsDuplicate, taskSessionIdsDuplicate, linkCrossProject,

@@ -15,10 +15,14 @@ public enum FileSystem {
   ///
   /// - Parameter path: The file to read.
   /// - Returns: The file's bytes.
+  /// A symlink as the last component is not followed (`O_NOFOLLOW`, the
+  /// open fails with `ELOOP`): what a link in a data dir points at, perhaps
+  /// outside it, is never read by accident.
+  ///
   /// - Throws: `MaestroError` (`.notFound` if missing, `.io` otherwise).
   public static func readFile(_ path: String) throws -> [UInt8] {
     try checkPath(path)
-    let fd = Errno.retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC) }
+    let fd = Errno.retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
     guard fd >= 0 else { throw MaestroError.system("cannot open for reading", path: path) }
     // A close error on a read-only descriptor cannot lose data.
     defer { _ = close(fd) }

@@ -1,0 +1,65 @@
+import MaestroStorage
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Where a symlink in a data dir leads, judged from its text and the file
+/// system's names alone: what it points at is never opened.
+public struct SymlinkTarget: Sendable, Equatable {
+  /// The link's text, as `readlink` gives it.
+  public var text: String
+  /// The absolute path it resolves to (the real path when the target
+  /// exists, else the link's text made absolute and normalized).
+  public var resolved: String
+  /// Whether that path lies inside the data dir.
+  public var isInside: Bool
+  /// What the target is (followed to the end of a chain of links); nil
+  /// when it does not exist (a dangling link).
+  public var kind: FileKind?
+
+  /// The target of the symlink at `path` (absolute) in the data dir at
+  /// `dataDir`; nil when `path` is not a symlink.
+  public static func resolve(_ path: String, dataDir: String) -> SymlinkTarget? {
+    guard (try? FileSystem.stat(path, followSymlinks: false))?.kind == .symlink else { return nil }
+    var buffer = [CChar](repeating: 0, count: 4097)
+    let count = readlink(path, &buffer, 4096)
+    guard count >= 0 else { return nil }
+    let text = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let rootReal = realPath(dataDir) ?? normalized(dataDir)
+    let kind = (try? FileSystem.stat(path, followSymlinks: true))?.kind
+    let resolved: String
+    if kind != nil, let real = realPath(path) {
+      resolved = real
+    } else {
+      // Dangling: judged by its text, from the real folder holding the link.
+      let folder = realPath(FileSystem.parentDirectory(of: path)) ?? FileSystem.parentDirectory(of: path)
+      resolved = normalized(text.hasPrefix("/") ? text : folder + "/" + text)
+    }
+    let isInside = resolved == rootReal || resolved.hasPrefix(rootReal == "/" ? "/" : rootReal + "/")
+    return SymlinkTarget(text: text, resolved: resolved, isInside: isInside, kind: kind)
+  }
+
+  /// `realpath(3)` of `path`, or nil.
+  static func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
+  /// `path` with `.`, `..` and repeated slashes resolved lexically.
+  static func normalized(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+      if part == "." { continue }
+      if part == ".." {
+        if !parts.isEmpty { parts.removeLast() }
+        continue
+      }
+      parts.append(part)
+    }
+    return "/" + parts.joined(separator: "/")
+  }
+}
