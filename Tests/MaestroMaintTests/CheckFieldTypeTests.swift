@@ -59,7 +59,7 @@ import Testing
     try d.task("t1", project: "p", sessions: ["s1"])
     try d.session("s1", project: "p", extra: [("taskIds", ["t1": 1])])
     // The task's sessionIds is a string; the session lists the task.
-    try d.task("t2", project: "p", extra: [("sessionIds", "s2")])
+    try d.task("t2", project: "p", extra: [("sessionIds", "s2"), ("taskSessionStatuses", ["s2": "working"])])
     try d.session("s2", project: "p", tasks: ["t2"])
     // A projectId that is a number is not an orphan to quarantine.
     try d.task("t3", project: "p", extra: [("projectId", 7)])

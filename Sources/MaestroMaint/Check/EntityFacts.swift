@@ -51,7 +51,7 @@ struct EntityFacts {
     let sessionIds =
       missing.contains("sessionIds") || wrongTypes.contains("sessionIds") ? nil : Self.strings(o["sessionIds"])
     var unlinked: [String] = []
-    if let keys = o["taskSessionStatuses"]?.objectValue?.keys {
+    if let keys = o["taskSessionStatuses"]?.objectValue?.keys, !wrongTypes.contains("sessionIds") {
       let linked = sessionIds ?? []
       for key in keys where !linked.contains(key) && !unlinked.contains(key) { unlinked.append(key) }
     }
