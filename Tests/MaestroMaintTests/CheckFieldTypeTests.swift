@@ -50,6 +50,27 @@ import Testing
     #expect(FindingCode.fieldTypeTolerated.severity == .warning)
   }
 
+  /// Members of timeline entries, events and docs are judged too.
+  @Test func membersOfEventsTimelinesAndDocs() async throws {
+    let d = try MiniDataDir()
+    try d.project("p")
+    try d.task("t1", project: "p", extra: [("timeline", [["id": "e1", "type": 3, "timestamp": 1]])])
+    try d.session(
+      "s1", project: "p",
+      extra: [
+        ("docs", [["id": "d1", "contentFilePath": 5], ["id": 7, "contentFilePath": .null]]),
+        ("events", [["id": "e1", "type": "x", "timestamp": "yesterday"]]),
+      ])
+    let report = try await d.check()
+    #expect(
+      report.findings.map { "\($0.code) \($0.id ?? "-"): \($0.message)" } == [
+        #"field.type s1: "docs" element 0: "contentFilePath" is a number, expected a string (an absolute path) (and 1 more)"#,
+        #"field.type.tolerated s1: "docs" element 1: "id" is a number, expected a string"#,
+        #"field.type.tolerated s1: "events" element 0: "timestamp" is a string, expected a number (epoch milliseconds)"#,
+        #"field.type.tolerated t1: "timeline" element 0: "type" is a number, expected a type string"#,
+      ], "\(report.findings)")
+  }
+
   /// The link checks skip a field of the wrong type: no one-sided link,
   /// orphan or dangling finding that repair would then act on.
   @Test func linkAnalysisSkipsWronglyTypedFields() async throws {

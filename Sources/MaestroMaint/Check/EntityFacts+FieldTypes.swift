@@ -45,6 +45,9 @@ extension EntityFacts {
           "\(Finding.quoted(field)) is \(FieldType.described(value)), expected \(type.expected)"))
       return
     }
+    if let fields = type.elementFields, case .array(let elements) = value {
+      checkElements(field, elements, fields)
+    }
     guard let members = type.members else { return }
     var first: (at: String, value: JSONValue)?
     var count = 0
@@ -69,5 +72,31 @@ extension EntityFacts {
         FieldType.code(type.memberSeverity), entity, id: id, file: file, ref: field,
         "\(Finding.quoted(field)) holds \(FieldType.described(first.value)) at \(first.at)\(more), expected \(type.expected)"
       ))
+  }
+
+  /// The members of each object in `elements` against `fields`: one
+  /// finding per field and severity, naming the first problem.
+  private mutating func checkElements(_ field: String, _ elements: [JSONValue], _ fields: [String: FieldType]) {
+    var first: [Finding.Severity: (message: String, count: Int)] = [:]
+    for (i, element) in elements.enumerated() {
+      guard case .object(let object) = element else { continue }
+      for (key, member) in object {
+        guard let type = fields[key], !type.allowed.contains(FieldType.Kinds(of: member)) else { continue }
+        if let seen = first[type.severity] {
+          first[type.severity] = (seen.message, seen.count + 1)
+        } else {
+          first[type.severity] = (
+            "\(Finding.quoted(field)) element \(i): \(Finding.quoted(key)) is \(FieldType.described(member)), expected \(type.expected)",
+            1
+          )
+        }
+      }
+    }
+    for severity in [Finding.Severity.error, .warning] {
+      guard let problem = first[severity] else { continue }
+      let more = problem.count > 1 ? " (and \(problem.count - 1) more)" : ""
+      findings.append(
+        Finding(FieldType.code(severity), entity, id: id, file: file, ref: field, problem.message + more))
+    }
   }
 }

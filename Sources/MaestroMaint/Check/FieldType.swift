@@ -42,6 +42,9 @@ struct FieldType: Sendable {
   let severity: Finding.Severity
   /// How bad a member (element or map value) of another kind is.
   let memberSeverity: Finding.Severity
+  /// For an array of objects, the types of the members servers read in
+  /// each element (a doc's `contentFilePath`, an event's `timestamp`).
+  var elementFields: [String: FieldType]? = nil
   /// Whether servers replace a falsy value (`null`, `""`, `0`, `false`) with
   /// a default when they load the file (`if (!x.f) x.f = ...`): such a
   /// value is not a type problem (legacy findings cover a missing field).
@@ -57,6 +60,13 @@ struct FieldType: Sendable {
     self.severity = severity
     self.memberSeverity = memberSeverity ?? severity
     self.defaultedWhenFalsy = defaultedWhenFalsy
+  }
+
+  /// This type, with `fields` for the members of each element.
+  func withElements(_ fields: [String: FieldType]) -> FieldType {
+    var copy = self
+    copy.elementFields = fields
+    return copy
   }
 
   /// The finding code for a problem of `severity`.
@@ -78,6 +88,29 @@ struct FieldType: Sendable {
 }
 
 extension FieldType {
+  /// A timeline entry, in a task (seed) or a session (newer servers).
+  private static let timelineEntry: [String: FieldType] = [
+    "id": .init(ids, "a string", .warning),
+    "type": .init(text, "a type string", .warning),
+    "timestamp": .init(time, "a number (epoch milliseconds)", .warning),
+    "message": .init(textOrNull, "a string", .warning),
+    "sessionId": .init(idOrNull, "a session id", .warning),
+    "taskId": .init(idOrNull, "a task id", .warning),
+  ]
+  /// A session event.
+  private static let sessionEvent: [String: FieldType] = [
+    "id": .init(ids, "a string", .warning),
+    "type": .init(text, "a type string", .warning),
+    "timestamp": .init(time, "a number (epoch milliseconds)", .warning),
+  ]
+  /// A session doc: servers open `contentFilePath`.
+  private static let sessionDoc: [String: FieldType] = [
+    "id": .init(ids, "a string", .warning),
+    "title": .init(textOrNull, "a string", .warning),
+    "contentFilePath": .init(text, "a string (an absolute path)", .error),
+    "addedAt": .init(time, "a number (epoch milliseconds)", .warning),
+  ]
+
   private static let ids = Kinds.string
   private static let idOrNull: Kinds = [.string, .null]
   private static let time = Kinds.number
@@ -110,7 +143,8 @@ extension FieldType {
     "agentIds": .init(.array, members: ids, "an array of agent ids", .error, defaultedWhenFalsy: true),
     "dependencies": .init(.array, members: ids, "an array of task ids", .error),
     "referenceTaskIds": .init(.array, members: ids, "an array of task ids", .error, defaultedWhenFalsy: true),
-    "timeline": .init(.array, members: .object, "an array of timeline events (objects)", .error),
+    "timeline": FieldType(.array, members: .object, "an array of timeline events (objects)", .error)
+      .withElements(timelineEntry),
     "createdAt": .init(time, "a number (epoch milliseconds)", .warning),
     "updatedAt": .init(time, "a number (epoch milliseconds)", .warning),
     "startedAt": .init(timeOrNull, "a number (epoch milliseconds) or null", .warning),
@@ -143,10 +177,13 @@ extension FieldType {
     "agentId": .init(idOrNull, "an agent id or null", .warning),
     "status": .init(text, "a status string", .error),
     "env": .init(.object, members: text, "an object of strings", .error, members: .warning, defaultedWhenFalsy: true),
-    "events": .init(.array, members: .object, "an array of events (objects)", .error, defaultedWhenFalsy: true),
-    "timeline": .init(
-      .array, members: .object, "an array of timeline events (objects)", .error, defaultedWhenFalsy: true),
-    "docs": .init(.array, members: .object, "an array of doc entries (objects)", .error, defaultedWhenFalsy: true),
+    "events": FieldType(.array, members: .object, "an array of events (objects)", .error, defaultedWhenFalsy: true)
+      .withElements(sessionEvent),
+    "timeline": FieldType(
+      .array, members: .object, "an array of timeline events (objects)", .error, defaultedWhenFalsy: true
+    ).withElements(timelineEntry),
+    "docs": FieldType(.array, members: .object, "an array of doc entries (objects)", .error, defaultedWhenFalsy: true)
+      .withElements(sessionDoc),
     "metadata": .init([.object, .null], "an object", .warning),
     "startedAt": .init(time, "a number (epoch milliseconds)", .warning),
     "lastActivity": .init(time, "a number (epoch milliseconds)", .warning),
