@@ -28,8 +28,8 @@ extension EntityFacts {
         types: object.keys.map { types[$0] })
     }
     unknown = cache.unknown
-    for (position, type) in cache.types.enumerated() {
-      guard let type else { continue }
+    for position in cache.types.indices {
+      guard let type = cache.types[position] else { continue }
       check(object.keys[position], object.values[position], against: type)
     }
   }
@@ -45,8 +45,8 @@ extension EntityFacts {
           "\(Finding.quoted(field)) is \(FieldType.described(value)), expected \(type.expected)"))
       return
     }
-    if let fields = type.elementFields, case .array(let elements) = value {
-      checkElements(field, elements, fields)
+    if !type.elementFields.isEmpty, case .array(let elements) = value {
+      checkElements(field, elements, type.elementFields)
     }
     guard let members = type.members else { return }
     var first: (at: String, value: JSONValue)?
@@ -76,12 +76,17 @@ extension EntityFacts {
 
   /// The members of each object in `elements` against `fields`: one
   /// finding per field and severity, naming the first problem.
-  private mutating func checkElements(_ field: String, _ elements: [JSONValue], _ fields: [String: FieldType]) {
+  private mutating func checkElements(
+    _ field: String, _ elements: [JSONValue], _ fields: [(name: String, type: FieldType)]
+  ) {
     var first: [Finding.Severity: (message: String, count: Int)] = [:]
-    for (i, element) in elements.enumerated() {
-      guard case .object(let object) = element else { continue }
-      for (key, member) in object {
-        guard let type = fields[key], !type.allowed.contains(FieldType.Kinds(of: member)) else { continue }
+    for i in elements.indices {
+      guard case .object(let object) = elements[i] else { continue }
+      for position in object.values.indices {
+        let member = object.values[position]
+        let kind = FieldType.Kinds(of: member)
+        let key = object.keys[position]
+        guard let type = fields.first(where: { $0.name == key })?.type, !type.allowed.contains(kind) else { continue }
         if let seen = first[type.severity] {
           first[type.severity] = (seen.message, seen.count + 1)
         } else {

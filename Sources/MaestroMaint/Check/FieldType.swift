@@ -5,7 +5,7 @@ import MaestroStorage
 /// how bad another type is: a type that makes a server throw or misbehave
 /// (`.error`: an id list that is a string, a name that is a number) or one
 /// servers coerce or pass along (`.warning`: a timestamp that is a string).
-struct FieldType: Sendable {
+final class FieldType: Sendable {
   /// JSON value kinds, as a set.
   struct Kinds: OptionSet, Sendable {
     let rawValue: UInt8
@@ -43,8 +43,10 @@ struct FieldType: Sendable {
   /// How bad a member (element or map value) of another kind is.
   let memberSeverity: Finding.Severity
   /// For an array of objects, the types of the members servers read in
-  /// each element (a doc's `contentFilePath`, an event's `timestamp`).
-  var elementFields: [String: FieldType]? = nil
+  /// each element (a doc's `contentFilePath`, an event's `timestamp`): a
+  /// handful, searched by comparing names, which is cheaper than hashing
+  /// every member of every element.
+  let elementFields: [(name: String, type: FieldType)]
   /// Whether servers replace a falsy value (`null`, `""`, `0`, `false`) with
   /// a default when they load the file (`if (!x.f) x.f = ...`): such a
   /// value is not a type problem (legacy findings cover a missing field).
@@ -52,21 +54,16 @@ struct FieldType: Sendable {
 
   init(
     _ allowed: Kinds, members: Kinds? = nil, _ expected: String, _ severity: Finding.Severity,
-    members memberSeverity: Finding.Severity? = nil, defaultedWhenFalsy: Bool = false
+    members memberSeverity: Finding.Severity? = nil, defaultedWhenFalsy: Bool = false,
+    elements elementFields: [(name: String, type: FieldType)] = []
   ) {
+    self.elementFields = elementFields
     self.allowed = allowed
     self.members = members
     self.expected = expected
     self.severity = severity
     self.memberSeverity = memberSeverity ?? severity
     self.defaultedWhenFalsy = defaultedWhenFalsy
-  }
-
-  /// This type, with `fields` for the members of each element.
-  func withElements(_ fields: [String: FieldType]) -> FieldType {
-    var copy = self
-    copy.elementFields = fields
-    return copy
   }
 
   /// The finding code for a problem of `severity`.
@@ -89,26 +86,26 @@ struct FieldType: Sendable {
 
 extension FieldType {
   /// A timeline entry, in a task (seed) or a session (newer servers).
-  private static let timelineEntry: [String: FieldType] = [
-    "id": .init(ids, "a string", .warning),
-    "type": .init(text, "a type string", .warning),
-    "timestamp": .init(time, "a number (epoch milliseconds)", .warning),
-    "message": .init(textOrNull, "a string", .warning),
-    "sessionId": .init(idOrNull, "a session id", .warning),
-    "taskId": .init(idOrNull, "a task id", .warning),
+  private static let timelineEntry: [(name: String, type: FieldType)] = [
+    ("id", .init(ids, "a string", .warning)),
+    ("type", .init(text, "a type string", .warning)),
+    ("timestamp", .init(time, "a number (epoch milliseconds)", .warning)),
+    ("message", .init(textOrNull, "a string", .warning)),
+    ("sessionId", .init(idOrNull, "a session id", .warning)),
+    ("taskId", .init(idOrNull, "a task id", .warning)),
   ]
   /// A session event.
-  private static let sessionEvent: [String: FieldType] = [
-    "id": .init(ids, "a string", .warning),
-    "type": .init(text, "a type string", .warning),
-    "timestamp": .init(time, "a number (epoch milliseconds)", .warning),
+  private static let sessionEvent: [(name: String, type: FieldType)] = [
+    ("id", .init(ids, "a string", .warning)),
+    ("type", .init(text, "a type string", .warning)),
+    ("timestamp", .init(time, "a number (epoch milliseconds)", .warning)),
   ]
   /// A session doc: servers open `contentFilePath`.
-  private static let sessionDoc: [String: FieldType] = [
-    "id": .init(ids, "a string", .warning),
-    "title": .init(textOrNull, "a string", .warning),
-    "contentFilePath": .init(text, "a string (an absolute path)", .error),
-    "addedAt": .init(time, "a number (epoch milliseconds)", .warning),
+  private static let sessionDoc: [(name: String, type: FieldType)] = [
+    ("id", .init(ids, "a string", .warning)),
+    ("title", .init(textOrNull, "a string", .warning)),
+    ("contentFilePath", .init(text, "a string (an absolute path)", .error)),
+    ("addedAt", .init(time, "a number (epoch milliseconds)", .warning)),
   ]
 
   private static let ids = Kinds.string
@@ -143,8 +140,8 @@ extension FieldType {
     "agentIds": .init(.array, members: ids, "an array of agent ids", .error, defaultedWhenFalsy: true),
     "dependencies": .init(.array, members: ids, "an array of task ids", .error),
     "referenceTaskIds": .init(.array, members: ids, "an array of task ids", .error, defaultedWhenFalsy: true),
-    "timeline": FieldType(.array, members: .object, "an array of timeline events (objects)", .error)
-      .withElements(timelineEntry),
+    "timeline": .init(
+      .array, members: .object, "an array of timeline events (objects)", .error, elements: timelineEntry),
     "createdAt": .init(time, "a number (epoch milliseconds)", .warning),
     "updatedAt": .init(time, "a number (epoch milliseconds)", .warning),
     "startedAt": .init(timeOrNull, "a number (epoch milliseconds) or null", .warning),
@@ -177,13 +174,15 @@ extension FieldType {
     "agentId": .init(idOrNull, "an agent id or null", .warning),
     "status": .init(text, "a status string", .error),
     "env": .init(.object, members: text, "an object of strings", .error, members: .warning, defaultedWhenFalsy: true),
-    "events": FieldType(.array, members: .object, "an array of events (objects)", .error, defaultedWhenFalsy: true)
-      .withElements(sessionEvent),
-    "timeline": FieldType(
-      .array, members: .object, "an array of timeline events (objects)", .error, defaultedWhenFalsy: true
-    ).withElements(timelineEntry),
-    "docs": FieldType(.array, members: .object, "an array of doc entries (objects)", .error, defaultedWhenFalsy: true)
-      .withElements(sessionDoc),
+    "events": .init(
+      .array, members: .object, "an array of events (objects)", .error, defaultedWhenFalsy: true,
+      elements: sessionEvent),
+    "timeline": .init(
+      .array, members: .object, "an array of timeline events (objects)", .error, defaultedWhenFalsy: true,
+      elements: timelineEntry),
+    "docs": .init(
+      .array, members: .object, "an array of doc entries (objects)", .error, defaultedWhenFalsy: true,
+      elements: sessionDoc),
     "metadata": .init([.object, .null], "an object", .warning),
     "startedAt": .init(time, "a number (epoch milliseconds)", .warning),
     "lastActivity": .init(time, "a number (epoch milliseconds)", .warning),
