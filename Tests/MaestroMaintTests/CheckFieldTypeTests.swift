@@ -98,6 +98,41 @@ import Testing
       ])
   }
 
+  /// Every field with a type, set to every JSON kind it may not have, on a
+  /// linked task↔session pair: exactly one type finding on that field, at
+  /// the rule's severity, and no other error or warning (the link checks
+  /// neither crash nor misjudge).
+  @Test func everyWrongKindOfEveryFieldIsOneTypeFindingAndNothingElse() async throws {
+    let samples: [JSONValue] = ["x", 5, true, .null, [1], ["k": 1]]
+    var cases = 0
+    for (entity, types) in [(Finding.Entity.project, FieldType.project), (.task, FieldType.task), (.session, FieldType.session)] {
+      for (field, type) in types.sorted(by: { $0.key < $1.key }) {
+        for value in samples where !type.allowed.contains(FieldType.Kinds(of: value)) {
+          if type.defaultedWhenFalsy && !value.isTruthy { continue }
+          cases += 1
+          let d = try MiniDataDir()
+          let bad: [(String, JSONValue?)] = [(field, value)]
+          if entity == .project {
+            var project: JSONObject = ["id": "p", "name": "P", "workingDir": "/w", "createdAt": 1, "updatedAt": 1]
+            project[field] = value
+            try d.write("projects/p.json", object: project)
+          } else {
+            try d.project("p")
+          }
+          try d.task("t1", project: "p", sessions: ["s1"], extra: entity == .task ? bad : [])
+          try d.session("s1", project: "p", tasks: ["t1"], extra: entity == .session ? bad : [])
+          let report = try await d.check()
+          let problems = report.findings.filter { $0.severity != .info }
+          let expected = FieldType.code(type.severity)
+          #expect(
+            problems.map { "\($0.code) \($0.ref ?? "")" } == ["\(expected) \(field)"],
+            "\(entity).\(field) = \(JSONWriter.string(value, style: .compact)): \(problems)")
+        }
+      }
+    }
+    #expect(cases > 250, "\(cases)")
+  }
+
   /// repair leaves wrong types to a person: nothing is written, exit 4.
   @Test func repairLeavesWrongTypesAlone() async throws {
     let d = try MiniDataDir()
