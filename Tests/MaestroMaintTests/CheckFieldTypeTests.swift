@@ -35,6 +35,8 @@ import Testing
     let d = try MiniDataDir()
     try d.project("p")
     try d.task("t1", project: "p", extra: [("createdAt", "2026-01-01"), ("pinned", 1)])
+    // A legacy taskId beside a taskIds list is never read: its type does not matter.
+    try d.session("s2", project: "p", extra: [("taskId", 5)])
     // Falsy values servers replace at load are not type problems: the
     // legacy findings already say the task or session predates the field.
     try d.task("t2", project: "p", extra: [("sessionIds", .null), ("skillIds", 0), ("agentIds", "")])
@@ -111,7 +113,8 @@ import Testing
           if type.defaultedWhenFalsy && !value.isTruthy { continue }
           cases += 1
           let d = try MiniDataDir()
-          let bad: [(String, JSONValue?)] = [(field, value)]
+          // A field read only without another (the legacy taskId): drop the other.
+          let bad: [(String, JSONValue?)] = [(field, value)] + (type.readOnlyWithout.map { [($0, nil)] } ?? [])
           if entity == .project {
             var project: JSONObject = ["id": "p", "name": "P", "workingDir": "/w", "createdAt": 1, "updatedAt": 1]
             project[field] = value

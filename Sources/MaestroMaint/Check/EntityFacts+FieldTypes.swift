@@ -30,6 +30,7 @@ extension EntityFacts {
     unknown = cache.unknown
     for position in cache.types.indices {
       guard let type = cache.types[position] else { continue }
+      if let other = type.readOnlyWithout, object[other]?.isTruthy ?? false { continue }
       check(object.keys[position], object.values[position], against: type)
     }
   }

@@ -51,13 +51,17 @@ final class FieldType: Sendable {
   /// a default when they load the file (`if (!x.f) x.f = ...`): such a
   /// value is not a type problem (legacy findings cover a missing field).
   let defaultedWhenFalsy: Bool
+  /// A field servers read only while this other field is falsy (the legacy
+  /// `taskId`, read only when there is no `taskIds`): otherwise ignored.
+  let readOnlyWithout: String?
 
   init(
     _ allowed: Kinds, members: Kinds? = nil, _ expected: String, _ severity: Finding.Severity,
     members memberSeverity: Finding.Severity? = nil, defaultedWhenFalsy: Bool = false,
-    elements elementFields: [(name: String, type: FieldType)] = []
+    elements elementFields: [(name: String, type: FieldType)] = [], readOnlyWithout: String? = nil
   ) {
     self.elementFields = elementFields
+    self.readOnlyWithout = readOnlyWithout
     self.allowed = allowed
     self.members = members
     self.expected = expected
@@ -169,7 +173,7 @@ extension FieldType {
   static let session: [String: FieldType] = [
     "projectId": .init(ids, "a project id (a string)", .error),
     "taskIds": .init(.array, members: ids, "an array of task ids", .error, defaultedWhenFalsy: true),
-    "taskId": .init(ids, "a task id (a string)", .error, defaultedWhenFalsy: true),
+    "taskId": .init(ids, "a task id (a string)", .error, defaultedWhenFalsy: true, readOnlyWithout: "taskIds"),
     "name": .init(text, "a string", .error, defaultedWhenFalsy: true),
     "agentId": .init(idOrNull, "an agent id or null", .warning),
     "status": .init(text, "a status string", .error),
