@@ -13,6 +13,9 @@ import Testing
     #expect(report.findings.map(\.code) == [.notADataDir])
     #expect(report.findings[0].severity == .error && report.findings[0].message.contains("it is empty"))
     #expect(report.exitStatus == .problemsLeft)
+    // No filter hides it: a check of the wrong folder never passes.
+    let filtered = try await DataDirCheck(root: empty.path, filter: FindingFilter(only: "link.", ignore: "datadir.")).run()
+    #expect(filtered.findings.map(\.code) == [.notADataDir] && filtered.exitStatus == .problemsLeft)
 
     let unrelated = try TemporaryDirectory()
     try AtomicFile.write(Array("{\"id\":1}".utf8), to: unrelated.path + "/notes.json")

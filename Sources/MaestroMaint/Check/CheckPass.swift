@@ -132,7 +132,9 @@ struct CheckPass: Sendable {
     let ms =
       Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
     return CheckReport(
-      root: root, findings: findings.filter { filter.includes($0.code) },
+      // Not a data dir: said whatever the filter, or a filtered check of
+      // the wrong folder would pass.
+      root: root, findings: findings.filter { filter.includes($0.code) || $0.code == .notADataDir },
       filesRead: scan.files.count + lists.filesRead, bytesRead: merged.bytesRead + lists.bytesRead,
       durationMs: ms)
   }

@@ -21,6 +21,7 @@ public protocol DataDirTree: Sendable {
 }
 
 extension DataDirTree {
+  /// No symlinks: a tree known only by its names (a snapshot) holds none.
   public func symlinkTarget(_ relative: String) -> SymlinkTarget? { nil }
 }
 
@@ -46,6 +47,7 @@ public struct DirectoryTree: DataDirTree {
     FileSystem.fileExists(root + "/" + relative)
   }
 
+  /// The target of the symlink at `relative`, judged from the link alone.
   public func symlinkTarget(_ relative: String) -> SymlinkTarget? {
     SymlinkTarget.resolve(root + "/" + relative, dataDir: root)
   }
