@@ -28,16 +28,14 @@ public struct SymlinkTarget: Sendable, Equatable {
     let count = readlink(path, &buffer, 4096)
     guard count >= 0 else { return nil }
     let text = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let rootReal = realPath(dataDir) ?? normalized(dataDir)
+    let rootReal = CanonicalPath.of(dataDir)
     let kind = (try? FileSystem.stat(path, followSymlinks: true))?.kind
-    let resolved: String
-    if kind != nil, let real = realPath(path) {
-      resolved = real
-    } else {
-      // Dangling: judged by its text, from the real folder holding the link.
-      let folder = realPath(FileSystem.parentDirectory(of: path)) ?? FileSystem.parentDirectory(of: path)
-      resolved = normalized(text.hasPrefix("/") ? text : folder + "/" + text)
-    }
+    // Where the target exists, its real path; a dangling link is judged by
+    // its text, from the real folder holding the link.
+    let resolved =
+      kind != nil
+      ? CanonicalPath.of(path)
+      : CanonicalPath.of(text.hasPrefix("/") ? text : CanonicalPath.of(FileSystem.parentDirectory(of: path)) + "/" + text)
     let isInside = resolved == rootReal || resolved.hasPrefix(rootReal == "/" ? "/" : rootReal + "/")
     return SymlinkTarget(text: text, resolved: resolved, isInside: isInside, kind: kind)
   }
@@ -47,19 +45,5 @@ public struct SymlinkTarget: Sendable, Equatable {
     guard let resolved = realpath(path, nil) else { return nil }
     defer { free(resolved) }
     return String(cString: resolved)
-  }
-
-  /// `path` with `.`, `..` and repeated slashes resolved lexically.
-  static func normalized(_ path: String) -> String {
-    var parts: [Substring] = []
-    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-      if part == "." { continue }
-      if part == ".." {
-        if !parts.isEmpty { parts.removeLast() }
-        continue
-      }
-      parts.append(part)
-    }
-    return "/" + parts.joined(separator: "/")
   }
 }

@@ -24,6 +24,23 @@ public enum FileSystem {
   /// - Returns: The file's bytes.
   /// - Throws: `MaestroError` (`.notFound` if missing, `.io` otherwise).
   public static func readFile(_ path: String, followSymlinks: Bool = false) throws -> [UInt8] {
+    try readFileStamped(path, followSymlinks: followSymlinks).bytes
+  }
+
+  /// Reads a whole file, like `readFile(_:followSymlinks:)` (a final
+  /// symlink is not followed by default), and returns the stamp of the
+  /// version read: the `fstat` taken on the open file before reading, with
+  /// `size` -1 when the bytes read are not that many (the file changed
+  /// while being read), so that no later stamp equals it.
+  ///
+  /// - Parameters:
+  ///   - path: The file to read.
+  ///   - followSymlinks: read what a final symlink points at.
+  /// - Returns: The bytes and the stamp.
+  /// - Throws: `MaestroError` (`.notFound` if missing, `.io` otherwise).
+  public static func readFileStamped(
+    _ path: String, followSymlinks: Bool = false
+  ) throws -> (bytes: [UInt8], stamp: FileStamp) {
     try checkPath(path)
     let flags = O_RDONLY | O_CLOEXEC | (followSymlinks ? 0 : O_NOFOLLOW)
     let fd = Errno.retryingOnInterrupt { open(path, flags) }
@@ -56,7 +73,9 @@ public enum FileSystem {
       // The file grew after fstat (or reports size 0, as /proc files do).
       try readRemainder(fd, into: &bytes, path: path)
     }
-    return bytes
+    var stamp = FileStamp(info)
+    if bytes.count != expected { stamp.size = -1 }
+    return (bytes, stamp)
   }
 
   private static func readRemainder(_ fd: Int32, into bytes: inout [UInt8], path: String) throws {
