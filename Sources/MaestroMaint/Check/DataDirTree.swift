@@ -17,13 +17,10 @@ public protocol DataDirTree: Sendable {
 
   /// Where the symlink at `relative` leads, judged without reading what it
   /// points at; nil when there is no symlink there (a snapshot holds none).
+  /// No default: a tree that forgot it would hide every symlink.
   func symlinkTarget(_ relative: String) -> SymlinkTarget?
 }
 
-extension DataDirTree {
-  /// No symlinks: a tree known only by its names (a snapshot) holds none.
-  public func symlinkTarget(_ relative: String) -> SymlinkTarget? { nil }
-}
 
 /// A data dir on disk.
 public struct DirectoryTree: DataDirTree {

@@ -86,7 +86,7 @@ enum LayoutFindings {
       let isFolder =
         parts.count == 1 || (parts.count == 2 && parts[0] == "tasks" && target.kind == .directory)
       let stem = DataDirectory.entityId(fromFileName: name)
-      let shown = target.isInside ? relativeTarget(target.resolved, root: tree) : target.text
+      let shown = target.relativePath ?? target.text
       let whereTo =
         target.kind == nil
           ? "\(Finding.quoted(target.text, limit: 4096)), which does not exist"
@@ -119,14 +119,6 @@ enum LayoutFindings {
       }
     }
     return out
-  }
-
-  /// `resolved` relative to the data dir of `tree`, when the tree knows it.
-  private static func relativeTarget(_ resolved: String, root tree: any DataDirTree) -> String {
-    guard let directory = tree as? DirectoryTree,
-      let real = SymlinkTarget.realPath(directory.root), resolved.hasPrefix(real + "/")
-    else { return resolved }
-    return String(resolved.dropFirst(real.count + 1))
   }
 
   /// `file.stray-tmp` or `file.stray` for each of `EntityFileScan.otherFiles`.

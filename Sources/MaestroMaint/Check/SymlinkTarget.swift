@@ -16,6 +16,8 @@ public struct SymlinkTarget: Sendable, Equatable {
   public var resolved: String
   /// Whether that path lies inside the data dir.
   public var isInside: Bool
+  /// That path relative to the data dir, when it lies inside.
+  public var relativePath: String?
   /// What the target is (followed to the end of a chain of links); nil
   /// when it does not exist (a dangling link).
   public var kind: FileKind?
@@ -36,8 +38,11 @@ public struct SymlinkTarget: Sendable, Equatable {
       kind != nil
       ? CanonicalPath.of(path)
       : CanonicalPath.of(text.hasPrefix("/") ? text : CanonicalPath.of(FileSystem.parentDirectory(of: path)) + "/" + text)
-    let isInside = resolved == rootReal || resolved.hasPrefix(rootReal == "/" ? "/" : rootReal + "/")
-    return SymlinkTarget(text: text, resolved: resolved, isInside: isInside, kind: kind)
+    let prefix = rootReal == "/" ? "/" : rootReal + "/"
+    let isInside = resolved == rootReal || resolved.hasPrefix(prefix)
+    return SymlinkTarget(
+      text: text, resolved: resolved, isInside: isInside,
+      relativePath: isInside ? String(resolved.dropFirst(min(prefix.count, resolved.count))) : nil, kind: kind)
   }
 
   /// `realpath(3)` of `path`, or nil.
