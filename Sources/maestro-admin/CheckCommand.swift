@@ -7,7 +7,7 @@ struct CheckCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "check",
     abstract: "Check a data dir's files, layout, links and references (read-only).",
-    discussion: """
+    discussion: helpParagraphs("""
       Reads every entity file (both cores), keeps only ids and link lists, and reports
       findings with a stable dotted code, a severity (error, warning, info), the entity,
       the file and the action `repair` will take. Never writes inside the data dir.
@@ -22,7 +22,7 @@ struct CheckCommand: AsyncParsableCommand {
       Codes:
       \(FindingCode.catalogue.map { "  \($0.rawValue) (\($0.severity.rawValue))" }.joined(separator: "\n"))
 
-      """ + ExitStatus.helpText
+      """) + "\n" + ExitStatus.helpText
   )
 
   @OptionGroup var dataDir: DataDirOptions
@@ -48,9 +48,12 @@ struct CheckCommand: AsyncParsableCommand {
       let report = try await DataDirCheck(root: root, filter: filter, showProgress: !output.json).run()
       let out = Output(json: output.json)
       if output.json {
-        for line in report.jsonLines { print(line) }
+        // --quiet keeps the summary, the last line.
+        for line in OutputMode.quiet ? Array(report.jsonLines.suffix(1)) : report.jsonLines { print(line) }
       } else {
-        for line in report.textLines(maxExamples: maxExamples) { out.text(line) }
+        let lines = report.textLines(maxExamples: maxExamples)
+        for line in lines.dropLast() { out.text(line) }
+        if let verdict = lines.last { out.verdict(verdict) }
       }
       return report.exitStatus
     }

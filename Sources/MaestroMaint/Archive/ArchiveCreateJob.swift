@@ -65,13 +65,13 @@ public struct ArchiveCreateJob: Sendable {
   }
 
   /// Runs the job.
-  /// - Throws: `.locked` (exit 75); `.notFound`/`.io` naming the file
+  /// - Throws: `.usage` (exit 16) for a `--project` the data dir does not
+  ///   have; `.locked` (exit 75); `.notFound`/`.io` naming the file
   ///   (exit 8), including an archive that does not verify after writing
   ///   (nothing is removed then).
   public func run() async throws -> Outcome {
-    guard FileSystem.isDirectory(dataDir) else {
-      throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
-    }
+    try DataDirectory.requireDirectory(dataDir)
+    try criteria.validateProject(in: dataDir)
     let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin archive create")
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)

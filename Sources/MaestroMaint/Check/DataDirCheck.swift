@@ -52,12 +52,7 @@ public struct DataDirCheck: Sendable {
   ///   `.cancelled` after SIGINT (exit 32).
   public func run() async throws -> CheckReport {
     let started = ContinuousClock.now
-    guard FileSystem.isDirectory(root) else {
-      if FileSystem.fileExists(root) {
-        throw MaestroError(.io, "the data dir is not a directory", path: root)
-      }
-      throw MaestroError(.notFound, "the data dir does not exist", path: root)
-    }
+    try DataDirectory.requireDirectory(root)
     let tree: any DataDirTree =
       overlay.isEmpty ? DirectoryTree(root: root) : OverlayTree(root: root, overlay: overlay)
     let pass = try CheckPass(root: root, aliases: Self.realPath(root).map { [$0] } ?? [], tree: tree)

@@ -26,9 +26,7 @@ public final class MaintenanceLock {
   ///   when another run holds it; `.io`/`.notFound` when it cannot be made.
   public init(dataDir: String, command: String) throws {
     let folder = Self.stateFolder(dataDir)
-    guard FileSystem.isDirectory(dataDir) else {
-      throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
-    }
+    try DataDirectory.requireDirectory(dataDir)
     if !FileSystem.isDirectory(folder) { try FileSystem.makeDirectories(folder, mode: 0o700) }
     path = folder + "/lock"
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
