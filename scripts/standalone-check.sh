@@ -17,7 +17,7 @@ cleanup() {
 trap cleanup EXIT
 git clone --quiet --no-local "$PWD" "$parent/maestro-admin"
 git -C "$parent/maestro-admin" checkout --quiet --detach "$commit"
-# The clone must be alone in its folder: nothing at ../shared or anywhere beside it.
+# The clone must be alone in its folder: no sibling folder it could read.
 others=$(ls -A "$parent" | grep -vx maestro-admin || true)
 [ -z "$others" ] || { echo "standalone-check: $parent holds more than the clone: $others" >&2; exit 1; }
 echo "standalone-check: testing $commit in $parent/maestro-admin" >&2
