@@ -32,12 +32,12 @@ private func runMigrate(json: Bool, _ body: () async throws -> ExitStatus) async
     do {
       return try await body()
     } catch let refusal as MigrationRefusal {
-      Output.error("refused: " + refusal.description)
       Output(json: json).record([
         "type": "refused", "reason": .string(refusal.reason.rawValue), "version": .number(Double(refusal.version)),
         "name": .string(refusal.name), "file": .string(refusal.path), "message": .string(refusal.message),
         "exitCode": 4,
       ])
+      Output.failure("refused: " + refusal.description, exitCode: ExitStatus.problemsLeft.rawValue)
       return .problemsLeft
     }
   }
