@@ -6,6 +6,12 @@ import Testing
 /// A journaled run that fails part-way reports the journal that holds its
 /// changes so far, and `undo` refuses a journal that is not of its data dir.
 @Suite struct JournalPartialRunTests {
+  /// The `MaestroError` `body` throws, if any.
+  private func failure(_ body: () throws -> Void) -> MaestroError? {
+    do { try body() } catch let e as MaestroError { return e } catch {}
+    return nil
+  }
+
   @Test func aRunStoppedAfterSomeChangesNamesItsJournal() throws {
     let dir = try TemporaryDirectory()
     let plan = try makeDirAndPlan(dir.path)
@@ -13,13 +19,7 @@ import Testing
     // The plan creates projects/ last; a file there now stops the run
     // after every earlier change was made.
     try AtomicFile.write(Array("in the way".utf8), to: dir.appending("projects"))
-    var failure: MaestroError?
-    do {
-      try JournalRunner(dataDir: dir.path).run(plan, command: "repair")
-    } catch let e as MaestroError {
-      failure = e
-    }
-    let error = try #require(failure)
+    let error = try #require(failure { try JournalRunner(dataDir: dir.path).run(plan, command: "repair") })
     let partial = try #require(error.partialRun)
     #expect(partial.dataDir == dir.path && partial.journals.count == 1)
     let journal = try Journal.open(path: Journal.folder(dir.path) + "/\(partial.journals[0]).jsonl")
@@ -35,13 +35,8 @@ import Testing
     let plan = try makeDirAndPlan(dir.path)
     // The first action's file changed since planning.
     try AtomicFile.write(Array("{}".utf8), to: dir.appending("tasks/p1/t1.json"))
-    var failure: MaestroError?
-    do {
-      try JournalRunner(dataDir: dir.path).run(plan, command: "repair")
-    } catch let e as MaestroError {
-      failure = e
-    }
-    #expect(failure != nil && failure?.partialRun == nil)
+    let error = failure { try JournalRunner(dataDir: dir.path).run(plan, command: "repair") }
+    #expect(error != nil && error?.partialRun == nil)
   }
 
   @Test func laterJournalsOfOneRunAreKeptInOrder() {
