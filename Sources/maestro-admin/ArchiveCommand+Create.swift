@@ -14,6 +14,9 @@ struct ArchiveCreateCommand: AsyncParsableCommand {
       it (parentId, dependencies, referenceTaskIds); what is held back is reported with the reason.
       The archive is written, fsynced and read back before anything is removed; the removal is
       journaled (undo reverses the whole run). Takes the maintenance lock.
+      The filters are checked first: a day that does not exist (2026-02-30), a
+      status that is not a task status or a --project the data dir does not
+      have is a usage error (exit 16).
       """)
   )
 

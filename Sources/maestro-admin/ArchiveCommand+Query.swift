@@ -33,11 +33,11 @@ struct ArchiveListCommand: AsyncParsableCommand {
         out.text("missing: archive/\(name) is named in the catalog but not on disk")
         out.record(["type": "missing", "name": .string(name)])
       }
+      let tasks = archives.reduce(0) { $0 + $1.tasks }
       out.record([
         "type": "summary", "archives": .number(Double(archives.count)),
-        "tasks": .number(Double(archives.reduce(0) { $0 + $1.tasks })), "missing": .number(Double(missing.count)),
+        "tasks": .number(Double(tasks)), "missing": .number(Double(missing.count)),
       ])
-      let tasks = archives.reduce(0) { $0 + $1.tasks }
       out.verdict(
         archives.isEmpty && missing.isEmpty
           ? "no archives"

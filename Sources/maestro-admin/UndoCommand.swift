@@ -14,6 +14,9 @@ struct UndoCommand: AsyncParsableCommand {
       created folders removed), under a journal of its own. It refuses, naming the
       files, when a file changed since the run (exit 4), unless --force: then the
       current content goes into the undo's journal too, so nothing is lost.
+      A journal file belongs to the data dir that holds it: with a --data-dir
+      naming another directory it is refused (exit 16), and so is a file that
+      is not in a data dir's .maestro-admin/journal/ folder.
 
       """) + "\n" + ExitStatus.helpText
   )
