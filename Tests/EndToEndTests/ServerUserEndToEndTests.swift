@@ -54,14 +54,14 @@ struct ServerUserEndToEndTests {
     }
   }
 
-  private func runJob(_ setup: Setup, _ job: String, _ settings: [String: String] = [:]) throws -> CommandResult {
-    try user.run("/bin/sh", [setup.job, job], environment: ["MAESTRO_ADMIN_CONFIG": try setup.configure(settings)])
+  private func runJob(_ setup: Setup, _ job: String, _ settings: [String: String] = [:]) async throws -> CommandResult {
+    try await user.run("/bin/sh", [setup.job, job], environment: ["MAESTRO_ADMIN_CONFIG": try setup.configure(settings)])
   }
 
-  @Test func nightlyBackupAndMonthlyArchiveJobsAsTheServerUser() throws {
+  @Test func nightlyBackupAndMonthlyArchiveJobsAsTheServerUser() async throws {
     let setup = try Setup(user: user)
     let data = setup.root.appending("data")
-    let generated = try user.run(setup.binary, ["generate", "--out", data, "--scale", "xs", "--no-sync"])
+    let generated = try await user.run(setup.binary, ["generate", "--out", data, "--scale", "xs", "--no-sync"])
     #expect(generated.status == 0, "\(generated.stderr)")
 
     // A destination the user cannot create: exit 8, said in the log.
@@ -69,14 +69,14 @@ struct ServerUserEndToEndTests {
     try FileSystem.makeDirectories(locked)
     try user.own(locked)
     #expect(chmod(locked, 0o555) == 0)
-    let refused = try runJob(setup, "backup", ["MAESTRO_BACKUP_DEST": locked + "/backups"])
+    let refused = try await runJob(setup, "backup", ["MAESTRO_BACKUP_DEST": locked + "/backups"])
     #expect(refused.status == 8, "\(refused.stderr)")
     let refusedLog = try text(setup.root.appending("logs/" + (try #require(try setup.logs("backup").last))))
     #expect(refusedLog.contains("cannot write snapshots to \(locked)/backups as \(user.name)"))
     #expect(refusedLog.hasSuffix("exit 8\n"))
 
     // The nightly backup: a verified snapshot owned by the user, a log, exit 0.
-    let backup = try runJob(setup, "backup")
+    let backup = try await runJob(setup, "backup")
     #expect(backup.status == 0, "\(backup.stderr)")
     let snapshots = try FileSystem.listDirectory(setup.root.appending("backups")).map(\.name).filter {
       $0.hasPrefix("maestro-") && $0.hasSuffix(".tar.zst")
@@ -84,7 +84,7 @@ struct ServerUserEndToEndTests {
     #expect(snapshots.count == 1)
     let snapshot = setup.root.appending("backups/" + (try #require(snapshots.first)))
     #expect(try FileSystem.stat(snapshot).uid == user.uid)
-    #expect(try runMaestroAdmin(["backup", "verify", snapshot]).status == 0)
+    #expect(try await runMaestroAdminDetached(["backup", "verify", snapshot]).status == 0)
     let backupLogs = try setup.logs("backup")
     #expect(backupLogs.count == 2)  // the refused run's and this one's
     let backupLog = try text(setup.root.appending("logs/" + backupLogs.last!))
@@ -95,7 +95,7 @@ struct ServerUserEndToEndTests {
 
     // The monthly archive: server stopped and started around it, the
     // archive and catalog written, the journal id kept in this run's log.
-    let archive = try runJob(setup, "archive")
+    let archive = try await runJob(setup, "archive")
     #expect(archive.status == 0, "\(archive.stderr)")
     #expect(try text(setup.systemctlCalls) == "stop maestro-test.service\nstart maestro-test.service\n")
     let archives = try FileSystem.listDirectory(data + "/archive").map(\.name)
@@ -109,30 +109,30 @@ struct ServerUserEndToEndTests {
 
     // Later runs: each its own log, the first (with its journal id) kept
     // until MAESTRO_LOG_KEEP=2 newer ones exist.
-    #expect(try runJob(setup, "archive").status == 0)
+    #expect(try await runJob(setup, "archive").status == 0)
     #expect(try setup.logs("archive").contains(firstLog))
-    Thread.sleep(forTimeInterval: 1.1)  // log names carry the second
-    #expect(try runJob(setup, "archive").status == 0)
+    try await Task.sleep(for: .milliseconds(1100))  // log names carry the second
+    #expect(try await runJob(setup, "archive").status == 0)
     let kept = try setup.logs("archive")
     #expect(kept.count == 2 && !kept.contains(firstLog), "\(kept)")
 
     // The tool's failure passes through, and the server is started again.
-    let failed = try runJob(setup, "archive", ["MAESTRO_DATA_DIR": setup.root.appending("nosuch")])
+    let failed = try await runJob(setup, "archive", ["MAESTRO_DATA_DIR": setup.root.appending("nosuch")])
     #expect(failed.status == 8)
     #expect(failed.stderr.contains("archive failed with exit 8"))
     #expect(try text(setup.systemctlCalls).hasSuffix("stop maestro-test.service\nstart maestro-test.service\n"))
     #expect(try text(setup.root.appending("logs/archive.status")).contains("exit=8"))
 
     // A log folder the user cannot write: exit 8 before anything runs.
-    let noLogs = try runJob(setup, "backup", ["MAESTRO_LOG_DIR": locked + "/logs"])
+    let noLogs = try await runJob(setup, "backup", ["MAESTRO_LOG_DIR": locked + "/logs"])
     #expect(noLogs.status == 8)
     #expect(noLogs.stderr.contains("cannot write logs to \(locked)/logs"))
-    #expect(try runJob(setup, "nightly").status == 16)
+    #expect(try await runJob(setup, "nightly").status == 16)
   }
 
   /// A repair that a permission error stops after it changed files says so,
   /// in text and JSON, with the exact undo command, which puts it back.
-  @Test func aRunStoppedPartWaySaysTheDataDirChangedAndHowToUndo() throws {
+  @Test func aRunStoppedPartWaySaysTheDataDirChangedAndHowToUndo() async throws {
     let root = try TemporaryDirectory(prefix: "maestro-admin-partial")
     let data = root.appending("data dir")  // a space: the command must be quoted
     try copyTree(ProjectPaths.fixtures + "/generated/xs-seed-faults", to: data)
@@ -143,14 +143,14 @@ struct ServerUserEndToEndTests {
     // The plan runs in the order the dry run prints; the folder of the
     // first change to another folder than the first change's is made
     // read-only, so the run stops after changing something.
-    let dry = try user.run(binary, ["repair", "--data-dir", data, "--dry-run", "--json"])
+    let dry = try await user.run(binary, ["repair", "--data-dir", data, "--dry-run", "--json"])
     let folders = dry.lines.compactMap { try? JSONParser.parse(Array($0.utf8)) }
       .filter { $0["type"] == "action" }.compactMap { $0["file"]?.stringValue }
       .map { FileSystem.parentDirectory(of: $0) }
     let blocked = try #require(folders.first { $0 != folders.first })
     #expect(chmod(data + "/" + blocked, 0o555) == 0)
 
-    let r = try user.run(binary, ["repair", "--data-dir", data, "--json"])
+    let r = try await user.run(binary, ["repair", "--data-dir", data, "--json"])
     #expect(r.status == 8, "\(r.stderr)")
     let error = try #require(try? JSONParser.parse(Array((r.lines.last ?? "").utf8)))
     #expect(error["type"] == "error" && error["exitCode"] == 8 && error["dataDirChanged"] == true)
@@ -163,7 +163,7 @@ struct ServerUserEndToEndTests {
 
     // The text output says the same.
     #expect(chmod(data + "/" + blocked, 0o755) == 0)
-    #expect(try user.run(binary, ["undo", journal, "--data-dir", data]).status == 1)
+    #expect(try await user.run(binary, ["undo", journal, "--data-dir", data]).status == 1)
     #expect(try userTree(data) == before)
   }
 }

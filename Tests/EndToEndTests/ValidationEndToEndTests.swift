@@ -15,62 +15,62 @@ import Testing
     return dir
   }
 
-  @Test func archiveFiltersAreValidatedWithExit16() throws {
+  @Test func archiveFiltersAreValidatedWithExit16() async throws {
     let dir = try dataDir()
     let before = try TreeHash.hash(of: dir.path)
-    func create(_ extra: [String]) throws -> CommandResult {
-      try runMaestroAdmin(["archive", "create", "--data-dir", dir.path] + extra)
+    func create(_ extra: [String]) async throws -> CommandResult {
+      try await runMaestroAdminDetached(["archive", "create", "--data-dir", dir.path] + extra)
     }
     // Not a date: refused, not read as 2026-03-02.
-    let feb30 = try create(["--before", "2026-02-30"])
+    let feb30 = try await create(["--before", "2026-02-30"])
     #expect(feb30.status == 16, "\(feb30.stderr)")
     #expect(feb30.stderr.contains("2026-02-30") && feb30.stderr.contains("2026-02 has 28 days"))
-    #expect(try create(["--before", "2027-02-29"]).status == 16)
-    #expect(try create(["--before", "2026-04-31T00:00:00Z"]).status == 16)
+    #expect(try await create(["--before", "2027-02-29"]).status == 16)
+    #expect(try await create(["--before", "2026-04-31T00:00:00Z"]).status == 16)
     // A leap day is a date.
-    #expect(try create(["--before", "2028-02-29", "--dry-run"]).status == 0)
+    #expect(try await create(["--before", "2028-02-29", "--dry-run"]).status == 0)
     // Unknown status, unknown project.
-    let status = try create(["--status", "completed,nosuch", "--dry-run"])
+    let status = try await create(["--status", "completed,nosuch", "--dry-run"])
     #expect(status.status == 16)
     #expect(status.stderr.contains("\"nosuch\" is not a task status"))
-    let project = try create(["--project", "proj_nosuch", "--dry-run"])
+    let project = try await create(["--project", "proj_nosuch", "--dry-run"])
     #expect(project.status == 16)
     #expect(project.stderr.contains("no project \"proj_nosuch\""))
     // A real project and known statuses pass.
     let projectId = try #require(try FileSystem.listDirectory(dir.path + "/projects").first?.name.dropLast(5))
-    #expect(try create(["--project", String(projectId), "--status", "completed,cancelled", "--dry-run"]).status == 0)
+    #expect(try await create(["--project", String(projectId), "--status", "completed,cancelled", "--dry-run"]).status == 0)
     // search validates its dates the same way.
-    #expect(try runMaestroAdmin(["archive", "search", "--data-dir", dir.path, "--after", "2026-13-01"]).status == 16)
-    #expect(try runMaestroAdmin(["archive", "search", "--data-dir", dir.path, "--before", "2025-02-29"]).status == 16)
+    #expect(try await runMaestroAdminDetached(["archive", "search", "--data-dir", dir.path, "--after", "2026-13-01"]).status == 16)
+    #expect(try await runMaestroAdminDetached(["archive", "search", "--data-dir", dir.path, "--before", "2025-02-29"]).status == 16)
     #expect(try TreeHash.hash(of: dir.path) == before)
   }
 
-  @Test func archiveQueriesOnAMissingOrNonDirectoryDataDirExit8() throws {
+  @Test func archiveQueriesOnAMissingOrNonDirectoryDataDirExit8() async throws {
     let dir = try TemporaryDirectory()
     let file = dir.appending("a-file")
     try AtomicFile.write(Array("x".utf8), to: file)
     for query in [["list"], ["search", "--text", "x"], ["show", "task_1"]] {
-      let missing = try runMaestroAdmin(["archive"] + query + ["--data-dir", dir.appending("nosuch")])
+      let missing = try await runMaestroAdminDetached(["archive"] + query + ["--data-dir", dir.appending("nosuch")])
       #expect(missing.status == 8, "\(query) \(missing.stderr)")
       #expect(missing.stderr.contains("the data dir does not exist"))
-      let notDir = try runMaestroAdmin(["archive"] + query + ["--data-dir", file])
+      let notDir = try await runMaestroAdminDetached(["archive"] + query + ["--data-dir", file])
       #expect(notDir.status == 8, "\(query)")
       #expect(notDir.stderr.contains("\(file): this is a regular file, not a directory"))
     }
     // Every data-dir command says the same of a file.
-    let check = try runMaestroAdmin(["check", "--data-dir", file])
+    let check = try await runMaestroAdminDetached(["check", "--data-dir", file])
     #expect(check.status == 8 && check.stderr.contains("regular file, not a directory"))
     #expect(!check.stderr.contains("does not exist"))
   }
 
-  @Test func undoRefusesAJournalOfAnotherDataDir() throws {
+  @Test func undoRefusesAJournalOfAnotherDataDir() async throws {
     let a = try TemporaryDirectory()
     let b = try TemporaryDirectory()
     let journal = try JournalRunner(dataDir: a.path).run(try makeDirAndPlan(a.path), command: "repair")
     _ = try makeDirAndPlan(b.path)
     let (treeA, treeB) = (try userTree(a.path), try userTree(b.path))
 
-    let wrong = try runMaestroAdmin(["undo", journal.path, "--data-dir", b.path, "--json"])
+    let wrong = try await runMaestroAdminDetached(["undo", journal.path, "--data-dir", b.path, "--json"])
     #expect(wrong.status == 16, "\(wrong.stderr)")
     #expect(wrong.stderr.contains("belongs to the data dir \(a.path), not to --data-dir \(b.path)"))
     let error = try #require(wrong.lines.last.flatMap { try? JSONParser.parse(Array($0.utf8)) })
@@ -78,16 +78,16 @@ import Testing
     // A journal file copied out of its data dir is not a journal of any.
     let stray = a.appending("copied.jsonl")
     try AtomicFile.write(try FileSystem.readFile(journal.path), to: stray)
-    let copied = try runMaestroAdmin(["undo", stray, "--data-dir", a.path])
+    let copied = try await runMaestroAdminDetached(["undo", stray, "--data-dir", a.path])
     #expect(copied.status == 16)
     #expect(copied.stderr.contains("not a journal of a data dir"))
     #expect(try userTree(a.path).filter { $0.path != "copied.jsonl" } == treeA && (try userTree(b.path)) == treeB)
     // The right data dir (given another way: a trailing slash) undoes it.
-    let right = try runMaestroAdmin(["undo", journal.path, "--data-dir", a.path + "/"])
+    let right = try await runMaestroAdminDetached(["undo", journal.path, "--data-dir", a.path + "/"])
     #expect(right.status == 1, "\(right.stderr)")
   }
 
-  @Test func jsonErrorsAreJSONObjectsWithExitCode() throws {
+  @Test func jsonErrorsAreJSONObjectsWithExitCode() async throws {
     let dir = try TemporaryDirectory()
     let cases: [([String], Int32)] = [
       (["check", "--data-dir", dir.appending("nosuch"), "--json"], 8),
@@ -99,7 +99,7 @@ import Testing
       (["undo", "nosuch", "--data-dir", dir.path, "--json"], 8),
     ]
     for (arguments, code) in cases {
-      let r = try runMaestroAdmin(arguments)
+      let r = try await runMaestroAdminDetached(arguments)
       #expect(r.status == code, "\(arguments): \(r.stderr)")
       #expect(r.lines.count == 1, "\(arguments): \(r.stdout)")
       let object = try #require(try? JSONParser.parse(Array((r.lines.last ?? "").utf8)), "\(arguments): \(r.stdout)")
@@ -109,12 +109,12 @@ import Testing
       #expect(object["dataDirChanged"] == false)
       #expect(!r.stderr.isEmpty, "\(arguments): the error is on stderr too")
     }
-    let negative = try runMaestroAdmin(["generate", "--out", dir.appending("g"), "--seed", "-1"])
+    let negative = try await runMaestroAdminDetached(["generate", "--out", dir.appending("g"), "--seed", "-1"])
     #expect(negative.stderr.contains("--seed -1: a negative number is not a valid value"))
     #expect(!negative.stderr.contains("Missing value"))
   }
 
-  @Test func everySummaryNamesItsExitCodeExitCode() throws {
+  @Test func everySummaryNamesItsExitCodeExitCode() async throws {
     let dir = try dataDir()
     let backups = try TemporaryDirectory()
     let fmtDir = try TemporaryDirectory()
@@ -135,7 +135,7 @@ import Testing
       ["backup", "prune", "--dest", backups.appending("b"), "--keep-last", "5", "--dry-run"],
     ]
     for arguments in runs {
-      let r = try runMaestroAdmin(arguments + ["--json"])
+      let r = try await runMaestroAdminDetached(arguments + ["--json"])
       let summary = try #require(try? JSONParser.parse(Array((r.lines.last ?? "").utf8)), "\(arguments): \(r.stdout)")
       #expect(summary["type"] == "summary", "\(arguments)")
       #expect(summary["exitCode"]?.numberValue == Double(r.status), "\(arguments): exit \(r.status)")
@@ -143,8 +143,8 @@ import Testing
     }
   }
 
-  @Test func versionNamesCommitSwiftAndLibarchive() throws {
-    let r = try runMaestroAdmin(["--version"])
+  @Test func versionNamesCommitSwiftAndLibarchive() async throws {
+    let r = try await runMaestroAdminDetached(["--version"])
     #expect(r.status == 0)
     let lines = r.lines
     #expect(lines.first == "maestro-admin \(MaestroAdminVersion.string)")
@@ -155,30 +155,30 @@ import Testing
     #expect(lines.contains { $0.hasPrefix("libarchive: libarchive 3.") && $0.contains("zstd") })
   }
 
-  @Test func quietKeepsOnlyTheVerdictAndNoProgressIsAccepted() throws {
+  @Test func quietKeepsOnlyTheVerdictAndNoProgressIsAccepted() async throws {
     let dir = try TemporaryDirectory()
     try copyTree(ProjectPaths.fixtures + "/generated/xs-seed-faults", to: dir.path)
-    let loud = try runMaestroAdmin(["check", "--data-dir", dir.path])
-    let quiet = try runMaestroAdmin(["check", "--data-dir", dir.path, "--quiet", "--no-progress"])
+    let loud = try await runMaestroAdminDetached(["check", "--data-dir", dir.path])
+    let quiet = try await runMaestroAdminDetached(["check", "--data-dir", dir.path, "--quiet", "--no-progress"])
     #expect(quiet.status == 4 && loud.status == 4)
     #expect(loud.lines.count > 1)
     #expect(quiet.lines == [try #require(loud.lines.last)])
     #expect(quiet.stdout.contains("— exit 4"))
-    let quietJSON = try runMaestroAdmin(["check", "--data-dir", dir.path, "-q", "--json"])
+    let quietJSON = try await runMaestroAdminDetached(["check", "--data-dir", dir.path, "-q", "--json"])
     #expect(quietJSON.lines.count == 1 && quietJSON.lines[0].contains(#""type":"summary""#))
-    let repair = try runMaestroAdmin(["repair", "--data-dir", dir.path, "--dry-run", "--quiet"])
+    let repair = try await runMaestroAdminDetached(["repair", "--data-dir", dir.path, "--dry-run", "--quiet"])
     #expect(repair.lines.count == 1 && repair.stdout.hasPrefix("dry run: "), "\(repair.stdout)")
     for command in [["stats"], ["archive", "list"], ["migrate", "status"]] {
-      let r = try runMaestroAdmin(command + ["--data-dir", dir.path, "--quiet", "--no-progress"])
+      let r = try await runMaestroAdminDetached(command + ["--data-dir", dir.path, "--quiet", "--no-progress"])
       #expect(r.lines.count == 1, "\(command): \(r.stdout)")
     }
   }
 
-  @Test func helpReadsWellAt80Columns() throws {
+  @Test func helpReadsWellAt80Columns() async throws {
     for command in [[], ["check"], ["repair"], ["undo"], ["generate"], ["archive"], ["archive", "create"], ["migrate"],
       ["backup"], ["backup", "create"], ["fmt"]]
     {
-      let r = try runMaestroAdmin(command + ["--help"], environment: ["COLUMNS": "80"])
+      let r = try await runMaestroAdminDetached(command + ["--help"], environment: ["COLUMNS": "80"])
       #expect(r.status == 0)
       let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
       // No line is too long (the usage line may be), and no prose line was

@@ -60,13 +60,14 @@ public struct NonRootUser: Sendable {
     guard result.status == 0 else { throw MaestroError(.io, "chown failed: \(result.stderr)", path: path) }
   }
 
-  /// Runs `executable` as this user, with `environment` added.
-  public func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
+  /// Runs `executable` as this user, with `environment` added (on a
+  /// thread of its own, see `runProcessDetached`).
+  public func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws
     -> CommandResult
   {
-    guard switching else { return try runProcess(executable, arguments, environment: environment) }
+    guard switching else { return try await runProcessDetached(executable, arguments, environment: environment) }
     let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-    return try runProcess(
+    return try await runProcessDetached(
       "/usr/sbin/runuser", ["-u", name, "--", "/usr/bin/env"] + assignments + [executable] + arguments)
   }
 
