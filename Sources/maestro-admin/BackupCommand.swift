@@ -55,7 +55,10 @@ struct BackupCreateCommand: AsyncParsableCommand {
       Reads every file (both cores), each stat'ed before and after reading; a file that changed, or a
       .json file that does not parse, is read again (up to 7 reads over about 0.8 s). One still
       changing fails the backup, naming it (exit 8), unless --allow-torn keeps it flagged in the
-      manifest (exit 4). The maintenance lock and *.tmp files are left out and reported. The
+      manifest (exit 4). The maintenance lock, *.tmp files and the toolkit's journals with their
+      undo copies (.maestro-admin/journal, staging, archive-staging; --include-journals keeps
+      them) are left out and reported. --dest inside a server folder of a data dir (tasks/,
+      sessions/ ...) is refused (exit 16); one that cannot be written fails before any work (8). The
       snapshot is written as .<name>.partial, fsynced, read back and checked against its manifest,
       and only then renamed; the data dir is only read.
       """)
@@ -78,7 +81,11 @@ struct BackupCreateCommand: AsyncParsableCommand {
   @Flag(name: .long, help: "Keep files that never read consistently, flagged torn (exit 4).")
   var allowTorn = false
 
+  @Flag(name: .long, help: "Keep .maestro-admin's journals, packs and undo copies (left out by default).")
+  var includeJournals = false
+
   @OptionGroup var output: OutputOptions
+  @OptionGroup var serverProbe: ServerProbeOptions
 
   func validate() throws {
     if let level {
@@ -91,12 +98,14 @@ struct BackupCreateCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await runBackup {
-      let out = Output(json: output.json)
-      var options = SnapshotCreator.Options(dataDir: try dataDir.resolve().root, destination: dest)
+      let root = try dataDir.resolve().root
+      let out = Output(json: output.json, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root))
+      var options = SnapshotCreator.Options(dataDir: root, destination: dest)
       options.compression = compression
       options.level = level
       options.label = label
       options.allowTorn = allowTorn
+      options.includeJournals = includeJournals
       options.showProgress = !output.json
       let report = try SnapshotCreator(options).run()
       let m = report.manifest
@@ -301,6 +310,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
   var maxBytes: Int64 = 1 << 40
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var liveServer: LiveServerOptions
 
   func validate() throws {
     if force && ifMissing { throw ValidationError("--force and --if-missing contradict each other") }
@@ -308,8 +318,9 @@ struct BackupRestoreCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await runBackup {
-      let out = Output(json: output.json)
       var options = SnapshotRestorer.Options(snapshot: snapshot, target: to)
+      options.liveServer = liveServer.makeGuard(json: output.json)
+      let out = Output(json: output.json, server: LiveServerReport(options.liveServer, dataDir: to))
       options.force = force
       options.ifMissing = ifMissing
       options.maxMembers = maxMembers

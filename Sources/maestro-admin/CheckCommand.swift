@@ -27,6 +27,7 @@ struct CheckCommand: AsyncParsableCommand {
 
   @OptionGroup var dataDir: DataDirOptions
   @OptionGroup var output: OutputOptions
+  @OptionGroup var serverProbe: ServerProbeOptions
 
   @Option(name: .long, help: ArgumentHelp("Report only these codes or families.", valueName: "codes"))
   var only: String?
@@ -46,15 +47,15 @@ struct CheckCommand: AsyncParsableCommand {
       let filter = try FindingFilter(only: only, ignore: ignore)
       let root = try dataDir.resolve().root
       let report = try await DataDirCheck(root: root, filter: filter, showProgress: !output.json).run()
-      let out = Output(json: output.json)
+      let out = Output(json: output.json, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root))
       if output.json {
-        // --quiet keeps the summary, the last line.
-        for line in OutputMode.quiet ? Array(report.jsonLines.suffix(1)) : report.jsonLines { print(line) }
+        for finding in report.findings { out.record(finding.jsonObject) }
       } else {
         let lines = report.textLines(maxExamples: maxExamples)
         for line in lines.dropLast() { out.text(line) }
         if let verdict = lines.last { out.verdict(verdict) }
       }
+      out.record(report.summaryObject)
       return report.exitStatus
     }
   }

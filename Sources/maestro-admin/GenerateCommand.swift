@@ -15,11 +15,17 @@ struct GenerateCommand: AsyncParsableCommand {
       syncfs (--no-sync skips it: faster, about 0.9x instead of 1.3x the time of
       `bsdtar -xf` at scale l, but a crash soon after can leave empty files); a
       non-empty --out is refused unless --force (the old tree is removed only after the
-      new one is in place).
+      new one is in place). --force replaces only generate's own output, recognised by
+      the <out>.faults.json beside it: --out equal to or inside a data dir generate did
+      not write, or inside a server folder of any data dir (tasks/, sessions/ ...), is
+      refused even with --force (exit 16). The first Ctrl-C stops the run before the
+      rename (exit 32): the old tree stays, the staging folder is removed.
 
       --inject class=N,... plants N faults of each class (all=N: every class that applies)
       on entities of their own, and <out>.faults.json (beside --out, always written)
-      records each fault with the findings a correct `check` reports for it. Classes:
+      records each fault with the findings a correct `check` reports for it. N is at most
+      the clean task count (or the project count, if larger): xs 30, s 1,000, m 20,000;
+      more is refused (exit 16). Classes:
 
       \(FaultClass.helpText)
       """) + "\n\n" + ExitStatus.helpText
@@ -65,19 +71,24 @@ struct GenerateCommand: AsyncParsableCommand {
   var workers: Int?
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var liveServer: LiveServerOptions
 
   func run() async throws {
     try await runMapped {
-      let out = Output(json: output.json)
+      // Replacing a data dir (--force) a server runs on is refused.
+      let live = liveServer.makeGuard(json: output.json)
+      let replacing = FileSystem.fileExists(self.out)
+      let out = Output(json: output.json, server: replacing ? LiveServerReport(live, dataDir: self.out) : nil)
       var counts = (scale ?? .xs).counts
       if let projects { counts.projects = projects }
       if let tasks { counts.tasks = tasks }
       if let sessions { counts.sessions = sessions }
       let explicit = projects != nil || tasks != nil || sessions != nil
-      let options = GeneratorOptions(
+      var options = GeneratorOptions(
         out: self.out, scale: scale ?? (explicit ? nil : .xs), counts: counts, seed: seed, format: format,
         style: style, faults: try FaultInjection(parsing: inject ?? ""), force: force, docRoot: docRoot,
         sync: !noSync, workers: max(1, workers ?? ParallelMap.defaultWorkers))
+      options.liveServer = live
       let total = counts.projects + counts.tasks + counts.sessions
       let progress = ProgressBar("generate", total: total, enabled: !output.json && ProgressBar.stderrIsTerminal)
       let report = try await DataGenerator.run(options, progress: progress)

@@ -25,8 +25,13 @@ enum OutputMode {
 /// Where a command's results go: text for people or JSON lines for machines
 /// on stdout, errors on stderr (and, with `--json`, as an error object on
 /// stdout too).
+///
+/// With a `server` report, the summary record carries it: the `server`
+/// field in JSON, a `server: ...` line in text (printed where the summary
+/// record would be, on stderr for `fmt`) when there is something to tell.
 struct Output {
   var json: Bool
+  var server: LiveServerReport? = nil
 
   /// Prints a line of text (text mode only; not with `--quiet`).
   func text(_ line: String) {
@@ -40,10 +45,25 @@ struct Output {
     print(line)
   }
 
-  /// Prints one JSON object as a line (JSON mode only). A summary is held
-  /// until the command's exit status is known (`runMapped` prints it with
+  /// Prints one JSON object as a line (JSON mode only); a summary gets the
+  /// live-server report (in text mode, its line). A summary is held until
+  /// the command's exit status is known (`runMapped` prints it with
   /// `exitCode`); with `--quiet` only summaries and errors are printed.
   func record(_ object: JSONObject) {
+    var object = object
+    if let server, object["type"] == .string("summary") {
+      guard json else {
+        for line in server.textLines {
+          if server.textToStandardError {
+            StandardError.write(line + "\n")
+          } else if !OutputMode.quiet {
+            print(line)
+          }
+        }
+        return
+      }
+      server.attach(to: &object)
+    }
     guard json else { return }
     let type = object["type"]?.stringValue
     if type == "summary" {
@@ -95,19 +115,8 @@ struct Output {
   }
 }
 
-/// `text` quoted for a POSIX shell when it needs it: `abc` stays, `a b`
-/// becomes `'a b'`, `it's` becomes `'it'\''s'`.
-func shellQuoted(_ text: String) -> String {
-  let plain = !text.isEmpty && text.unicodeScalars.allSatisfy {
-    ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_@%+=:,./-".unicodeScalars.contains($0)
-  }
-  guard !plain else { return text }
-  var quoted = "'"
-  for c in text {
-    if c == "'" { quoted += "'\\''" } else { quoted.append(c) }
-  }
-  return quoted + "'"
-}
+/// `text` quoted for a POSIX shell when it needs it (`ShellQuote.quote`).
+func shellQuoted(_ text: String) -> String { ShellQuote.quote(text) }
 
 /// The exact command that undoes `journals` (oldest first) of `dataDir`:
 /// one `maestro-admin undo` per journal, newest first, joined by `&&`,
@@ -123,7 +132,7 @@ func exitCode(for error: Error) -> ExitCode {
     let status: ExitStatus
     switch error.code {
     case .usage: status = .usage
-    case .locked: status = .locked
+    case .locked, .serverLive: status = .locked
     case .cancelled: status = .cancelled
     default: status = .operationalError
     }

@@ -176,7 +176,7 @@ import Testing
 
   @Test func helpReadsWellAt80Columns() async throws {
     for command in [[], ["check"], ["repair"], ["undo"], ["generate"], ["archive"], ["archive", "create"], ["migrate"],
-      ["backup"], ["backup", "create"], ["fmt"]]
+      ["backup"], ["backup", "create"], ["fmt"], ["journal"], ["journal", "prune"]]
     {
       let r = try await runMaestroAdminDetached(command + ["--help"], environment: ["COLUMNS": "80"])
       #expect(r.status == 0)

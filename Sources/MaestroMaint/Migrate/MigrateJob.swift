@@ -82,9 +82,7 @@ public struct MigrateJob: Sendable {
   /// The history, validated.
   /// - Throws: `MigrationRefusal` (exit 4), `MaestroError(.badEntity)` for an unreadable file.
   public func validatedHistory() throws -> MigrationHistory? {
-    guard FileSystem.isDirectory(dataDir) else {
-      throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
-    }
+    try DataDirectory.requireDirectory(dataDir)
     let history = try MigrationHistory.load(dataDir: dataDir)
     try history?.validate(path: dataDir + "/" + MigrationHistory.relativePath)
     return history
@@ -151,6 +149,9 @@ public struct MigrateJob: Sendable {
     public var snapshotDestination: String?
     /// How to make the changes.
     public var strategy: Strategy = .exchange
+    /// The run's live-server guard: it refuses a data dir a server is
+    /// running on before changing anything (a dry run only reports).
+    public var liveServer = LiveServerGuard()
 
     /// How `up` makes its changes.
     public enum Strategy: String, Sendable {
@@ -177,13 +178,18 @@ public struct MigrateJob: Sendable {
   }
 
   /// Brings the data dir to `options.target` (default: the newest version).
-  /// - Throws: `MigrationRefusal` (exit 4); `MaestroError` `.locked` (75),
+  /// - Throws: `MigrationRefusal` (exit 4); `MaestroError` `.serverLive` or `.locked` (75),
   ///   `.usage` (16), `.io`/`.notFound` naming the file (8).
   public func up(_ options: UpOptions) async throws -> Outcome {
     if let t = options.target, t < 0 || t > Migrations.latestVersion {
       throw MaestroError(.usage, "--to \(t): this tool knows versions 0 to \(Migrations.latestVersion)")
     }
-    let lock = options.dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin migrate up")
+    if options.snapshot && !options.dryRun {
+      // Before any work: a snapshot folder in a server folder (16) or one
+      // this user cannot write (8) would otherwise fail after the staging.
+      try checkSnapshotDestination(options)
+    }
+    let lock = options.dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin migrate up", liveServer: options.liveServer)
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)
     let recovered = options.dryRun ? [] : try runner.recoverInterrupted().map(\.id)
@@ -286,12 +292,31 @@ public struct MigrateJob: Sendable {
   /// `--snapshot-dest`, default `DATA_DIR/../maestro-backups`), leaving
   /// `leftOut` folders out; returns its path.
   func snapshot(_ options: UpOptions, goal: Int, leftOut: [String]) throws -> String {
-    let destination = options.snapshotDestination ?? FileSystem.parentDirectory(of: dataDir) + "/maestro-backups"
-    var snapshotOptions = SnapshotCreator.Options(dataDir: dataDir, destination: destination)
+    var snapshotOptions = SnapshotCreator.Options(dataDir: dataDir, destination: snapshotDestination(options))
+    snapshotOptions.destinationOption = "--snapshot-dest"
     snapshotOptions.label = "before migrate up to \(goal)"
     snapshotOptions.showProgress = showProgress
     snapshotOptions.leftOut = leftOut
     return try SnapshotCreator(snapshotOptions).run().path
+  }
+
+  /// `--snapshot-dest`, or its default beside the data dir.
+  func snapshotDestination(_ options: UpOptions) -> String {
+    options.snapshotDestination ?? FileSystem.parentDirectory(of: FileSystem.absolutePath(dataDir)) + "/maestro-backups"
+  }
+
+  /// Refuses a snapshot folder inside a server folder (16) and one this
+  /// user cannot create or write (8), saying what to pass instead.
+  func checkSnapshotDestination(_ options: UpOptions) throws {
+    let destination = snapshotDestination(options)
+    try OutputLocation.refuseServerFolder(destination, option: "--snapshot-dest")
+    do {
+      try OutputLocation.checkWritable(destination, option: "--snapshot-dest")
+    } catch var error as MaestroError {
+      let given = options.snapshotDestination == nil ? " (the default, beside the data dir)" : ""
+      error.message += "\(given); pass --snapshot-dest a folder this user can write, or --no-snapshot"
+      throw error
+    }
   }
 
   /// Errors after that were not there before, compared by code, entity and
