@@ -7,7 +7,7 @@ struct FmtCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fmt",
     abstract: "Re-emit JSON files exactly as a Maestro server writes them.",
-    discussion: """
+    discussion: helpParagraphs("""
       Directories are walked for *.json files (not .maestro-admin/ or lost+found/).
       --style auto keeps each file's own style (two-space or compact). Rewrites are
       atomic and touch only files that differ; a data dir given as PATH is rewritten
@@ -17,7 +17,7 @@ struct FmtCommand: AsyncParsableCommand {
       lists them and exits 0. A file that is not valid JSON is reported with its
       line and column, left alone, and makes the run exit 8.
 
-      """ + ExitStatus.helpText
+      """) + "\n" + ExitStatus.helpText
   )
 
   @Flag(name: .long, help: "Rewrite nothing; list files that differ and exit 4 if any.")
@@ -75,6 +75,11 @@ struct FmtCommand: AsyncParsableCommand {
         "rewritten": .number(Double(rewrite ? differing : 0)), "failed": .number(Double(failed)),
         "mode": .string(check ? "check" : dryRun ? "dry-run" : "rewrite"),
       ])
+      if OutputMode.quiet {
+        let what = check || dryRun ? "differ" : "rewritten"
+        out.verdict(
+          "\(grouped(differing)) of \(grouped(files.count)) file(s) \(what)\(failed > 0 ? ", \(grouped(failed)) not valid JSON" : "")")
+      }
       if Cancellation.isRequested { return .cancelled }
       if failed > 0 { return .operationalError }
       if check && differing > 0 { return .problemsLeft }

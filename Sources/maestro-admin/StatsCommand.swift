@@ -44,10 +44,15 @@ struct StatsCommand: AsyncParsableCommand {
       "sessions": .number(Double(s.sessions)), "files": .number(Double(s.files)),
       "bytes": .number(Double(s.bytes)), "prettyFiles": .number(Double(s.prettyFiles)),
       "compactFiles": .number(Double(s.compactFiles)), "unparseableFiles": .number(Double(s.unparseable.count)),
-      "strayFiles": .number(Double(s.strayFiles.count)),
+      "strayFiles": .number(Double(s.strayFiles.count)), "symlinks": .number(Double(s.symlinks.count)),
       "oldest": s.oldest.map { .number($0) } ?? .null, "newest": s.newest.map { .number($0) } ?? .null,
     ])
     guard !out.json else { return }
+    if OutputMode.quiet {
+      out.verdict(
+        "\(s.root): \(grouped(s.projects)) projects, \(grouped(s.tasks)) tasks, \(grouped(s.sessions)) sessions, \(grouped(s.files)) files, \(humanBytes(s.bytes))")
+      return
+    }
     out.text("Data dir: \(s.root)")
     out.text("  projects      \(grouped(s.projects))")
     out.text("  tasks         \(grouped(s.tasks))\(s.legacyTaskFiles > 0 ? " (\(grouped(s.legacyTaskFiles)) in the legacy flat layout)" : "")")
@@ -69,11 +74,14 @@ struct StatsCommand: AsyncParsableCommand {
       }
     }
     if !s.unparseable.isEmpty {
-      out.text("Unparseable files (\(s.unparseable.count)):")
+      out.text("Unparseable files (\(grouped(s.unparseable.count))):")
       for u in s.unparseable.prefix(20) { out.text("  \(u.file): \(u.reason)") }
     }
     if !s.strayFiles.isEmpty {
-      out.text("Other files in entity folders (\(s.strayFiles.count)): \(s.strayFiles.prefix(5).joined(separator: ", "))\(s.strayFiles.count > 5 ? ", ..." : "")")
+      out.text("Other files in entity folders (\(grouped(s.strayFiles.count))): \(s.strayFiles.prefix(5).joined(separator: ", "))\(s.strayFiles.count > 5 ? ", ..." : "")")
+    }
+    if !s.symlinks.isEmpty {
+      out.text("Symlinks, never followed (\(s.symlinks.count)): \(s.symlinks.prefix(5).joined(separator: ", "))\(s.symlinks.count > 5 ? ", ..." : "")")
     }
   }
 }

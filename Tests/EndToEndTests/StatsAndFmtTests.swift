@@ -70,7 +70,7 @@ import Testing
     #expect(help.stdout.contains("stats"))
     let version = try runMaestroAdmin(["--version"])
     #expect(version.status == 0)
-    #expect(version.stdout.hasPrefix("0."))
+    #expect(version.stdout.hasPrefix("maestro-admin 0."))
   }
 }
 

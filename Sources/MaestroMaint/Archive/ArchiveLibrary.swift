@@ -56,14 +56,6 @@ public struct ArchiveLibrary: Sendable {
     self.root = root
   }
 
-  /// Throws unless the data dir is a folder: `.notFound` when nothing is
-  /// there, `.io` when something else is.
-  private func requireDataDir() throws {
-    guard !FileSystem.isDirectory(root) else { return }
-    if FileSystem.fileExists(root) { throw MaestroError(.io, "the data dir is not a folder", path: root) }
-    throw MaestroError(.notFound, "the data dir does not exist", path: root)
-  }
-
   /// `DATA_DIR/archive`.
   public static func folder(_ root: String) -> String { root + "/" + ArchiveCatalog.folderName }
 
@@ -74,11 +66,10 @@ public struct ArchiveLibrary: Sendable {
   }
 
   /// The catalog's entries, the latest line per id, in line order.
-  ///
-  /// - Throws: `.notFound` when the data dir does not exist and `.io` when
-  ///   it is not a folder (exit 8: a wrong path is not an empty catalog).
+  /// - Throws: `.notFound`/`.io` (exit 8) when the data dir is missing or
+  ///   not a directory: an empty answer would pass for "nothing archived".
   public func entries() throws -> [ArchiveCatalogEntry] {
-    try requireDataDir()
+    try DataDirectory.requireDirectory(root)
     let all = try ArchiveCatalog(root: root).entries
     var last: [String: Int] = [:]
     for (k, e) in all.enumerated() { last[e.id] = k }
@@ -88,7 +79,7 @@ public struct ArchiveLibrary: Sendable {
   /// Every archive file and every archive the catalog names, by name, with
   /// the names the catalog lists but that are missing on disk.
   public func list() throws -> (archives: [Summary], missing: [String]) {
-    try requireDataDir()
+    try DataDirectory.requireDirectory(root)
     var byName: [String: Summary] = [:]
     let folder = Self.folder(root)
     if FileSystem.isDirectory(folder) {
@@ -127,6 +118,7 @@ public struct ArchiveLibrary: Sendable {
   ///   catalog or the member is unsafe, missing or damaged (exit 4); `.io`
   ///   when the archive cannot be opened (exit 8).
   public func show(_ id: String) throws -> (entry: ArchiveCatalogEntry, bytes: [UInt8]) {
+    try DataDirectory.requireDirectory(root)
     try EntityId.validate(id)
     guard let entry = try entries().last(where: { $0.id == id }) else {
       throw MaestroError(.archiveRefused, "task \(EntityId.quoted(id)) is not in the archive catalog", id: id)

@@ -1,11 +1,5 @@
 import MaestroStorage
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// `maestro-admin check`: the integrity of a data dir's files, layout,
 /// links and references (FORMAT.md §6–§8), reported as `Finding`s.
 ///
@@ -66,12 +60,7 @@ public struct DataDirCheck: Sendable {
   ///   `.cancelled` after SIGINT (exit 32).
   public func run() async throws -> CheckReport {
     let started = ContinuousClock.now
-    guard FileSystem.isDirectory(root) else {
-      if FileSystem.fileExists(root) {
-        throw MaestroError(.io, "the data dir is not a directory", path: root)
-      }
-      throw MaestroError(.notFound, "the data dir does not exist", path: root)
-    }
+    try DataDirectory.requireDirectory(root)
     let ledger = ReadLedger()
     let tree: any DataDirTree =
       overlay.isEmpty ? RecordingTree(root: root, ledger: ledger) : OverlayTree(root: root, overlay: overlay)
@@ -121,9 +110,7 @@ public struct DataDirCheck: Sendable {
   /// The canonical absolute path of `path`, if it differs from `path`
   /// (a data dir reached through a symlink).
   static func realPath(_ path: String) -> String? {
-    guard let resolved = realpath(path, nil) else { return nil }
-    defer { free(resolved) }
-    let real = String(cString: resolved)
+    guard let real = SymlinkTarget.realPath(path) else { return nil }
     return real == path ? nil : real
   }
 }

@@ -93,8 +93,17 @@ public struct BulkJournalRunner: Sendable {
   /// Makes the changes of `journal`, which `journal(_:bulkCount:command:blobs:)`
   /// wrote: its first `bulkCount` actions in batches on every core, the
   /// rest one by one.
-  /// - Throws: as `run`.
+  /// - Throws: as `run`; once a change was made, the error records the
+  ///   journal as its `partialRun`.
   public func apply(_ journal: Journal, bulkCount: Int, progress: ProgressBar? = nil) async throws {
+    do {
+      try await applyChanges(journal, bulkCount: bulkCount, progress: progress)
+    } catch {
+      throw journal.done.isEmpty ? error : MaestroError.afterChanges(error, dataDir: dataDir, journals: [journal.id])
+    }
+  }
+
+  private func applyChanges(_ journal: Journal, bulkCount: Int, progress: ProgressBar?) async throws {
     let reader = try journal.packReader()
     let root = dataDir
     var pendingDone: [Int] = []

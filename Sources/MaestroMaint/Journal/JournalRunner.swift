@@ -26,13 +26,19 @@ public struct JournalRunner: Sendable {
   /// - Returns: the committed journal, or the stopped one when a file had
   ///   changed since planning (its done changes stay made).
   /// - Throws: I/O errors; `MaestroError(.io)` naming the file that changed.
+  ///   Once a change was made, the error records the journal as its
+  ///   `partialRun` (the data dir changed; undo the journal).
   @discardableResult
   public func run(
     _ plan: ChangePlan, command: String, undoes: String? = nil, progress: ProgressBar? = nil
   ) throws -> Journal {
     let journal = try Journal.create(
       dataDir: dataDir, command: command, actions: plan.actions, beforeBytes: plan.beforeBytes, undoes: undoes)
-    try finish(journal, progress: progress)
+    do {
+      try finish(journal, progress: progress)
+    } catch {
+      throw journal.done.isEmpty ? error : MaestroError.afterChanges(error, dataDir: dataDir, journals: [journal.id])
+    }
     return journal
   }
 

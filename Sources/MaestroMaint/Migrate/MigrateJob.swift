@@ -82,9 +82,7 @@ public struct MigrateJob: Sendable {
   /// The history, validated.
   /// - Throws: `MigrationRefusal` (exit 4), `MaestroError(.badEntity)` for an unreadable file.
   public func validatedHistory() throws -> MigrationHistory? {
-    guard FileSystem.isDirectory(dataDir) else {
-      throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
-    }
+    try DataDirectory.requireDataDirectory(dataDir, command: "migrate")
     let history = try MigrationHistory.load(dataDir: dataDir)
     try history?.validate(path: dataDir + "/" + MigrationHistory.relativePath)
     return history
@@ -276,7 +274,14 @@ public struct MigrateJob: Sendable {
     progress.finish()
     lap("apply")
     outcome.journal = journal.id
-    let after = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
+    let after: CheckReport
+    do {
+      after = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
+    } catch {
+      // Migrated already: a failed (or cancelled) re-check leaves the
+      // journal to undo.
+      throw MaestroError.afterChanges(error, dataDir: dataDir, journals: [journal.id])
+    }
     lap("recheck")
     outcome.newErrors = Self.newErrors(before: errorsBefore, after: after.findings)
     outcome.phases = clock.phases
