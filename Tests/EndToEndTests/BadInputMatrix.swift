@@ -112,7 +112,7 @@ extension MatrixCommand {
     MatrixCommand(
       name: "check", target: .dataDir, fixture: .faulty, readsOnly: true,
       arguments: { s, _ in ["check", "--data-dir", s + "/data"] },
-      expected: [.missing: 8, .wrongKind: 8, .empty: 0, .unreadable: 4, .readOnly: 4, .fullDisk: 4]),
+      expected: [.missing: 8, .wrongKind: 8, .empty: 4, .unreadable: 4, .readOnly: 4, .fullDisk: 4]),
     MatrixCommand(
       name: "fmt", target: .dataDir, fixture: .worked, readsOnly: false, changesOn: [0, 1, 8],
       arguments: { s, _ in ["fmt", s + "/data"] },
@@ -120,7 +120,7 @@ extension MatrixCommand {
     MatrixCommand(
       name: "repair", target: .dataDir, fixture: .faulty, readsOnly: false, changesOn: [0, 1, 4],
       arguments: { s, _ in ["repair", "--data-dir", s + "/data"] },
-      expected: [.missing: 8, .wrongKind: 8, .empty: 0, .unreadable: 4, .readOnly: 8, .fullDisk: 8]),
+      expected: [.missing: 8, .wrongKind: 8, .empty: 16, .unreadable: 4, .readOnly: 8, .fullDisk: 8]),
     MatrixCommand(
       name: "undo", target: .dataDir, fixture: .worked, readsOnly: false,
       arguments: { s, n in ["undo", n.journal, "--data-dir", s + "/data"] },
@@ -128,19 +128,19 @@ extension MatrixCommand {
     MatrixCommand(
       name: "migrate status", target: .dataDir, fixture: .faulty, readsOnly: true,
       arguments: { s, _ in ["migrate", "status", "--data-dir", s + "/data"] },
-      expected: [.missing: 8, .wrongKind: 8, .empty: 0, .unreadable: 8, .readOnly: 4, .fullDisk: 4]),
+      expected: [.missing: 8, .wrongKind: 8, .empty: 16, .unreadable: 8, .readOnly: 4, .fullDisk: 4]),
     MatrixCommand(
       name: "migrate plan", target: .dataDir, fixture: .faulty, readsOnly: true,
       arguments: { s, _ in ["migrate", "plan", "--data-dir", s + "/data"] },
-      expected: [.missing: 8, .wrongKind: 8, .empty: 0, .unreadable: 8, .readOnly: 4, .fullDisk: 4]),
+      expected: [.missing: 8, .wrongKind: 8, .empty: 16, .unreadable: 8, .readOnly: 4, .fullDisk: 4]),
     MatrixCommand(
       name: "migrate up", target: .dataDir, fixture: .faulty, readsOnly: false,
       arguments: { s, _ in ["migrate", "up", "--no-snapshot", "--data-dir", s + "/data"] },
-      expected: [.missing: 8, .wrongKind: 8, .empty: 0, .unreadable: 8, .readOnly: 8, .fullDisk: 8]),
+      expected: [.missing: 8, .wrongKind: 8, .empty: 16, .unreadable: 8, .readOnly: 8, .fullDisk: 8]),
     MatrixCommand(
       name: "archive create", target: .dataDir, fixture: .faulty, readsOnly: false,
       arguments: { s, _ in ["archive", "create", "--older-than", "0d", "--data-dir", s + "/data"] },
-      expected: [.missing: 8, .wrongKind: 8, .empty: 0, .unreadable: 1, .readOnly: 8, .fullDisk: 8]),
+      expected: [.missing: 8, .wrongKind: 8, .empty: 16, .unreadable: 1, .readOnly: 8, .fullDisk: 8]),
     MatrixCommand(
       name: "archive list", target: .dataDir, fixture: .worked, readsOnly: true,
       arguments: { s, _ in ["archive", "list", "--data-dir", s + "/data"] },
@@ -156,7 +156,7 @@ extension MatrixCommand {
     MatrixCommand(
       name: "archive restore", target: .dataDir, fixture: .worked, readsOnly: false,
       arguments: { s, n in ["archive", "restore", n.archivedTask, "--data-dir", s + "/data"] },
-      expected: [.missing: 8, .wrongKind: 8, .empty: 4, .unreadable: 1, .readOnly: 8, .fullDisk: 8]),
+      expected: [.missing: 8, .wrongKind: 8, .empty: 16, .unreadable: 1, .readOnly: 8, .fullDisk: 8]),
     MatrixCommand(
       name: "backup create", target: .dataDir, fixture: .faulty, readsOnly: false,
       arguments: { s, _ in ["backup", "create", "--data-dir", s + "/data", "--dest", s + "/dest"] },
@@ -176,7 +176,7 @@ extension MatrixCommand {
     MatrixCommand(
       name: "backup restore", target: .restoreTarget, fixture: .faulty, readsOnly: false,
       arguments: { s, n in ["backup", "restore", s + "/snaps/" + n.snapshot, "--to", s + "/restore"] },
-      expected: [.missing: 1, .wrongKind: 8, .empty: 1, .unreadable: 8, .readOnly: 8, .fullDisk: 8]),
+      expected: [.missing: 1, .wrongKind: 8, .empty: 1, .unreadable: 16, .readOnly: 8, .fullDisk: 8]),
     MatrixCommand(
       name: "backup prune", target: .backupFolder, fixture: .faulty, readsOnly: false,
       arguments: { s, _ in ["backup", "prune", "--dest", s + "/snaps", "--keep-last", "1"] },
@@ -192,7 +192,7 @@ extension MatrixCommand {
     MatrixCommand(
       name: "journal prune", target: .dataDir, fixture: .worked, readsOnly: false,
       arguments: { s, _ in ["journal", "prune", "--keep", "0", "--data-dir", s + "/data"] },
-      expected: [.missing: 8, .wrongKind: 8, .empty: 0, .unreadable: 1, .readOnly: 8, .fullDisk: 1]),
+      expected: [.missing: 8, .wrongKind: 8, .empty: 16, .unreadable: 1, .readOnly: 8, .fullDisk: 1]),
     MatrixCommand(
       name: "generate", target: .generateOut, fixture: .faulty, readsOnly: false,
       arguments: { s, _ in ["generate", "--out", s + "/out", "--scale", "xs", "--no-sync"] },

@@ -129,6 +129,15 @@ import Testing
       let json = try invoke(arguments + ["--json"])
       #expect(json.status == row.expected, "\(row) with --json: got \(json.status); stderr: \(json.stderr.prefix(400))")
       #expect(!json.stderr.isEmpty, "\(row) with --json said nothing on stderr")
+      // Every stdout line a JSON object; one (the error, or the summary of
+      // a run that ended with that code) carries the exit code.
+      let objects = json.lines.map { try? JSONParser.parse(Array($0.utf8)) }
+      #expect(objects.allSatisfy { if case .object? = $0 { true } else { false } }, "\(row) --json stdout: \(json.stdout.prefix(400))")
+      let codes = objects.compactMap { value -> Double? in
+        guard case .object(let o)? = value, case .number(let code)? = o["exitCode"] else { return nil }
+        return code
+      }
+      #expect(codes.contains(Double(row.expected)), "\(row) --json: no object with exitCode \(row.expected): \(json.stdout.prefix(400))")
     }
   }
 
