@@ -62,7 +62,7 @@ public enum JSONWriter {
       for (key, member) in object {
         if !first { out.append(0x2C) }
         first = false
-        writeString(key, &out)
+        writeKey(key, &out)
         out.append(0x3A)
         writeCompact(member, &out)
       }
@@ -100,7 +100,7 @@ public enum JSONWriter {
         if !first { out.append(0x2C) }
         first = false
         newline(indent + 2, &out)
-        writeString(key, &out)
+        writeKey(key, &out)
         out.append(0x3A)
         out.append(0x20)
         writePretty(member, indent: indent + 2, &out)
@@ -133,6 +133,18 @@ public enum JSONWriter {
   private static let trueBytes: [UInt8] = Array("true".utf8)
   private static let falseBytes: [UInt8] = Array("false".utf8)
 
+  /// Prints an object key, undoing `JSONKey`'s escapes: a key that stands
+  /// for a lone surrogate prints it as `\udxxx`, as Node does.
+  static func writeKey(_ key: String, _ out: inout [UInt8]) {
+    var key = key
+    let plain = key.withUTF8 { !$0.contains(JSONKey.reservedLeadByte) }
+    if plain {
+      writeString(key, &out)
+    } else {
+      writeUTF16String(JSONKey.utf16(of: key), &out)
+    }
+  }
+
   static func writeString(_ s: String, _ out: inout [UInt8]) {
     var s = s
     s.withUTF8 { utf8 in
@@ -150,7 +162,7 @@ public enum JSONWriter {
     }
   }
 
-  private static func writeUTF16String(_ units: [UInt16], _ out: inout [UInt8]) {
+  static func writeUTF16String(_ units: [UInt16], _ out: inout [UInt8]) {
     out.append(0x22)
     var k = 0
     while k < units.count {
