@@ -198,10 +198,10 @@ private struct Parser {
       guard i < bytes.count, bytes[i] == quote else {
         throw unexpected(at: i, expecting: "a string key")
       }
+      // Only a key starting with a digit (or an escape) can be an array index.
+      let mayBeIndex = i + 1 < bytes.count && (bytes[i + 1] &- 0x30 < 10 || bytes[i + 1] == backslash)
       let key = try parseKey()
-      if !sawArrayIndex, let first = key.utf8.first, first &- 0x30 < 10, JSONKey.arrayIndex(key) != nil {
-        sawArrayIndex = true
-      }
+      if mayBeIndex && !sawArrayIndex && JSONKey.arrayIndex(key) != nil { sawArrayIndex = true }
       skipWhitespace()
       guard i < bytes.count, bytes[i] == 0x3A else { throw unexpected(at: i, expecting: "':'") }
       i += 1

@@ -166,7 +166,11 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
   /// The position of `key`, if present.
   public func index(of key: String) -> Int? {
-    keys.firstIndex { JSONKey.same($0, key) }
+    // `==` rejects fast; byte equality (`JSONKey.same`) confirms a match.
+    for i in keys.indices where keys[i] == key {
+      if keys[i].utf8.elementsEqual(key.utf8) { return i }
+    }
+    return nil
   }
 
   /// The value of `key`; assigning nil removes the member.

@@ -136,29 +136,36 @@ public enum JSONWriter {
   /// Prints an object key, undoing `JSONKey`'s escapes: a key that stands
   /// for a lone surrogate prints it as `\udxxx`, as Node does.
   static func writeKey(_ key: String, _ out: inout [UInt8]) {
-    var key = key
-    let plain = key.withUTF8 { !$0.contains(JSONKey.reservedLeadByte) }
-    if plain {
-      writeString(key, &out)
-    } else {
-      writeUTF16String(JSONKey.utf16(of: key), &out)
-    }
+    writeString(key, &out, isKey: true)
   }
 
   static func writeString(_ s: String, _ out: inout [UInt8]) {
+    writeString(s, &out, isKey: false)
+  }
+
+  @inline(__always)
+  private static func writeString(_ s: String, _ out: inout [UInt8], isKey: Bool) {
     var s = s
-    s.withUTF8 { utf8 in
+    let start = out.count
+    let escaped = s.withUTF8 { utf8 -> Bool in
       out.append(0x22)
       var runStart = 0
       for k in 0..<utf8.count {
         let b = utf8[k]
-        if b >= 0x20 && b != 0x22 && b != 0x5C { continue }
+        if b >= 0x20 && b != 0x22 && b != 0x5C && (!isKey || b != JSONKey.reservedLeadByte) { continue }
+        // A key may hold `JSONKey` escapes: printed from its code units.
+        if isKey && b == JSONKey.reservedLeadByte { return true }
         if runStart < k { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<k])) }
         appendEscape(b, &out)
         runStart = k + 1
       }
       if runStart < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
       out.append(0x22)
+      return false
+    }
+    if escaped {
+      out.removeSubrange(start...)
+      writeUTF16String(JSONKey.utf16(of: s), &out)
     }
   }
 
