@@ -58,6 +58,8 @@ private struct Parser {
   /// Set when a string holds a scalar from U+100000 up (UTF-8 lead byte
   /// 0xF4), which a key may need to escape (`JSONKey`).
   var sawHighPlaneScalar = false
+  /// Whether the key `parseKey` just returned is an array index.
+  var keyIsArrayIndex = false
 
   init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
     self.bytes = bytes
@@ -198,10 +200,8 @@ private struct Parser {
       guard i < bytes.count, bytes[i] == quote else {
         throw unexpected(at: i, expecting: "a string key")
       }
-      // Only a key starting with a digit (or an escape) can be an array index.
-      let mayBeIndex = i + 1 < bytes.count && (bytes[i + 1] &- 0x30 < 10 || bytes[i + 1] == backslash)
       let key = try parseKey()
-      if mayBeIndex && !sawArrayIndex && JSONKey.arrayIndex(key) != nil { sawArrayIndex = true }
+      if keyIsArrayIndex { sawArrayIndex = true }
       skipWhitespace()
       guard i < bytes.count, bytes[i] == 0x3A else { throw unexpected(at: i, expecting: "':'") }
       i += 1
@@ -310,14 +310,32 @@ private struct Parser {
 
   // MARK: Strings
 
-  /// Parses an object key into its `JSONKey` spelling.
+  /// Parses an object key into its `JSONKey` spelling, and sets
+  /// `keyIsArrayIndex`.
   mutating func parseKey() throws(JSONParseError) -> String {
+    // Fast path: printable ASCII without escapes, as nearly every key is.
+    let start = i + 1
+    var k = start
+    while k < bytes.count {
+      let b = bytes[k]
+      if b == quote {
+        let utf8 = UnsafeBufferPointer(rebasing: bytes[start..<k])
+        keyIsArrayIndex = k > start && bytes[start] &- 0x30 < 10 && JSONKey.arrayIndex(utf8) != nil
+        i = k + 1
+        return String(decoding: utf8, as: UTF8.self)
+      }
+      if b == backslash || b < 0x20 || b >= 0x80 { break }
+      k += 1
+    }
     sawHighPlaneScalar = false
+    let key: String
     switch try parseString() {
-    case .string(let s): return sawHighPlaneScalar ? JSONKey.spelling(of: s) : s
-    case .utf16String(let units): return JSONKey.spelling(ofUTF16: units)
+    case .string(let s): key = sawHighPlaneScalar ? JSONKey.spelling(of: s) : s
+    case .utf16String(let units): key = JSONKey.spelling(ofUTF16: units)
     default: preconditionFailure("parseString returns strings")
     }
+    keyIsArrayIndex = JSONKey.arrayIndex(key) != nil
+    return key
   }
 
   mutating func parseString() throws(JSONParseError) -> JSONValue {
