@@ -30,20 +30,20 @@ private struct MemorySnapshot: Equatable {
   /// Loads, creates, updates and deletes from many tasks at once: nothing a
   /// call did is lost, in memory or on disk, and memory ends equal to what
   /// a fresh load of the files gives.
-  @Test(.timeLimit(.minutes(2))) func callsDuringLoadsAreKept() async throws {
+  @Test(.timeLimit(.minutes(3))) func callsDuringLoadsAreKept() async throws {
     let dir = try TemporaryDirectory()
     let store = try await makeStore(dir)
     let home = try await store.createProject(["name": "home", "workingDir": "/h"])
     var existing: [String] = []
-    for n in 0..<150 {
+    for n in 0..<60 {
       existing.append(try await store.createTask(["projectId": .string(home.id), "title": .string("t\(n)")]).id)
     }
-    let updated = Array(existing[0..<50])
-    let deleted = Array(existing[50..<100])
-    let linked = Array(existing[100..<120])
+    let updated = Array(existing[0..<20])
+    let deleted = Array(existing[20..<40])
+    let linked = Array(existing[40..<50])
 
     let created = await withTaskGroup(of: (kind: String, id: String?).self) { group in
-      for _ in 0..<4 {
+      for _ in 0..<3 {
         group.addTask {
           try? await store.load()
           return ("load", nil)
@@ -54,7 +54,7 @@ private struct MemorySnapshot: Equatable {
           ("project", try? await store.createProject(["name": .string("p\(n)"), "workingDir": "/p"]).id)
         }
       }
-      for n in 0..<30 {
+      for n in 0..<20 {
         group.addTask {
           ("task", try? await store.createTask(["projectId": .string(home.id), "title": .string("new\(n)")]).id)
         }
@@ -106,38 +106,38 @@ private struct MemorySnapshot: Equatable {
 
   /// The case the harness found: projects created one after another while
   /// a load runs (from before it starts until after it ends) are all kept.
-  @Test(.timeLimit(.minutes(1))) func projectsCreatedWhileALoadReadsAreKept() async throws {
+  @Test(.timeLimit(.minutes(3))) func projectsCreatedWhileALoadReadsAreKept() async throws {
     let dir = try TemporaryDirectory()
     let store = try await makeStore(dir)
-    for n in 0..<300 { _ = try await store.createProject(["name": .string("old\(n)"), "workingDir": "/o"]) }
+    for n in 0..<100 { _ = try await store.createProject(["name": .string("old\(n)"), "workingDir": "/o"]) }
     let finished = Atomic(false)
     let loading = _Concurrency.Task {
       try await store.load()
       finished.store(true, ordering: .sequentiallyConsistent)
     }
     var made: [String] = []
-    while made.count < 100 || !finished.load(ordering: .sequentiallyConsistent) {
+    while made.count < 30 || !finished.load(ordering: .sequentiallyConsistent) {
       made.append(try await store.createProject(["name": .string("p\(made.count)"), "workingDir": "/p"]).id)
     }
     try await loading.value
     let listed = Set(await store.listProjects().map(\.id))
-    #expect(listed.count == 300 + made.count)
+    #expect(listed.count == 100 + made.count)
     #expect(Set(made).isSubset(of: listed), "\(Set(made).subtracting(listed).count) of \(made.count) projects lost")
     for id in made { #expect(FileSystem.fileExists(dir.path + "/projects/\(id).json")) }
   }
 
   /// Overlapping loads: the one started last decides, and an older one
   /// finishing after it changes nothing.
-  @Test(.timeLimit(.minutes(1))) func overlappingLoadsAgreeWithTheFiles() async throws {
+  @Test(.timeLimit(.minutes(3))) func overlappingLoadsAgreeWithTheFiles() async throws {
     let dir = try TemporaryDirectory()
     let store = try await makeStore(dir)
     let p = try await store.createProject(["name": "P", "workingDir": "/p"])
-    for _ in 0..<100 { _ = try await store.createTask(["projectId": .string(p.id)]) }
+    for _ in 0..<40 { _ = try await store.createTask(["projectId": .string(p.id)]) }
     await withTaskGroup(of: Void.self) { group in
-      for _ in 0..<6 { group.addTask { try? await store.load() } }
-      for _ in 0..<20 { group.addTask { _ = try? await store.createTask(["projectId": .string(p.id)]) } }
+      for _ in 0..<4 { group.addTask { try? await store.load() } }
+      for _ in 0..<10 { group.addTask { _ = try? await store.createTask(["projectId": .string(p.id)]) } }
     }
-    #expect(await store.listTasks().count == 120)
+    #expect(await store.listTasks().count == 50)
     let fresh = Storage(root: dir.path)
     try await fresh.load()
     #expect(await MemorySnapshot(store).sameEntities(as: await MemorySnapshot(fresh)))
