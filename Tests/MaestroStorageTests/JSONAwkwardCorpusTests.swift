@@ -48,4 +48,23 @@ import Testing
       #expect(try JSONDocument.isCanonical(bytes, style: style), "\(name)")
     }
   }
+
+  /// The typed model reads and writes such keys without merging or
+  /// mangling them: a session's `env` set back from its own pairs prints as
+  /// Node printed it, and a variable added goes last beside them.
+  @Test func sessionEnvKeysSurviveTheModel() throws {
+    let name = try #require(try Self.names().first { $0.hasSuffix("-session-with-awkward-env.json") })
+    let bytes = try FileSystem.readFile(Self.folder + "/pretty/" + name)
+    var session = try Session(json: try JSONParser.parse(bytes), file: name)
+    let env = try #require(session.env)
+    #expect(env.count == 5)
+    #expect(env.map { JSONKey.utf16(of: $0.key) }.contains([0xD800]))
+    #expect(env.map { JSONKey.utf16(of: $0.key) }.contains([0xDC00]))
+    session.env = env
+    #expect(JSONWriter.serialize(.object(session.json), style: .pretty) == bytes)
+    session.env = env + [(key: "NEW", value: "1")]
+    let reparsed = try JSONParser.parse(JSONWriter.serialize(.object(session.json), style: .compact))
+    let keys = try #require(reparsed["env"]?.objectValue?.keys)
+    #expect(keys.map { JSONKey.utf16(of: $0) } == env.map { JSONKey.utf16(of: $0.key) } + [Array("NEW".utf16)])
+  }
 }

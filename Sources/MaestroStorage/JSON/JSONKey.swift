@@ -23,7 +23,7 @@
 /// reserved scalars needs `spelling(of:)`.
 ///
 /// Key order follows JavaScript objects: keys that are array indices
-/// (`isArrayIndex`) come first in ascending numeric order, then the others in
+/// (`arrayIndex(_:)`) come first in ascending numeric order, then the others in
 /// insertion order; `JSONObject` keeps that order.
 public enum JSONKey {
   /// The first scalar of the reserved range: the marker before a literal
@@ -88,15 +88,6 @@ public enum JSONKey {
       escaped = false
     }
     return units
-  }
-
-  /// The key as a JSON value: a string, or a UTF-16 string when it holds a
-  /// lone surrogate (for messages and reports that list keys).
-  public static func value(of key: String) -> JSONValue {
-    guard key.utf8.contains(reservedLeadByte) else { return .string(key) }
-    let units = utf16(of: key)
-    if let text = String(validating: units, as: UTF16.self) { return .string(text) }
-    return .utf16String(units)
   }
 
   /// Whether two spellings are the same key: equal code units, as in
