@@ -11,7 +11,8 @@ struct FmtCommand: AsyncParsableCommand {
       Directories are walked for *.json files (not .maestro-admin/ or lost+found/).
       --style auto keeps each file's own style (two-space or compact). Rewrites are
       atomic and touch only files that differ; a data dir given as PATH is rewritten
-      under its maintenance lock (exit 75 if another run holds it). --check rewrites nothing, lists the
+      under its maintenance lock (exit 75 if another run holds it). A rewrite of any path inside a data
+      dir a server is running on is refused first (exit 75). --check rewrites nothing, lists the
       files that differ and exits 4 if there are any (like gofmt -l); --dry-run
       lists them and exits 0. A file that is not valid JSON is reported with its
       line and column, left alone, and makes the run exit 8.
@@ -29,17 +30,24 @@ struct FmtCommand: AsyncParsableCommand {
   var style: JSONFormatter.StyleChoice = .auto
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var liveServer: LiveServerOptions
 
   @Argument(help: ArgumentHelp("Files or directories.", valueName: "path"))
   var paths: [String]
 
   func run() async throws {
     try await runMapped {
-      let out = Output(json: output.json)
       let files = try JSONFormatter.collectFiles(paths)
       let rewrite = !(check || dryRun)
+      // A path inside a data dir is refused while a server runs on it.
+      let live = liveServer.makeGuard(json: output.json)
+      let dataDirs = EnclosingDataDirectory.of(paths: paths)
+      if rewrite { try dataDirs.forEach { try live.refuseIfLive($0, command: "maestro-admin fmt") } }
+      let out = Output(json: output.json, server: dataDirs.isEmpty ? nil : LiveServerReport(live, dataDirs: dataDirs))
       let locks = try rewrite
-        ? JSONFormatter.dataDirectories(among: paths).map { try MaintenanceLock(dataDir: $0, command: "maestro-admin fmt") }
+        ? JSONFormatter.dataDirectories(among: paths).map {
+          try MaintenanceLock(dataDir: $0, command: "maestro-admin fmt", liveServer: live)
+        }
         : []
       defer { locks.forEach { $0.release() } }
       let progress = ProgressBar("fmt", total: files.count, enabled: !output.json && ProgressBar.stderrIsTerminal)
