@@ -152,8 +152,6 @@ public enum JSONWriter {
       var runStart = 0
       for k in 0..<utf8.count {
         let b = utf8[k]
-        // Bytes above `\` (most letters) need nothing, up to a key's 0xF4.
-        if isKey ? b &- 0x5D < JSONKey.reservedLeadByte &- 0x5D : b > 0x5C { continue }
         if b >= 0x20 && b != 0x22 && b != 0x5C && (!isKey || b != JSONKey.reservedLeadByte) { continue }
         // A key may hold `JSONKey` escapes: printed from its code units.
         if isKey && b == JSONKey.reservedLeadByte { return true }
