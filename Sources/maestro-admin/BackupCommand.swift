@@ -55,7 +55,10 @@ struct BackupCreateCommand: AsyncParsableCommand {
       Reads every file (both cores), each stat'ed before and after reading; a file that changed, or a
       .json file that does not parse, is read again (up to 7 reads over about 0.8 s). One still
       changing fails the backup, naming it (exit 8), unless --allow-torn keeps it flagged in the
-      manifest (exit 4). The maintenance lock and *.tmp files are left out and reported. The
+      manifest (exit 4). The maintenance lock, *.tmp files and the toolkit's journals with their
+      undo copies (.maestro-admin/journal, staging, archive-staging; --include-journals keeps
+      them) are left out and reported. --dest inside a server folder of a data dir (tasks/,
+      sessions/ ...) is refused (exit 16); one that cannot be written fails before any work (8). The
       snapshot is written as .<name>.partial, fsynced, read back and checked against its manifest,
       and only then renamed; the data dir is only read.
       """
@@ -78,6 +81,9 @@ struct BackupCreateCommand: AsyncParsableCommand {
   @Flag(name: .long, help: "Keep files that never read consistently, flagged torn (exit 4).")
   var allowTorn = false
 
+  @Flag(name: .long, help: "Keep .maestro-admin's journals, packs and undo copies (left out by default).")
+  var includeJournals = false
+
   @OptionGroup var output: OutputOptions
   @OptionGroup var serverProbe: ServerProbeOptions
 
@@ -99,6 +105,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
       options.level = level
       options.label = label
       options.allowTorn = allowTorn
+      options.includeJournals = includeJournals
       options.showProgress = !output.json
       let report = try SnapshotCreator(options).run()
       let m = report.manifest
@@ -116,7 +123,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
         "type": "summary", "snapshot": .string(report.path), "id": .string(m.id),
         "createdAt": .string(isoTime(m.createdAt)), "source": .string(m.source), "label": m.label.map { .string($0) } ?? .null,
         "counts": countsObject(m.counts), "archiveBytes": number(report.archiveBytes), "verified": true,
-        "seconds": .number((report.seconds * 1000).rounded() / 1000),
+        "seconds": .number((report.seconds * 1000).rounded() / 1000), "live": liveObject(m.live),
       ])
       let c = m.counts
       out.text(
@@ -130,9 +137,20 @@ struct BackupCreateCommand: AsyncParsableCommand {
       if c.invalidJSONFiles > 0 {
         out.text("  \(c.invalidJSONFiles) .json file(s) do not parse (backed up as found; run check)")
       }
+      if let live = m.live {
+        out.text(
+          "  taken live: files changed meanwhile (\(grouped(live.changedFiles)) flagged changed, \(grouped(live.changedFolders)) folder(s)); each file is whole, links between changed files may be half written (verify --deep reports them as transient)"
+        )
+      }
       return report.torn.isEmpty ? .ok : .problemsLeft
     }
   }
+}
+
+/// A manifest's `live` record for `--json` (null for a quiet snapshot).
+private func liveObject(_ live: SnapshotManifest.Live?) -> JSONValue {
+  guard let live else { return .null }
+  return ["changedFiles": number(live.changedFiles), "changedFolders": number(live.changedFolders)]
 }
 
 private func format3(_ s: Double) -> String {
@@ -251,7 +269,8 @@ struct BackupVerifyCommand: AsyncParsableCommand {
         "type": "summary", "snapshot": .string(snapshot), "verified": .bool(report.isVerified),
         "members": number(report.members), "files": number(m?.files.count ?? 0), "bytes": number(report.bytes),
         "problems": number(report.problems.count), "createdAt": m.map { .string(isoTime($0.createdAt)) } ?? .null,
-        "deep": .bool(deep), "check": checkSummary, "exitCode": number(Int(status.rawValue)),
+        "deep": .bool(deep), "check": checkSummary, "live": liveObject(m?.live),
+        "exitCode": number(Int(status.rawValue)),
       ])
       if report.isVerified {
         out.text(

@@ -104,6 +104,7 @@ public struct BulkJournalRunner: Sendable {
       if mkdir(path, 0o755) != 0 && errno != EEXIST {
         throw MaestroError.system("cannot create folder", path: path)
       }
+      try DataDirOwner.apply(path: path)
       CrashPoint.reached("journal:after-action")
       pendingDone.append(action.seq)
     }
@@ -196,7 +197,10 @@ public struct BulkJournalRunner: Sendable {
       if fd >= 0 || errno != EEXIST { break }
     }
     guard fd >= 0 else { throw MaestroError.system("cannot create temporary file", path: path) }
-    var ok = direct || fchmod(fd, mode) == 0
+    // As root on a data dir the server's user owns: the data dir's owner
+    // (before fchmod, since fchown clears set-id bits).
+    var ok = (try? DataDirOwner.apply(descriptor: fd, path: path)) != nil
+    ok = ok && (direct || fchmod(fd, mode) == 0)
     var offset = 0
     while ok && offset < bytes.count {
       let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }

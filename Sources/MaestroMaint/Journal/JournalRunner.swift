@@ -36,22 +36,34 @@ public struct JournalRunner: Sendable {
     return journal
   }
 
-  /// Finishes every journal a crash left unfinished, oldest first.
+  /// Finishes every journal a crash left unfinished, oldest first (but
+  /// `skipping`, which the caller deals with).
   /// - Returns: the journals it finished.
-  public func recoverInterrupted() throws -> [Journal] {
+  /// - Throws: for a journal that cannot be finished, an error naming it
+  ///   and the undo command that puts back what it changed.
+  public func recoverInterrupted(skipping: String? = nil) throws -> [Journal] {
     var finished: [Journal] = []
     try removeOwnTemporaryFiles(in: Journal.folder(dataDir))
-    for journal in try Journal.list(dataDir: dataDir) where !journal.isFinished {
-      // A crash inside an atomic write leaves our temp file beside its
-      // target; the target itself is whole (old or new), so the temp goes.
-      let folders = Set(journal.actions.flatMap { [$0.path, $0.to].compactMap { $0 } }.map {
-        FileSystem.parentDirectory(of: absolute($0))
-      })
-      for folder in folders.sorted() { try removeOwnTemporaryFiles(in: folder) }
-      try finish(journal, progress: nil)
+    for journal in try Journal.list(dataDir: dataDir) where !journal.isFinished && journal.id != skipping {
+      do {
+        try recover(journal)
+      } catch let error as MaestroError where error.code != .cancelled {
+        throw Self.cannotFinish(journal, because: error, dataDir: dataDir)
+      }
       finished.append(journal)
     }
     return finished
+  }
+
+  /// Finishes one journal a crash left unfinished.
+  func recover(_ journal: Journal) throws {
+    // A crash inside an atomic write leaves our temp file beside its
+    // target; the target itself is whole (old or new), so the temp goes.
+    let folders = Set(journal.actions.flatMap { [$0.path, $0.to].compactMap { $0 } }.map {
+      FileSystem.parentDirectory(of: absolute($0))
+    })
+    for folder in folders.sorted() { try removeOwnTemporaryFiles(in: folder) }
+    try finish(journal, progress: nil)
   }
 
   /// Removes `maestro-admin`'s own temp files (never a server's) in `folder`.
@@ -153,6 +165,7 @@ public struct JournalRunner: Sendable {
       if mkdir(path, 0o755) != 0 && errno != EEXIST {
         throw MaestroError.system("cannot create folder", path: path)
       }
+      try DataDirOwner.apply(path: path)
       try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: path))
     case .exchange:
       try exchange(action, journal: journal)
