@@ -36,7 +36,7 @@ struct ArchiveRestoreCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    try await runArchive {
+    try await runArchive(json: output.json) {
       let root = try dataDir.resolve().root
       let o = try ArchiveRestoreJob(dataDir: root, ids: ids, archive: archive, dryRun: dryRun).run()
       let out = Output(json: output.json)

@@ -34,7 +34,7 @@ struct FmtCommand: AsyncParsableCommand {
   var paths: [String]
 
   func run() async throws {
-    try await runMapped {
+    try await runMapped(json: output.json) {
       let out = Output(json: output.json)
       let files = try JSONFormatter.collectFiles(paths)
       let rewrite = !(check || dryRun)

@@ -28,7 +28,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
 /// Like `runMapped`, with a refused history mapped to exit 4.
 private func runMigrate(json: Bool, _ body: () async throws -> ExitStatus) async throws {
-  try await runMapped {
+  try await runMapped(json: json) {
     do {
       return try await body()
     } catch let refusal as MigrationRefusal {

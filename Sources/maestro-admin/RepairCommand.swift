@@ -37,7 +37,7 @@ struct RepairCommand: AsyncParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func run() async throws {
-    try await runMapped {
+    try await runMapped(json: output.json) {
       let filter = try FindingFilter(only: only, ignore: nil)
       let root = try dataDir.resolve().root
       let job = RepairJob(
@@ -79,7 +79,7 @@ struct RepairCommand: AsyncParsableCommand {
       } else {
         out.text(
           "repaired: \(outcome.steps.count) change(s) in \(journals.count) journal(s); \(outcome.remaining.count) finding(s) left")
-        out.text("to undo: " + journals.reversed().map { "maestro-admin undo \($0) --data-dir \(root)" }.joined(separator: " && "))
+        out.text("to undo: " + journals.reversed().map { JournalStop.undoCommand(dataDir: root, journal: $0) }.joined(separator: " && "))
       }
       return outcome.exitStatus
     }

@@ -32,7 +32,7 @@ struct UndoCommand: AsyncParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func run() async throws {
-    try await runMapped {
+    try await runMapped(json: output.json) {
       let out = Output(json: output.json)
       // A journal file names its data dir; an id needs one.
       let dir = journal.hasSuffix(".jsonl") && dataDir.dataDir == nil ? nil : try dataDir.resolve().root
