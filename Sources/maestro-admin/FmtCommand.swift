@@ -10,8 +10,11 @@ struct FmtCommand: AsyncParsableCommand {
     discussion: """
       Directories are walked for *.json files (not .maestro-admin/ or lost+found/).
       --style auto keeps each file's own style (two-space or compact). Rewrites are
-      atomic and touch only files that differ; a data dir given as PATH is rewritten
-      under its maintenance lock (exit 75 if another run holds it). --check rewrites nothing, lists the
+      atomic and touch only files that differ. Files inside a data dir (a folder
+      holding projects/, tasks/ or sessions/, PATH or above it) are rewritten under
+      its maintenance lock (exit 75 if another run holds it) and a journal, so
+      `maestro-admin undo` reverses the run; a file changed by someone else while
+      fmt runs is left as it is, named, and the run exits 8. --check rewrites nothing, lists the
       files that differ and exits 4 if there are any (like gofmt -l); --dry-run
       lists them and exits 0. A file that is not valid JSON is reported with its
       line and column, left alone, and makes the run exit 8.
@@ -38,12 +41,13 @@ struct FmtCommand: AsyncParsableCommand {
       let out = Output(json: output.json)
       let files = try JSONFormatter.collectFiles(paths)
       let rewrite = !(check || dryRun)
+      // Every data dir a file lies in is locked before anything is read.
       let locks = try rewrite
-        ? JSONFormatter.dataDirectories(among: paths).map { try MaintenanceLock(dataDir: $0, command: "maestro-admin fmt") }
+        ? JSONFormatter.dataDirectories(of: files).map { try MaintenanceLock(dataDir: $0, command: "maestro-admin fmt") }
         : []
       defer { locks.forEach { $0.release() } }
       let progress = ProgressBar("fmt", total: files.count, enabled: !output.json && ProgressBar.stderrIsTerminal)
-      let results = await JSONFormatter(style: style, rewrite: rewrite).run(files, progress: progress)
+      let (results, journals) = try await JSONFormatter(style: style, rewrite: rewrite).run(files, progress: progress)
       progress.finish()
       var differing = 0
       var failed = 0
@@ -66,7 +70,12 @@ struct FmtCommand: AsyncParsableCommand {
         "type": "summary", "files": .number(Double(files.count)), "differing": .number(Double(differing)),
         "rewritten": .number(Double(rewrite ? differing : 0)), "failed": .number(Double(failed)),
         "mode": .string(check ? "check" : dryRun ? "dry-run" : "rewrite"),
+        "journals": .array(journals.map { .string($0.id) }),
       ])
+      if !journals.isEmpty {
+        let undo = journals.reversed().map { JournalStop.undoCommand(dataDir: $0.dataDir, journal: $0.id) }
+        out.text("journaled: \(journals.map(\.id).joined(separator: ", ")); to undo: " + undo.joined(separator: " && "))
+      }
       if Cancellation.isRequested { return .cancelled }
       if failed > 0 { return .operationalError }
       if check && differing > 0 { return .problemsLeft }
