@@ -1,0 +1,92 @@
+import MaestroMaint
+import MaestroStorage
+import MaestroTestSupport
+import Testing
+
+/// What the binary reports when files changed under a journaled run, and
+/// `fmt` inside a data dir: locked, journaled, undone.
+@Suite struct ConcurrentWriteEndToEndTests {
+  /// An interrupted journal whose first change is made and marked, and whose
+  /// next two files were since rewritten by someone else: the next run
+  /// finishes it, stops at the first, names both (text and JSON), prints the
+  /// exact undo command, exits 8, and overwrites neither.
+  func makeInterruptedRunWithTwoChangedFiles(_ dir: String) throws -> (journal: Journal, theirs: [String: [UInt8]]) {
+    let plan = try makeDirAndPlan(dir)
+    let journal = try Journal.create(dataDir: dir, command: "repair", actions: plan.actions, beforeBytes: plan.beforeBytes)
+    try AtomicFile.write(plan.actions[0].newBytes!, to: dir + "/tasks/p1/t1.json")
+    try journal.markDone(1)
+    let theirs: [String: [UInt8]] = [
+      "sessions/s1.json": Array(#"{"id":"s1","taskIds":[],"title":"server"}"#.utf8),
+      "tasks/p1/t1.json.1a2b3c4d.tmp": Array("theirs".utf8),
+    ]
+    for (path, bytes) in theirs { try AtomicFile.write(bytes, to: dir + "/" + path) }
+    return (journal, theirs)
+  }
+
+  @Test(arguments: [false, true])
+  func aStoppedRunNamesEveryChangedFileAndTheUndoCommand(_ json: Bool) throws {
+    let dir = try TemporaryDirectory(prefix: "stopped run's")
+    let (journal, theirs) = try makeInterruptedRunWithTwoChangedFiles(dir.path)
+    let r = try runMaestroAdmin(["repair", "--data-dir", dir.path] + (json ? ["--json"] : []))
+    #expect(r.status == 8, "\(r.stderr)")
+    for path in theirs.keys {
+      #expect(r.stderr.contains("\(dir.path)/\(path): changed while maestro-admin was changing it"), "\(r.stderr)")
+      #expect(try FileSystem.readFile(dir.path + "/" + path) == theirs[path])
+    }
+    let undo = "maestro-admin undo --data-dir \(JournalStop.shellQuoted(dir.path)) \(journal.id)"
+    #expect(undo.contains("'\\''"))
+    #expect(r.stderr.contains("to undo what was applied: " + undo), "\(r.stderr)")
+    if json {
+      let objects = try r.lines.map { try JSONParser.parse(Array($0.utf8)) }
+      let conflicts = objects.filter { $0["type"]?.stringValue == "conflict" }.compactMap { $0["file"]?.stringValue }
+      #expect(Set(conflicts) == Set(theirs.keys))
+      let stopped = try #require(objects.first { $0["type"]?.stringValue == "stopped" })
+      #expect(stopped["journal"]?.stringValue == journal.id)
+      #expect(stopped["undo"]?.arrayValue?.compactMap(\.stringValue) == [undo])
+    }
+    // The command printed works: the one change made goes back.
+    let undone = try runProcess("/bin/sh", ["-c", undo.replacingOccurrences(of: "maestro-admin", with: ProjectPaths.binary)])
+    #expect(undone.status == 1, "\(undone.stderr)")
+    #expect(try text(dir.path + "/tasks/p1/t1.json") == #"{"id":"t1","sessionIds":["s1","s1"]}"#)
+  }
+
+  // (d) fmt on a path inside a data dir: locked, journaled, undone to the
+  // same tree.
+  @Test func fmtInsideADataDirIsLockedJournaledAndUndone() throws {
+    let dir = try TemporaryDirectory()
+    try copyTree(ProjectPaths.samples + "/upstream-head", to: dir.path)
+    let projects = try FileSystem.listDirectory(dir.path + "/projects").map { dir.path + "/projects/" + $0.name }
+    try AtomicFile.write(Array("{ \"id\" : \"x\", \"n\": 1.50 }\n".utf8), to: projects[0])
+    try AtomicFile.write(Array("{\"id\":\"y\",\n\"n\":2}".utf8), to: projects[1])
+    let before = try userTree(dir.path)
+
+    let lock = try MaintenanceLock(dataDir: dir.path, command: "test holder")
+    let locked = try runMaestroAdmin(["fmt", projects[0]])
+    #expect(locked.status == 75, "\(locked.stderr)")
+    #expect(locked.stderr.contains("test holder"))
+    #expect(try userTree(dir.path) == before)
+    lock.release()
+
+    let r = try runMaestroAdmin(["fmt", dir.path + "/projects", "--json"])
+    #expect(r.status == 1, "\(r.stderr)")
+    let summary = try JSONParser.parse(Array((r.lines.last ?? "").utf8))
+    let id = try #require(summary["journals"]?.arrayValue?.first?.stringValue)
+    #expect(summary["rewritten"]?.numberValue == 2)
+    #expect(try text(projects[0]) == #"{"id":"x","n":1.5}"#)
+    #expect(try userTree(dir.path) != before)
+
+    let undo = try runMaestroAdmin(["undo", "--data-dir", dir.path, id])
+    #expect(undo.status == 1, "\(undo.stderr)")
+    #expect(try userTree(dir.path) == before)
+  }
+
+  /// Outside any data dir fmt keeps its plain atomic rewrite: no journal.
+  @Test func fmtOutsideADataDirWritesNoJournal() throws {
+    let dir = try TemporaryDirectory()
+    try AtomicFile.write(Array("{ \"a\" : 1 }".utf8), to: dir.path + "/a.json")
+    let r = try runMaestroAdmin(["fmt", dir.path + "/a.json", "--json"])
+    #expect(r.status == 1, "\(r.stderr)")
+    #expect(r.lines.last?.contains(#""journals":[]"#) == true)
+    #expect(!FileSystem.fileExists(dir.path + "/.maestro-admin"))
+  }
+}
