@@ -89,4 +89,62 @@ import Testing
     #expect(r.lines.last?.contains(#""journals":[]"#) == true)
     #expect(!FileSystem.fileExists(dir.path + "/.maestro-admin"))
   }
+
+  /// Our own temp files left anywhere in the user tree.
+  static func leftovers(_ dir: String) throws -> [String] {
+    try userTree(dir).map(\.path).filter { AtomicFile.targetName(forTemporaryName: FileSystem.lastComponent(of: $0)) != nil }
+  }
+
+  /// SIGKILL at each step the exchange-and-verify adds (temp written,
+  /// exchanged, verified, moved), at its first three hits: the site is
+  /// reached, and the next repair finishes the run to exactly the tree an
+  /// uninterrupted one leaves, with no temp file left behind.
+  @Test(arguments: ["journal:temp-written", "journal:exchanged", "journal:verified", "journal:moved"])
+  func repairRecoversFromAKillAtEachNewStep(_ site: String) throws {
+    let reference = try TemporaryDirectory()
+    try RepairEndToEndTests.makeDamagedDir(reference.path)
+    #expect(try runMaestroAdmin(["repair", "--data-dir", reference.path]).status == 1)
+    let repaired = try RepairEndToEndTests.normalizedTree(reference.path)
+    for n in 1...3 {
+      let dir = try TemporaryDirectory()
+      try RepairEndToEndTests.makeDamagedDir(dir.path)
+      let crashed = try runMaestroAdmin(
+        ["repair", "--data-dir", dir.path], environment: ["MAESTRO_ADMIN_CRASH_AT": "\(site):\(n)"])
+      #expect(crashed.status == 137, "\(site):\(n) not reached: \(crashed.stderr)")
+      let resumed = try runMaestroAdmin(["repair", "--data-dir", dir.path])
+      #expect(resumed.status == 0 || resumed.status == 1, "\(site):\(n): \(resumed.stderr)")
+      #expect(try RepairEndToEndTests.normalizedTree(dir.path) == repaired, "\(site):\(n)")
+      #expect(try Self.leftovers(dir.path).isEmpty, "\(site):\(n)")
+    }
+  }
+
+  /// SIGKILL while undo has set a file aside to remove it (the placeholder
+  /// project a repair created): the next undo settles it and puts the
+  /// tree back as it was.
+  @Test func undoRecoversFromAKillWhileAFileIsSetAside() throws {
+    let dir = try TemporaryDirectory()
+    try RepairEndToEndTests.makeDamagedDir(dir.path)
+    let original = try RepairEndToEndTests.normalizedTree(dir.path)
+    #expect(try runMaestroAdmin(["repair", "--data-dir", dir.path, "--recreate-missing-projects"]).status == 4)
+    #expect(FileSystem.fileExists(dir.path + "/projects/p9.json"))
+    var kills = 0
+    var journals = try Journal.list(dataDir: dir.path)
+    journals.sort { $0.createdAt > $1.createdAt || ($0.createdAt == $1.createdAt && $0.id > $1.id) }
+    for journal in journals {
+      let crashed = try runMaestroAdmin(
+        ["undo", journal.id, "--data-dir", dir.path], environment: ["MAESTRO_ADMIN_CRASH_AT": "journal:set-aside:1"])
+      if crashed.status == 137 {
+        kills += 1
+        #expect(try Self.leftovers(dir.path).count == 1)
+        let again = try runMaestroAdmin(["undo", journal.id, "--data-dir", dir.path])
+        // The interrupted undo is finished first; the target is then undone.
+        #expect(again.status == 0 && again.stdout.contains("already undone"), "\(again.stdout) \(again.stderr)")
+      } else {
+        #expect(crashed.status == 1, "\(crashed.stderr)")
+      }
+    }
+    #expect(kills >= 1)
+    #expect(try RepairEndToEndTests.normalizedTree(dir.path) == original)
+    #expect(try Self.leftovers(dir.path).isEmpty)
+  }
 }

@@ -7,13 +7,13 @@ import Synchronization
 /// the absolute path concerned.
 ///
 /// Sites in use: `journal:before-action` (before a journaled change is
-/// checked), `journal:before-swap` (the change's new content is ready and
-/// checked against the expected state; the next step exchanges, renames or
-/// sets the file aside), `journal:swapped` (the old content now sits under
-/// the temporary name, not yet verified), `migrate:scanned` (every live file
-/// is read and staged; the pre-swap comparison comes next), `archive:selected`
-/// (the tasks to archive are read and hashed), `fmt:read` (a file `fmt` will
-/// rewrite has been read).
+/// checked against the state it expects), `journal:before-swap` (checked,
+/// the new content ready; the next step exchanges, renames or sets the
+/// file aside), `journal:swapped` (the old content is out of its place, not
+/// yet verified), `journal:verified` (verified and durable; a last look
+/// comes before the old content is dropped), `migrate:scanned` (every live
+/// file is read and staged; the pre-swap comparison comes next; the path is
+/// the data dir), `fmt:read` (a file `fmt` will rewrite has been read).
 ///
 /// Production code never installs a hook; with none installed a site costs
 /// one atomic load.
