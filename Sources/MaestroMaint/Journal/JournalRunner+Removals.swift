@@ -39,12 +39,9 @@ extension JournalRunner {
         let path = root + "/" + action.path
         RaceHook.reached("journal:before-action", path: path)
         do {
-          let current = try FileState.current(at: path)
-          if current.matches(action.after) {
-            results[k] = .removed
-          } else if let conflict = JournalRunner.conflict(action, current: current) {
-            results[k] = .changed(conflict)
-          } else if let conflict = try guarded.remove(action.path, expected: action.before.sha256 ?? "") {
+          // No read first: the file set aside is read and checked (gone
+          // already: made before a crash).
+          if let conflict = try guarded.remove(action.path, expected: action.before.sha256 ?? "") {
             results[k] = .changed(conflict)
           } else {
             results[k] = .removed

@@ -279,7 +279,7 @@ public struct JournalRunner: Sendable {
       }
       // One read: the state compared and the bytes the undo is computed
       // from are the same, so a write after it is never replaced.
-      let (current, bytes) = try Self.stateAndBytes(absolute(action.changedPath))
+      let (current, bytes) = try FileState.currentWithBytes(at: absolute(action.changedPath))
       if !current.matches(action.after) {
         conflicts.append(action.changedPath)
         if !force { continue }
@@ -367,15 +367,6 @@ public struct JournalRunner: Sendable {
   }
 
   func absolute(_ relative: String) -> String { dataDir + "/" + relative }
-
-  /// What is at `path` and, for a file, its bytes, from one read.
-  static func stateAndBytes(_ path: String) throws -> (FileState, [UInt8]?) {
-    guard FileSystem.fileExists(path, followSymlinks: false) else { return (.absent, nil) }
-    let status = try FileSystem.stat(path, followSymlinks: false)
-    if status.kind == .directory { return (FileState(exists: true, isDirectory: true), nil) }
-    let bytes = try FileSystem.readFile(path)
-    return (.file(bytes, mode: status.mode), bytes)
-  }
 
   private func isEmptyDirectory(_ path: String) -> Bool {
     ((try? FileSystem.listDirectory(path)) ?? []).isEmpty

@@ -33,6 +33,8 @@ final class SetAsideFile {
   private(set) var writerOpen = false
   private var first = stat()
   private var hashed: String?
+  /// Whether `path` is a symlink (opened through it).
+  private(set) var isSymlink = false
 
   private static let F_SETLEASE: Int32 = 1024
   private static let F_GETLEASE: Int32 = 1025
@@ -46,14 +48,24 @@ final class SetAsideFile {
   init(path: String) throws {
     self.path = path
     _ = Self.quietLeaseBreaks
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-    guard fd >= 0 else { throw MaestroError.system("cannot open the file set aside", path: path) }
+    var opened = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+    if opened < 0 && errno == ELOOP {
+      // A symlinked entity file (servers follow them): judged by what it
+      // points to, as it was read; no lease on someone else's target.
+      isSymlink = true
+      opened = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    }
+    fd = opened
+    guard fd >= 0 else {
+      if isSymlink, lstat(path, &first) == 0 { return }  // a dangling link: not a regular file
+      throw MaestroError.system("cannot open the file set aside", path: path)
+    }
     guard fstat(fd, &first) == 0 else {
       let e = errno
       Glibc.close(fd)
       throw MaestroError.system("cannot stat", path: path, errno: e)
     }
-    if first.st_mode & S_IFMT == S_IFREG {
+    if first.st_mode & S_IFMT == S_IFREG && !isSymlink {
       if fcntl(fd, Self.F_SETLEASE, Int32(F_RDLCK)) == 0 {
         leased = true
       } else if errno == EAGAIN {
@@ -64,11 +76,12 @@ final class SetAsideFile {
 
   deinit {
     if leased { _ = fcntl(fd, Self.F_SETLEASE, Int32(F_UNLCK)) }
-    Glibc.close(fd)
+    if fd >= 0 { Glibc.close(fd) }
   }
 
-  /// Whether it is a regular file (folders and symlinks are not hashed).
-  var isRegularFile: Bool { first.st_mode & S_IFMT == S_IFREG }
+  /// Whether it is (or, for a symlink, leads to) a regular file; nothing
+  /// else is hashed.
+  var isRegularFile: Bool { fd >= 0 && first.st_mode & S_IFMT == S_IFREG }
 
   /// The inode.
   var inode: UInt64 { UInt64(first.st_ino) }
