@@ -13,7 +13,8 @@ struct ArchiveCreateCommand: AsyncParsableCommand {
       wins). A task goes only with its whole subtree, and only if no live task that stays points at
       it (parentId, dependencies, referenceTaskIds); what is held back is reported with the reason.
       The archive is written, fsynced and read back before anything is removed; the removal is
-      journaled (undo reverses the whole run). Takes the maintenance lock.
+      journaled (undo reverses the whole run). Takes the maintenance lock; refuses a data dir a
+      server is running on (exit 75) unless --ignore-live-server.
       """
   )
 
@@ -35,14 +36,16 @@ struct ArchiveCreateCommand: AsyncParsableCommand {
   var dryRun = false
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var liveServer: LiveServerOptions
 
   func run() async throws {
     try await runArchive(json: output.json) {
       let root = try dataDir.resolve().root
       let criteria = try ArchiveCriteria(statuses: status, olderThan: olderThan, before: before, projectId: project)
-      let job = ArchiveCreateJob(dataDir: root, criteria: criteria, dryRun: dryRun, showProgress: !output.json)
+      var job = ArchiveCreateJob(dataDir: root, criteria: criteria, dryRun: dryRun, showProgress: !output.json)
+      job.liveServer = liveServer.makeGuard(json: output.json)
       let o = try await job.run()
-      let out = Output(json: output.json)
+      let out = Output(json: output.json, server: LiveServerReport(job.liveServer, dataDir: root))
       for id in o.recovered {
         out.text("finished journal \(id), which a crash had interrupted")
         out.record(["type": "recovered", "journal": .string(id)])

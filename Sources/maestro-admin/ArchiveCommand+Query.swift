@@ -12,12 +12,14 @@ struct ArchiveListCommand: AsyncParsableCommand {
 
   @OptionGroup var dataDir: DataDirOptions
   @OptionGroup var output: OutputOptions
+  @OptionGroup var serverProbe: ServerProbeOptions
 
   func run() async throws {
     try await runArchive {
-      let library = ArchiveLibrary(root: try dataDir.resolve().root)
+      let root = try dataDir.resolve().root
+      let library = ArchiveLibrary(root: root)
       let (archives, missing) = try library.list()
-      let out = Output(json: output.json)
+      let out = Output(json: output.json, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root))
       for a in archives {
         let range = a.oldest.map { "\(isoTime($0).prefix(10)) .. \(isoTime(a.newest ?? $0).prefix(10))" } ?? "-"
         out.text("\(a.name)  \(grouped(a.tasks)) task(s)  completed \(range)  \(humanBytes(a.size))")
@@ -63,14 +65,16 @@ struct ArchiveSearchCommand: AsyncParsableCommand {
   var before: String?
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var serverProbe: ServerProbeOptions
 
   func run() async throws {
     try await runArchive {
       let query = ArchiveLibrary.Query(
         projectId: project, text: text, after: try after.map(ArchiveCriteria.date),
         before: try before.map(ArchiveCriteria.date))
-      let found = try ArchiveLibrary(root: try dataDir.resolve().root).search(query)
-      let out = Output(json: output.json)
+      let root = try dataDir.resolve().root
+      let found = try ArchiveLibrary(root: root).search(query)
+      let out = Output(json: output.json, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root))
       for e in found {
         out.text(describe(e))
         var record = e.json
@@ -95,15 +99,17 @@ struct ArchiveShowCommand: AsyncParsableCommand {
   var id: String
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var serverProbe: ServerProbeOptions
 
   func run() async throws {
     try await runArchive {
-      let (entry, bytes) = try ArchiveLibrary(root: try dataDir.resolve().root).show(id)
+      let root = try dataDir.resolve().root
+      let (entry, bytes) = try ArchiveLibrary(root: root).show(id)
       if output.json {
         var record = entry.json
         record["type"] = "summary"
         record["task"] = (try? JSONParser.parse(bytes)) ?? .string(String(decoding: bytes, as: UTF8.self))
-        Output(json: true).record(record)
+        Output(json: true, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root)).record(record)
       } else {
         // The bytes exactly as stored (no newline added), like `cat`.
         fflush(nil)

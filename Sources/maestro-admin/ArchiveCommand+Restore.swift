@@ -28,6 +28,7 @@ struct ArchiveRestoreCommand: AsyncParsableCommand {
   var dryRun = false
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var liveServer: LiveServerOptions
 
   func validate() throws {
     if ids.isEmpty == (archive == nil) {
@@ -38,8 +39,10 @@ struct ArchiveRestoreCommand: AsyncParsableCommand {
   func run() async throws {
     try await runArchive(json: output.json) {
       let root = try dataDir.resolve().root
-      let o = try ArchiveRestoreJob(dataDir: root, ids: ids, archive: archive, dryRun: dryRun).run()
-      let out = Output(json: output.json)
+      var job = ArchiveRestoreJob(dataDir: root, ids: ids, archive: archive, dryRun: dryRun)
+      job.liveServer = liveServer.makeGuard(json: output.json)
+      let o = try job.run()
+      let out = Output(json: output.json, server: LiveServerReport(job.liveServer, dataDir: root))
       for id in o.recovered {
         out.text("finished journal \(id), which a crash had interrupted")
         out.record(["type": "recovered", "journal": .string(id)])

@@ -79,6 +79,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
   var allowTorn = false
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var serverProbe: ServerProbeOptions
 
   func validate() throws {
     if let level {
@@ -91,8 +92,9 @@ struct BackupCreateCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await runBackup {
-      let out = Output(json: output.json)
-      var options = SnapshotCreator.Options(dataDir: try dataDir.resolve().root, destination: dest)
+      let root = try dataDir.resolve().root
+      let out = Output(json: output.json, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root))
+      var options = SnapshotCreator.Options(dataDir: root, destination: dest)
       options.compression = compression
       options.level = level
       options.label = label
@@ -298,6 +300,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
   var maxBytes: Int64 = 1 << 40
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var liveServer: LiveServerOptions
 
   func validate() throws {
     if force && ifMissing { throw ValidationError("--force and --if-missing contradict each other") }
@@ -305,8 +308,9 @@ struct BackupRestoreCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await runBackup {
-      let out = Output(json: output.json)
       var options = SnapshotRestorer.Options(snapshot: snapshot, target: to)
+      options.liveServer = liveServer.makeGuard(json: output.json)
+      let out = Output(json: output.json, server: LiveServerReport(options.liveServer, dataDir: to))
       options.force = force
       options.ifMissing = ifMissing
       options.maxMembers = maxMembers

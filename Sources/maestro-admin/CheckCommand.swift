@@ -27,6 +27,7 @@ struct CheckCommand: AsyncParsableCommand {
 
   @OptionGroup var dataDir: DataDirOptions
   @OptionGroup var output: OutputOptions
+  @OptionGroup var serverProbe: ServerProbeOptions
 
   @Option(name: .long, help: ArgumentHelp("Report only these codes or families.", valueName: "codes"))
   var only: String?
@@ -46,12 +47,13 @@ struct CheckCommand: AsyncParsableCommand {
       let filter = try FindingFilter(only: only, ignore: ignore)
       let root = try dataDir.resolve().root
       let report = try await DataDirCheck(root: root, filter: filter, showProgress: !output.json).run()
-      let out = Output(json: output.json)
+      let out = Output(json: output.json, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root))
       if output.json {
-        for line in report.jsonLines { print(line) }
+        for finding in report.findings { out.record(finding.jsonObject) }
       } else {
         for line in report.textLines(maxExamples: maxExamples) { out.text(line) }
       }
+      out.record(report.summaryObject)
       return report.exitStatus
     }
   }

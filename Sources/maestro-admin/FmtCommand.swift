@@ -14,7 +14,9 @@ struct FmtCommand: AsyncParsableCommand {
       holding projects/, tasks/ or sessions/, PATH or above it) are rewritten under
       its maintenance lock (exit 75 if another run holds it) and a journal, so
       `maestro-admin undo` reverses the run; a file changed by someone else while
-      fmt runs is left as it is, named, and the run exits 8. --check rewrites nothing, lists the
+      fmt runs is left as it is, named, and the run exits 8. A rewrite of any path
+      inside a data dir a server is running on is refused first (exit 75). --check
+      rewrites nothing, lists the
       files that differ and exits 4 if there are any (like gofmt -l); --dry-run
       lists them and exits 0. A file that is not valid JSON is reported with its
       line and column, left alone, and makes the run exit 8.
@@ -32,18 +34,23 @@ struct FmtCommand: AsyncParsableCommand {
   var style: JSONFormatter.StyleChoice = .auto
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var liveServer: LiveServerOptions
 
   @Argument(help: ArgumentHelp("Files or directories.", valueName: "path"))
   var paths: [String]
 
   func run() async throws {
     try await runMapped(json: output.json) {
-      let out = Output(json: output.json)
       let files = try JSONFormatter.collectFiles(paths)
       let rewrite = !(check || dryRun)
-      // Every data dir a file lies in is locked before anything is read.
+      // Every data dir a file lies in: refused while a server runs on it,
+      // else locked before anything is read.
+      let live = liveServer.makeGuard(json: output.json)
+      let dataDirs = JSONFormatter.dataDirectories(of: files)
+      if rewrite { try dataDirs.forEach { try live.refuseIfLive($0, command: "maestro-admin fmt") } }
+      let out = Output(json: output.json, server: dataDirs.isEmpty ? nil : LiveServerReport(live, dataDirs: dataDirs))
       let locks = try rewrite
-        ? JSONFormatter.dataDirectories(of: files).map { try MaintenanceLock(dataDir: $0, command: "maestro-admin fmt") }
+        ? dataDirs.map { try MaintenanceLock(dataDir: $0, command: "maestro-admin fmt", liveServer: live) }
         : []
       defer { locks.forEach { $0.release() } }
       let progress = ProgressBar("fmt", total: files.count, enabled: !output.json && ProgressBar.stderrIsTerminal)

@@ -65,19 +65,24 @@ struct GenerateCommand: AsyncParsableCommand {
   var workers: Int?
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var liveServer: LiveServerOptions
 
   func run() async throws {
     try await runMapped {
-      let out = Output(json: output.json)
+      // Replacing a data dir (--force) a server runs on is refused.
+      let live = liveServer.makeGuard(json: output.json)
+      let replacing = FileSystem.fileExists(self.out)
+      let out = Output(json: output.json, server: replacing ? LiveServerReport(live, dataDir: self.out) : nil)
       var counts = (scale ?? .xs).counts
       if let projects { counts.projects = projects }
       if let tasks { counts.tasks = tasks }
       if let sessions { counts.sessions = sessions }
       let explicit = projects != nil || tasks != nil || sessions != nil
-      let options = GeneratorOptions(
+      var options = GeneratorOptions(
         out: self.out, scale: scale ?? (explicit ? nil : .xs), counts: counts, seed: seed, format: format,
         style: style, faults: try FaultInjection(parsing: inject ?? ""), force: force, docRoot: docRoot,
         sync: !noSync, workers: max(1, workers ?? ParallelMap.defaultWorkers))
+      options.liveServer = live
       let total = counts.projects + counts.tasks + counts.sessions
       let progress = ProgressBar("generate", total: total, enabled: !output.json && ProgressBar.stderrIsTerminal)
       let report = try await DataGenerator.run(options, progress: progress)

@@ -80,12 +80,13 @@ struct MigrateStatusCommand: AsyncParsableCommand {
 
   @OptionGroup var dataDir: DataDirOptions
   @OptionGroup var output: OutputOptions
+  @OptionGroup var serverProbe: ServerProbeOptions
 
   func run() async throws {
     try await runMigrate(json: output.json) {
       let root = try dataDir.resolve().root
       let status = try await MigrateJob(dataDir: root, showProgress: !output.json).status()
-      let out = Output(json: output.json)
+      let out = Output(json: output.json, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root))
       printStatus(status, out)
       let exit: ExitStatus = status.hasPending ? .problemsLeft : .ok
       out.text(status.hasPending ? "\(status.pending.count) migration(s) pending — exit 4" : "up to date — exit 0")
@@ -113,12 +114,13 @@ struct MigratePlanCommand: AsyncParsableCommand {
   var show = 10
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var serverProbe: ServerProbeOptions
 
   func run() async throws {
     try await runMigrate(json: output.json) {
       let root = try dataDir.resolve().root
       let (status, migrations, plan) = try await MigrateJob(dataDir: root, showProgress: !output.json).plan(to: to)
-      let out = Output(json: output.json)
+      let out = Output(json: output.json, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root))
       printStatus(status, out)
       var perMigration = JSONObject()
       for m in migrations {
@@ -179,16 +181,18 @@ struct MigrateUpCommand: AsyncParsableCommand {
   var inPlace = false
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var liveServer: LiveServerOptions
 
   func run() async throws {
     try await runMigrate(json: output.json) {
       let root = try dataDir.resolve().root
       let job = MigrateJob(dataDir: root, showProgress: !output.json)
-      let outcome = try await job.up(
-        .init(
-          target: to, dryRun: dryRun, snapshot: !noSnapshot, snapshotDestination: snapshotDest,
-          strategy: inPlace ? .inPlace : .exchange))
-      let out = Output(json: output.json)
+      var options = MigrateJob.UpOptions(
+        target: to, dryRun: dryRun, snapshot: !noSnapshot, snapshotDestination: snapshotDest,
+        strategy: inPlace ? .inPlace : .exchange)
+      options.liveServer = liveServer.makeGuard(json: output.json)
+      let outcome = try await job.up(options)
+      let out = Output(json: output.json, server: LiveServerReport(options.liveServer, dataDir: root))
       for id in outcome.recovered {
         out.text("finished journal \(id), which a crash had interrupted")
         out.record(["type": "recovered", "journal": .string(id)])

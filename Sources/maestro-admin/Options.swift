@@ -28,6 +28,49 @@ struct OutputOptions: ParsableArguments {
   var json = false
 }
 
+/// `--server-url`, for every command that works on a data dir: a URL to
+/// probe beside `DATA_DIR/server-url` when detecting a live server.
+struct ServerProbeOptions: ParsableArguments {
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "The server's URL, probed (GET URL/health) beside DATA_DIR/server-url to tell whether a server is running.",
+      valueName: "url"))
+  var serverUrl: String?
+
+  func validate() throws {
+    if let serverUrl, ServerURL(serverUrl) == nil {
+      throw ValidationError("--server-url must be an http:// or https:// URL, e.g. http://localhost:3000")
+    }
+  }
+
+  /// A guard that detects and never refuses (read-only commands).
+  func makeGuard() -> LiveServerGuard {
+    LiveServerGuard(detector: LiveServerDetector(explicitURL: serverUrl))
+  }
+}
+
+/// `--server-url` and `--ignore-live-server`, for every command that changes
+/// a data dir: it refuses a live one (exit 75) unless overridden.
+struct LiveServerOptions: ParsableArguments {
+  @OptionGroup var probe: ServerProbeOptions
+
+  @Flag(
+    name: .long,
+    help: ArgumentHelp(
+      "DANGEROUS: change the data dir even though a server seems to be running on it (only when the detection is wrong: a running server overwrites what this command changes)."))
+  var ignoreLiveServer = false
+
+  /// A guard that refuses a live data dir unless `--ignore-live-server`;
+  /// with `--json`, a refusal prints its summary object first.
+  func makeGuard(json: Bool) -> LiveServerGuard {
+    let printRefusal: @Sendable (LiveServerStatus) -> Void = { Output(json: true).record(refusalSummary($0)) }
+    return LiveServerGuard(
+      detector: LiveServerDetector(explicitURL: probe.serverUrl), ignoreLiveServer: ignoreLiveServer,
+      onRefusal: json ? printRefusal : nil)
+  }
+}
+
 func processEnvironment() -> [String: String] {
   var result: [String: String] = [:]
   var p = environ

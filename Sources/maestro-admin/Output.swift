@@ -10,8 +10,13 @@ import MaestroStorage
 
 /// Where a command's results go: text for people or JSON lines for machines
 /// on stdout, errors on stderr.
+///
+/// With a `server` report, the summary record carries it: the `server`
+/// field in JSON, a `server: ...` line in text (printed where the summary
+/// record would be, on stderr for `fmt`) when there is something to tell.
 struct Output {
   var json: Bool
+  var server: LiveServerReport? = nil
 
   /// Prints a line of text (text mode only).
   func text(_ line: String) {
@@ -19,8 +24,19 @@ struct Output {
     print(line)
   }
 
-  /// Prints one JSON object as a line (JSON mode only).
+  /// Prints one JSON object as a line (JSON mode only); a summary gets the
+  /// live-server report (in text mode, its line).
   func record(_ object: JSONObject) {
+    var object = object
+    if let server, object["type"] == .string("summary") {
+      guard json else {
+        for line in server.textLines {
+          if server.textToStandardError { StandardError.write(line + "\n") } else { print(line) }
+        }
+        return
+      }
+      server.attach(to: &object)
+    }
     guard json else { return }
     print(JSONWriter.string(.object(object), style: .compact))
   }
@@ -37,7 +53,7 @@ func exitCode(for error: Error) -> ExitCode {
     Output.error(error.description)
     switch error.code {
     case .usage: return ExitCode(ExitStatus.usage.rawValue)
-    case .locked: return ExitCode(ExitStatus.locked.rawValue)
+    case .locked, .serverLive: return ExitCode(ExitStatus.locked.rawValue)
     case .cancelled: return ExitCode(ExitStatus.cancelled.rawValue)
     default: return ExitCode(ExitStatus.operationalError.rawValue)
     }

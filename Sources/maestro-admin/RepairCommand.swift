@@ -18,7 +18,9 @@ struct RepairCommand: AsyncParsableCommand {
       --dry-run prints the first round's plan and changes nothing.
 
       Exit: 0 nothing to do; 1 repaired and now clean; 4 findings left (manual
-      ones, or, with --dry-run, anything to repair); 8 I/O error; 75 locked.
+      ones, or, with --dry-run, anything to repair); 8 I/O error; 75 locked, or a
+      server is running on the data dir (refused before anything changes; a dry
+      run only reports it).
 
       """ + ExitStatus.helpText
   )
@@ -35,16 +37,18 @@ struct RepairCommand: AsyncParsableCommand {
   var recreateMissingProjects = false
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var liveServer: LiveServerOptions
 
   func run() async throws {
     try await runMapped(json: output.json) {
       let filter = try FindingFilter(only: only, ignore: nil)
       let root = try dataDir.resolve().root
-      let job = RepairJob(
+      var job = RepairJob(
         dataDir: root, filter: filter, dryRun: dryRun, recreateMissingProjects: recreateMissingProjects,
         showProgress: !output.json)
+      job.liveServer = liveServer.makeGuard(json: output.json)
       let outcome = try await job.run()
-      let out = Output(json: output.json)
+      let out = Output(json: output.json, server: LiveServerReport(job.liveServer, dataDir: root))
       for id in outcome.recovered {
         out.text("finished journal \(id), which a crash had interrupted")
         out.record(["type": "recovered", "journal": .string(id)])

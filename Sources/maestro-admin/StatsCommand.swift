@@ -12,12 +12,13 @@ struct StatsCommand: AsyncParsableCommand {
 
   @OptionGroup var dataDir: DataDirOptions
   @OptionGroup var output: OutputOptions
+  @OptionGroup var serverProbe: ServerProbeOptions
 
   func run() async throws {
     try await runMapped {
       let root = try dataDir.resolve().root
       let stats = try await DataDirStats.compute(root: root, showProgress: !output.json)
-      render(stats, Output(json: output.json))
+      render(stats, Output(json: output.json, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root)))
       return .ok
     }
   }

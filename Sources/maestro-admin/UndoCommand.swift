@@ -13,7 +13,8 @@ struct UndoCommand: AsyncParsableCommand {
       every file the run changed back as it was (quarantined files back in place,
       created folders removed), under a journal of its own. It refuses, naming the
       files, when a file changed since the run (exit 4), unless --force: then the
-      current content goes into the undo's journal too, so nothing is lost.
+      current content goes into the undo's journal too, so nothing is lost. A data dir
+      a server is running on is refused before anything changes (exit 75).
 
       """ + ExitStatus.helpText
   )
@@ -30,14 +31,17 @@ struct UndoCommand: AsyncParsableCommand {
   var force = false
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var liveServer: LiveServerOptions
 
   func run() async throws {
     try await runMapped(json: output.json) {
-      let out = Output(json: output.json)
       // A journal file names its data dir; an id needs one.
       let dir = journal.hasSuffix(".jsonl") && dataDir.dataDir == nil ? nil : try dataDir.resolve().root
       let job = try UndoJob(journal: journal, dataDir: dir)
-      let lock = dryRun ? nil : try MaintenanceLock(dataDir: job.dataDir, command: "maestro-admin undo \(journal)")
+      let live = liveServer.makeGuard(json: output.json)
+      let out = Output(json: output.json, server: LiveServerReport(live, dataDir: job.dataDir))
+      let lock = dryRun
+        ? nil : try MaintenanceLock(dataDir: job.dataDir, command: "maestro-admin undo \(journal)", liveServer: live)
       defer { lock?.release() }
       let outcome = try job.run(dryRun: dryRun, force: force)
       for id in outcome.recovered {

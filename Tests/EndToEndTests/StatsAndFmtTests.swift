@@ -66,7 +66,7 @@ import Testing
   @Test func helpAndVersion() throws {
     let help = try runMaestroAdmin(["--help"])
     #expect(help.status == 0)
-    #expect(help.stdout.contains("75  another maintenance run holds the lock"))
+    #expect(help.stdout.contains("75  busy: another maintenance run holds the lock, or a server is"))
     #expect(help.stdout.contains("stats"))
     let version = try runMaestroAdmin(["--version"])
     #expect(version.status == 0)

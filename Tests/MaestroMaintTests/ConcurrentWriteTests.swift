@@ -255,8 +255,8 @@ import Testing
     }
     #expect(stop?.conflicts.map(\.path) == ["projects/p1.json"])
     #expect(try FileSystem.readFile(file) == theirs)
-    #expect(JSONFormatter.dataDirectory(containing: dir.path + "/projects/p1.json") == dir.path)
-    #expect(JSONFormatter.dataDirectory(containing: dir.path + "/tasks/p1") == dir.path)
+    let dirs = JSONFormatter.dataDirectories(of: [file, dir.path + "/tasks/p1/t1.json"])
+    #expect(dirs.count == 1 && FileSystem.lastComponent(of: dirs.first ?? "") == FileSystem.lastComponent(of: dir.path))
   }
 
   // MARK: migrate up

@@ -51,6 +51,9 @@ public struct ArchiveCreateJob: Sendable {
   public var dryRun: Bool
   /// Whether to draw progress bars (on a terminal only).
   public var showProgress: Bool
+  /// The run's live-server guard: it refuses a data dir a server is
+  /// running on before changing anything (a dry run only reports).
+  public var liveServer = LiveServerGuard()
 
   public init(dataDir: String, criteria: ArchiveCriteria, dryRun: Bool = false, showProgress: Bool = false) {
     self.dataDir = dataDir
@@ -65,14 +68,14 @@ public struct ArchiveCreateJob: Sendable {
   }
 
   /// Runs the job.
-  /// - Throws: `.locked` (exit 75); `.notFound`/`.io` naming the file
+  /// - Throws: `.serverLive` or `.locked` (exit 75); `.notFound`/`.io` naming the file
   ///   (exit 8), including an archive that does not verify after writing
   ///   (nothing is removed then).
   public func run() async throws -> Outcome {
     guard FileSystem.isDirectory(dataDir) else {
       throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
     }
-    let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin archive create")
+    let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin archive create", liveServer: liveServer)
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)
     var outcome = Outcome(dryRun: dryRun)

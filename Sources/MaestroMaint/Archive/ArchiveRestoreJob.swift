@@ -34,6 +34,9 @@ public struct ArchiveRestoreJob: Sendable {
   public var archive: String?
   /// Whether it was a dry run.
   public var dryRun: Bool
+  /// The run's live-server guard: it refuses a data dir a server is
+  /// running on before changing anything (a dry run only reports).
+  public var liveServer = LiveServerGuard()
 
   public init(dataDir: String, ids: [String], archive: String? = nil, dryRun: Bool = false) {
     self.dataDir = dataDir
@@ -44,12 +47,12 @@ public struct ArchiveRestoreJob: Sendable {
 
   /// Runs the restore.
   /// - Throws: `.archiveRefused` (exit 4) naming the member, file or id;
-  ///   `.locked` (75); `.io`/`.notFound` (8).
+  ///   `.serverLive` or `.locked` (75); `.io`/`.notFound` (8).
   public func run() throws -> Outcome {
     guard FileSystem.isDirectory(dataDir) else {
       throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
     }
-    let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin archive restore")
+    let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin archive restore", liveServer: liveServer)
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)
     var outcome = Outcome(dryRun: dryRun)

@@ -41,6 +41,9 @@ public struct SnapshotRestorer: Sendable {
     public var workers = ParallelMap.defaultWorkers
     /// Draw progress on a terminal.
     public var showProgress = false
+    /// The run's live-server guard: a target a server is running on is
+    /// refused before anything is written.
+    public var liveServer = LiveServerGuard()
 
     /// Options to restore `snapshot` into `target`.
     public init(snapshot: String, target: String) {
@@ -82,7 +85,8 @@ public struct SnapshotRestorer: Sendable {
   ///
   /// - Throws: `MaestroError`: `.targetNotEmpty` (refused without `force`),
   ///   `.snapshotInvalid` naming the member (unsafe, damaged or mismatching
-  ///   archive: the target is untouched), `.locked`, `.io`, `.cancelled`.
+  ///   archive: the target is untouched), `.serverLive` (a server runs on
+  ///   the target), `.locked`, `.io`, `.cancelled`.
   public func run() throws -> Report {
     let clockStart = SnapshotCreator.monotonic()
     let target = DirectorySwap.absolute(options.target)
@@ -115,7 +119,9 @@ public struct SnapshotRestorer: Sendable {
           path: trimmed)
       }
     }
-    let lock = exists ? try MaintenanceLock(dataDir: trimmed, command: "maestro-admin backup restore") : nil
+    try options.liveServer.refuseIfLive(trimmed, command: "maestro-admin backup restore")
+    let lock = exists
+      ? try MaintenanceLock(dataDir: trimmed, command: "maestro-admin backup restore", liveServer: options.liveServer) : nil
     defer { lock?.release() }
 
     let extractor = try SnapshotExtractor(

@@ -15,7 +15,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
   case usage = 16
   /// Cancelled (SIGINT).
   case cancelled = 32
-  /// Another maintenance run holds the data dir's lock.
+  /// Busy: another maintenance run holds the data dir's lock, or a server
+  /// is running on the data dir (a changing command refused it).
   case locked = 75
 
   /// One line per code, for `--help` and README.
@@ -28,6 +29,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
       8   operational error (I/O, permissions, unreadable input)
       16  usage error
       32  cancelled (SIGINT)
-      75  another maintenance run holds the lock
+      75  busy: another maintenance run holds the lock, or a server is
+          running on the data dir (changing commands refuse a live one)
     """
 }

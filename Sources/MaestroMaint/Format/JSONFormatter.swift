@@ -49,33 +49,16 @@ public struct JSONFormatter: Sendable {
   /// quarantine.
   public static let skippedFolders: Set<String> = [".maestro-admin", "lost+found"]
 
-  /// The data dir `path` lies in: the nearest folder, `path` itself or
-  /// one above it, holding `projects/`, `tasks/` or `sessions/` (absolute;
-  /// nil when there is none). A rewrite inside one takes its maintenance
-  /// lock and is journaled.
-  public static func dataDirectory(containing path: String) -> String? {
-    var folder = DirectorySwap.absolute(path)
-    if !FileSystem.isDirectory(folder, followSymlinks: false) { folder = FileSystem.parentDirectory(of: folder) }
-    while true {
-      if ["projects", "tasks", "sessions"].contains(where: { FileSystem.isDirectory(folder + "/" + $0) }) {
-        return folder
-      }
-      let parent = FileSystem.parentDirectory(of: folder)
-      if parent == folder || parent.isEmpty || folder == "/" { return nil }
-      folder = parent
-    }
-  }
-
-  /// The data dirs the `files` lie in, sorted (what a rewrite locks).
+  /// The data dirs the `files` lie in (`EnclosingDataDirectory`), each
+  /// once: what a rewrite refuses while live, locks and journals.
   public static func dataDirectories(of files: [String]) -> [String] {
-    var found = Set<String>()
-    var byFolder: [String: String?] = [:]
+    var folders: [String] = []
+    var seen = Set<String>()
     for file in files {
       let folder = FileSystem.parentDirectory(of: file)
-      if byFolder[folder] == nil { byFolder[folder] = .some(dataDirectory(containing: folder)) }
-      if let dir = byFolder[folder] ?? nil { found.insert(dir) }
+      if seen.insert(folder).inserted { folders.append(folder) }
     }
-    return found.sorted()
+    return EnclosingDataDirectory.of(paths: folders)
   }
 
   /// Lists the `.json` files named by `paths` (files as given, folders
@@ -130,7 +113,7 @@ public struct JSONFormatter: Sendable {
     if rewrite {
       for file in files {
         let folder = FileSystem.parentDirectory(of: file)
-        if home[folder] == nil { home[folder] = .some(Self.dataDirectory(containing: folder)) }
+        if home[folder] == nil { home[folder] = .some(EnclosingDataDirectory.of(folder)) }
       }
     }
     let homes = home
@@ -194,8 +177,10 @@ public struct JSONFormatter: Sendable {
       if rewriteNow { try AtomicFile.write(canonical, to: path) }
       var pending: Rewrite?
       if let dataDir {
-        let absolute = DirectorySwap.absolute(path)
-        let relative = String(absolute.dropFirst(dataDir.count + 1))
+        // The data dir is spelled canonically; so is the file's folder (the
+        // file itself may be a symlink, which is not followed).
+        let folder = CanonicalPath.of(FileSystem.parentDirectory(of: path))
+        let relative = String((folder + "/" + FileSystem.lastComponent(of: path)).dropFirst(dataDir.count + 1))
         pending = Rewrite(dataDir: dataDir, relative: relative, original: bytes, canonical: canonical, style: style)
       }
       return (FileResult(path: path, outcome: .reformatted, style: style), pending)

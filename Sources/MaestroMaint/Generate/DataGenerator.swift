@@ -50,6 +50,9 @@ public enum DataGenerator {
       throw MaestroError(.usage, "sessions need tasks to link to: --tasks must be at least 1")
     }
     let plan = try options.faults.resolved(for: options.format, projects: c.projects)
+    if FileSystem.fileExists(options.out) {
+      try options.liveServer.refuseIfLive(options.out, command: "maestro-admin generate --force")
+    }
     let stage = try StagedDirectory(target: options.out, force: options.force, companionSuffix: ".faults.json")
     do {
       return try await generate(options, plan: plan, stage: stage, progress: progress, started: started)

@@ -50,6 +50,9 @@ public struct GeneratorOptions: Sendable {
   public var sync: Bool
   /// Worker count; the output does not depend on it.
   public var workers: Int
+  /// The run's live-server guard: replacing (`force`) a data dir a server
+  /// is running on is refused before anything is written.
+  public var liveServer = LiveServerGuard()
 
   /// The style files are written in: `style`, else the format's.
   public var resolvedStyle: JSONStyle { style ?? format.defaultStyle }

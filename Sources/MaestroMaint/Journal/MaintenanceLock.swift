@@ -20,15 +20,21 @@ public final class MaintenanceLock {
   /// The toolkit's state folder inside a data dir.
   public static func stateFolder(_ dataDir: String) -> String { dataDir + "/.maestro-admin" }
 
-  /// Takes the lock of `dataDir` without waiting.
-  /// - Parameter command: what is running, recorded for others' messages.
-  /// - Throws: `MaestroError(.locked)` naming the holder's pid and command
-  ///   when another run holds it; `.io`/`.notFound` when it cannot be made.
-  public init(dataDir: String, command: String) throws {
+  /// Takes the lock of `dataDir` without waiting, after refusing a data
+  /// dir a server is running on (before anything is created in it).
+  /// - Parameters:
+  ///   - command: what is running, recorded for others' messages.
+  ///   - liveServer: the run's live-server guard (default: detect, no
+  ///     override), so that no changing run can forget the check.
+  /// - Throws: `MaestroError(.serverLive)` when a server runs on the data
+  ///   dir; `.locked` naming the holder's pid and command when another run
+  ///   holds it; `.io`/`.notFound` when it cannot be made.
+  public init(dataDir: String, command: String, liveServer: LiveServerGuard = LiveServerGuard()) throws {
     let folder = Self.stateFolder(dataDir)
     guard FileSystem.isDirectory(dataDir) else {
       throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
     }
+    try liveServer.refuseIfLive(dataDir, command: command)
     if !FileSystem.isDirectory(folder) { try FileSystem.makeDirectories(folder, mode: 0o700) }
     path = folder + "/lock"
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)

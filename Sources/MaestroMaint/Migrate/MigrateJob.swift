@@ -151,6 +151,9 @@ public struct MigrateJob: Sendable {
     public var snapshotDestination: String?
     /// How to make the changes.
     public var strategy: Strategy = .exchange
+    /// The run's live-server guard: it refuses a data dir a server is
+    /// running on before changing anything (a dry run only reports).
+    public var liveServer = LiveServerGuard()
 
     /// How `up` makes its changes.
     public enum Strategy: String, Sendable {
@@ -177,13 +180,13 @@ public struct MigrateJob: Sendable {
   }
 
   /// Brings the data dir to `options.target` (default: the newest version).
-  /// - Throws: `MigrationRefusal` (exit 4); `MaestroError` `.locked` (75),
+  /// - Throws: `MigrationRefusal` (exit 4); `MaestroError` `.serverLive` or `.locked` (75),
   ///   `.usage` (16), `.io`/`.notFound` naming the file (8).
   public func up(_ options: UpOptions) async throws -> Outcome {
     if let t = options.target, t < 0 || t > Migrations.latestVersion {
       throw MaestroError(.usage, "--to \(t): this tool knows versions 0 to \(Migrations.latestVersion)")
     }
-    let lock = options.dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin migrate up")
+    let lock = options.dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin migrate up", liveServer: options.liveServer)
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)
     let recovered = options.dryRun ? [] : try runner.recoverInterrupted().map(\.id)

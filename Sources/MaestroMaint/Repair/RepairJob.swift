@@ -69,6 +69,9 @@ public struct RepairJob: Sendable {
   public var maxRounds: Int
   /// Whether check draws a progress bar (on a terminal only).
   public var showProgress: Bool
+  /// The run's live-server guard: it refuses a data dir a server is
+  /// running on before changing anything (a dry run only reports).
+  public var liveServer = LiveServerGuard()
 
   /// A repair of `dataDir`.
   public init(
@@ -84,14 +87,15 @@ public struct RepairJob: Sendable {
   }
 
   /// Runs the repair.
-  /// - Throws: `MaestroError` `.locked` (exit 75) when another run holds
-  ///   the lock; `.notFound`/`.io` naming the file for I/O trouble (exit 8);
+  /// - Throws: `MaestroError` `.serverLive` (exit 75) when a server runs on
+  ///   the data dir, `.locked` (exit 75) when another run holds the lock;
+  ///   `.notFound`/`.io` naming the file for I/O trouble (exit 8);
   ///   `JournalStop` naming every file that changed between the read a
   ///   change was computed from and the change (nothing of theirs is
   ///   overwritten; the round's journal is stopped and, with the earlier
   ///   rounds', can be undone).
   public func run() async throws -> Outcome {
-    let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin repair")
+    let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin repair", liveServer: liveServer)
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)
     let now = currentTimeMilliseconds()
