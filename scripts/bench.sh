@@ -67,9 +67,10 @@ for scale in m l; do
   dir="$data_root/$scale"
   [ "$scale" = l ] && ! wants generate && continue
   # A dir without generate's .faults.json beside it came from elsewhere (the
-  # old make-data.py): replace it.
+  # old make-data.py): replace it (generate --force replaces only its own).
   if [ ! -d "$dir" ] || [ ! -f "$dir.faults.json" ]; then
     log "generating $scale-size data in $dir"
+    rm -rf "$dir"
     "$admin" generate --out "$dir" --scale "$scale" --seed 1 --format seed --force >&2
   else
     log "reusing $dir"
@@ -313,6 +314,7 @@ check_section="## check (issue 3/7)"
 if wants check; then
   if [ ! -d "$l" ] || [ ! -f "$l.faults.json" ]; then
     log "generating l-size data in $l"
+    rm -rf "$l"
     "$admin" generate --out "$l" --scale l --seed 1 --format seed --force >&2
   fi
   check_l_files=$(find "$l" -type f | wc -l)
@@ -383,6 +385,7 @@ if wants backup; then
   need bsdtar
   if [ ! -d "$l" ] || [ ! -f "$l.faults.json" ]; then
     log "generating l-size data in $l"
+    rm -rf "$l"
     "$admin" generate --out "$l" --scale l --seed 1 --format seed --force >&2
   fi
   bk_files=$(find "$l" -type f | wc -l)
@@ -472,6 +475,7 @@ if wants archive; then
   need bsdtar
   if [ ! -d "$l" ] || [ ! -f "$l.faults.json" ]; then
     log "generating l-size data in $l"
+    rm -rf "$l"
     "$admin" generate --out "$l" --scale l --seed 1 --format seed --force >&2
   fi
   # Absolute: the peer command runs inside the copy (bsdtar -T, xargs rm).

@@ -55,7 +55,10 @@ struct BackupCreateCommand: AsyncParsableCommand {
       Reads every file (both cores), each stat'ed before and after reading; a file that changed, or a
       .json file that does not parse, is read again (up to 7 reads over about 0.8 s). One still
       changing fails the backup, naming it (exit 8), unless --allow-torn keeps it flagged in the
-      manifest (exit 4). The maintenance lock and *.tmp files are left out and reported. The
+      manifest (exit 4). The maintenance lock, *.tmp files and the toolkit's journals with their
+      undo copies (.maestro-admin/journal, staging, archive-staging; --include-journals keeps
+      them) are left out and reported. --dest inside a server folder of a data dir (tasks/,
+      sessions/ ...) is refused (exit 16); one that cannot be written fails before any work (8). The
       snapshot is written as .<name>.partial, fsynced, read back and checked against its manifest,
       and only then renamed; the data dir is only read.
       """
@@ -78,6 +81,9 @@ struct BackupCreateCommand: AsyncParsableCommand {
   @Flag(name: .long, help: "Keep files that never read consistently, flagged torn (exit 4).")
   var allowTorn = false
 
+  @Flag(name: .long, help: "Keep .maestro-admin's journals, packs and undo copies (left out by default).")
+  var includeJournals = false
+
   @OptionGroup var output: OutputOptions
   @OptionGroup var serverProbe: ServerProbeOptions
 
@@ -99,6 +105,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
       options.level = level
       options.label = label
       options.allowTorn = allowTorn
+      options.includeJournals = includeJournals
       options.showProgress = !output.json
       let report = try SnapshotCreator(options).run()
       let m = report.manifest

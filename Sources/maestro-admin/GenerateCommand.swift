@@ -15,11 +15,17 @@ struct GenerateCommand: AsyncParsableCommand {
       syncfs (--no-sync skips it: faster, about 0.9x instead of 1.3x the time of
       `bsdtar -xf` at scale l, but a crash soon after can leave empty files); a
       non-empty --out is refused unless --force (the old tree is removed only after the
-      new one is in place).
+      new one is in place). --force replaces only generate's own output, recognised by
+      the <out>.faults.json beside it: --out equal to or inside a data dir generate did
+      not write, or inside a server folder of any data dir (tasks/, sessions/ ...), is
+      refused even with --force (exit 16). The first Ctrl-C stops the run before the
+      rename (exit 32): the old tree stays, the staging folder is removed.
 
       --inject class=N,... plants N faults of each class (all=N: every class that applies)
       on entities of their own, and <out>.faults.json (beside --out, always written)
-      records each fault with the findings a correct `check` reports for it. Classes:
+      records each fault with the findings a correct `check` reports for it. N is at most
+      the clean task count (or the project count, if larger): xs 30, s 1,000, m 20,000;
+      more is refused (exit 16). Classes:
 
       \(FaultClass.helpText)
       """ + "\n\n" + ExitStatus.helpText

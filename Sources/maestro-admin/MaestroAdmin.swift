@@ -16,7 +16,7 @@ struct MaestroAdmin: AsyncParsableCommand {
     abstract: "Maintenance toolkit for a Maestro server's data directory.",
     discussion: ExitStatus.helpText,
     version: MaestroAdminVersion.string,
-    subcommands: [StatsCommand.self, FmtCommand.self, UndoCommand.self, CheckCommand.self, GenerateCommand.self, BackupCommand.self, RepairCommand.self, MigrateCommand.self, ArchiveCommand.self]
+    subcommands: [StatsCommand.self, FmtCommand.self, UndoCommand.self, CheckCommand.self, GenerateCommand.self, BackupCommand.self, RepairCommand.self, MigrateCommand.self, ArchiveCommand.self, JournalCommand.self]
   )
 
   /// Parses and runs, mapping argument errors to exit code 16 (ArgumentParser

@@ -54,6 +54,9 @@ enum BackupFixture {
     throws -> SnapshotCreator.Report
   {
     var options = SnapshotCreator.Options(dataDir: source, destination: dest)
+    // The fixture's journal goes in, so a restore gives back every file
+    // (the default, journals left out, has its own test).
+    options.includeJournals = true
     configure(&options)
     return try SnapshotCreator(options).run()
   }
@@ -148,6 +151,21 @@ enum BackupFixture {
     let r = try BackupFixture.restore(tarball, work.appending("restored"))
     #expect(r.restored && r.manifest == nil)
     #expect(try TreeHash.entries(of: work.appending("restored"), includeModes: true) == TreeHash.entries(of: source, includeModes: true))
+  }
+
+  @Test func journalsAreLeftOutByDefaultAndEverythingElseComesBack() throws {
+    let work = try TemporaryDirectory(prefix: "backup-journals")
+    let source = work.appending("src")
+    try BackupFixture.make(source)
+    let report = try BackupFixture.create(source, work.appending("dest")) { $0.includeJournals = false }
+    let m = report.manifest
+    #expect(m.excluded.contains(.init(path: ".maestro-admin/journal", reason: "journal")))
+    #expect(!m.files.contains { $0.path.hasPrefix(".maestro-admin/journal") })
+    let restored = work.appending("restored")
+    _ = try BackupFixture.restore(report.path, restored)
+    #expect(
+      try TreeHash.entries(of: restored, includeModes: true)
+        == BackupFixture.expectedTree(source).filter { !$0.path.hasPrefix(".maestro-admin/journal") })
   }
 
   @Test func targetHoldingDataIsRefusedSkippedOrMovedAside() throws {

@@ -84,11 +84,20 @@ import Testing
       }
       #expect(try FileSystem.readFile(out + "/precious.txt") == Array("keep".utf8))
       #expect(try FileSystem.listDirectory(dir).map(\.name) == ["data"])
+      // Not generate's own output: --force does not replace it either.
+      await #expect {
+        _ = try await DataGenerator.run(GeneratorOptions(out: out, force: true, sync: false))
+      } throws: { ($0 as? MaestroError)?.message.contains("generate's own output") == true }
+      #expect(try FileSystem.readFile(out + "/precious.txt") == Array("keep".utf8))
 
-      let report = try await DataGenerator.run(GeneratorOptions(out: out, force: true))
-      #expect(!FileSystem.fileExists(out + "/precious.txt"))
-      #expect(try TreeHash.hash(of: out) == report.treeHash)
-      #expect(try FileSystem.listDirectory(dir).map(\.name) == ["data", "data.faults.json"])
+      // Its own output is replaced with --force, whatever was added to it.
+      let own = dir + "/own"
+      _ = try await DataGenerator.run(GeneratorOptions(out: own, seed: 2, sync: false))
+      try AtomicFile.write(Array("scratch".utf8), to: own + "/scratch.txt")
+      let report = try await DataGenerator.run(GeneratorOptions(out: own, force: true))
+      #expect(!FileSystem.fileExists(own + "/scratch.txt"))
+      #expect(try TreeHash.hash(of: own) == report.treeHash)
+      #expect(try FileSystem.listDirectory(dir).map(\.name).sorted() == ["data", "own", "own.faults.json"])
       // An empty existing directory is filled without --force.
       try FileSystem.makeDirectories(dir + "/empty")
       _ = try await DataGenerator.run(GeneratorOptions(out: dir + "/empty", sync: false))

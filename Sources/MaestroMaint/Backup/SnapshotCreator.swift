@@ -41,6 +41,12 @@ public struct SnapshotCreator: Sendable {
     /// Folders to leave out (relative to the data dir): a migration's
     /// staging folder, which holds the data a second time.
     public var leftOut: [String] = []
+    /// How the command line names `destination`, for messages.
+    public var destinationOption = "--dest"
+    /// Keep the journals' packs and undo copies under
+    /// `.maestro-admin/journal` (left out by default: they hold old copies
+    /// of files, and migrate's replaced folders).
+    public var includeJournals = false
     /// The re-read policy.
     var reader = ConsistentFileReader()
 
@@ -92,6 +98,12 @@ public struct SnapshotCreator: Sendable {
       throw MaestroError(.notFound, "the data dir does not exist", path: root)
     }
     let destination = DirectorySwap.absolute(options.destination)
+    try OutputLocation.check(destination, option: options.destinationOption)
+    // A backup folder inside a data dir another user owns is given to that
+    // user, as everything the toolkit creates there (no lock is taken: the
+    // data dir is only read).
+    let adoption = DataDirOwner.adopt(dataDir: root)
+    defer { adoption?.release() }
     try FileSystem.makeDirectories(destination, mode: 0o700)
     // A backup folder inside the data dir must not back itself up.
     var inside: String?
@@ -102,6 +114,9 @@ public struct SnapshotCreator: Sendable {
     }
     var skipping = Dictionary(uniqueKeysWithValues: options.leftOut.map { ($0, "staging") })
     if let inside { skipping[inside] = "backup folder" }
+    if !options.includeJournals {
+      for folder in SourceTree.journalFolders where skipping[folder] == nil { skipping[folder] = "journal" }
+    }
     let tree = try SourceTree.scan(root, skipping: skipping)
 
     let name = SnapshotName(time: started, id: SnapshotName.randomId(), compression: options.compression)
@@ -252,6 +267,7 @@ public struct SnapshotCreator: Sendable {
   private func assemble(frame: [UInt8], spool: Int32, into temporary: String) throws -> Int64 {
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw MaestroError.system("cannot create snapshot file", path: temporary) }
+    try DataDirOwner.apply(descriptor: fd, path: temporary)
     var isOpen = true
     defer { if isOpen { close(fd) } }
     // Exactly 0600 whatever the umask: the data dir can hold .auth-secret.

@@ -32,7 +32,8 @@ import MaestroStorage
 ///   every time but does not parse: backed up as found).
 /// - `excluded` reasons: `lock` (the maintenance lock), `tmp` (`*.tmp`),
 ///   `symlink`, `special` (sockets, FIFOs, devices), `vanished` (deleted
-///   between listing and reading).
+///   between listing and reading), `journal` (the toolkit's undo data,
+///   without `--include-journals`), `staging`, `backup folder`.
 /// - `manifestSha256` is the SHA-256 of the compact serialization of the
 ///   manifest without that key (what the file holds minus
 ///   `,"manifestSha256":"…"`): a reader hashes exactly that (or, for a

@@ -104,6 +104,10 @@ public struct SnapshotRestorer: Sendable {
         .map { FileSystem.join(parent, $0.name) }
     }
 
+    // A data dir restored into another's server folder (DATA/tasks/x)
+    // would become part of that server's data.
+    try OutputLocation.refuseServerFolder(trimmed, option: "--to")
+    try OutputLocation.checkWritable(parent, option: "--to")
     let exists = FileSystem.fileExists(trimmed, followSymlinks: false)
     var holdsData = false
     if exists {

@@ -7,8 +7,10 @@ import MaestroStorage
 /// runs a mutating command), `*.tmp` files (half-finished server writes and
 /// our own interrupted atomic writes, FORMAT.md §8), symlinks and special
 /// files (a restore accepts neither), and the backup folder itself when it
-/// lies inside the data dir. Journals under `.maestro-admin/journal`
-/// go in: a snapshot taken during a repair carries what `undo` needs.
+/// lies inside the data dir. The toolkit's journals and what they keep for
+/// undo (`journalFolders`: the journal packs with old copies of files, the
+/// old folders a migration swapped out, archive scratch) are left out
+/// unless `backup create --include-journals` asks for them.
 struct SourceTree: Sendable {
   /// A directory and its status.
   struct Directory: Sendable {
@@ -30,6 +32,14 @@ struct SourceTree: Sendable {
 
   /// The relative path of the maintenance lock.
   static let lockPath = ".maestro-admin/lock"
+
+  /// The folders of the toolkit's undo data, left out by default (reason
+  /// `journal`): journals and packs, migrate's swapped-out folders, archive
+  /// staging.
+  static let journalFolders = [
+    Journal.stateFolderName + "/journal", Journal.stateFolderName + "/staging",
+    Journal.stateFolderName + "/archive-staging",
+  ]
 
   /// Walks `root` (never following symlinks).
   ///

@@ -32,8 +32,11 @@ public enum DataGenerator {
   /// - Returns: Counts, the tree hash and timings.
   /// - Throws: `MaestroError(.usage)` for impossible options (sessions
   ///   without tasks, an inapplicable fault class, a non-empty `--out`
-  ///   without `force`); `.io`/`.notFound` errors naming the file. On any
-  ///   error the staging tree is removed and `out` is left as it was.
+  ///   without `force`, more faults of a class than `FaultInjection.limit`,
+  ///   an `out` inside a data dir generate did not write);
+  ///   `.cancelled` on the first SIGINT before the new tree is renamed into
+  ///   place; `.io`/`.notFound` errors naming the file. On any error the
+  ///   staging tree is removed and `out` is left as it was.
   public static func run(_ options: GeneratorOptions, progress: ProgressBar? = nil) async throws -> GenerateReport {
     let started = now()
     let c = options.counts
@@ -50,6 +53,7 @@ public enum DataGenerator {
       throw MaestroError(.usage, "sessions need tasks to link to: --tasks must be at least 1")
     }
     let plan = try options.faults.resolved(for: options.format, projects: c.projects)
+    try FaultInjection.checkBound(plan, counts: c)
     if FileSystem.fileExists(options.out) {
       try options.liveServer.refuseIfLive(options.out, command: "maestro-admin generate --force")
     }
@@ -102,6 +106,9 @@ public enum DataGenerator {
     let results = await writePlan.run(into: stage, workers: options.workers, progress: progress)
     var files = 0
     var bytes: Int64 = 0
+    // The first Ctrl-C: stop before anything replaces the old tree (the
+    // staging tree is removed by `run`).
+    try Cancellation.check()
     for r in results {
       if let error = r.error { throw error }
       tree.append(contentsOf: r.tree)
@@ -122,6 +129,7 @@ public enum DataGenerator {
       try stage.sync()
       timings.sync = now() - syncStart
     }
+    try Cancellation.check()
     let commitStart = now()
     let directoryCount = tree.count - files
     let hash = tree.value()

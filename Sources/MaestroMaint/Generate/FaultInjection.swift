@@ -55,6 +55,26 @@ public struct FaultInjection: Sendable, Equatable {
   /// Whether nothing is to be planted.
   public var isEmpty: Bool { all == 0 && counts.values.allSatisfy { $0 == 0 } }
 
+  /// The most faults of one class a data dir of `counts` takes: its clean
+  /// task count (or project count, if larger). Every fault brings entities
+  /// of its own, so an unbounded count would dwarf the data it is planted
+  /// in (`all=99999` on xs once wrote 15 GB).
+  public static func limit(for counts: GeneratorOptions.Counts) -> Int {
+    max(counts.tasks, counts.projects)
+  }
+
+  /// Refuses a plan with more faults of a class than `limit(for:)`.
+  /// - Throws: `MaestroError(.usage)` naming the class, the count and the limit.
+  public static func checkBound(_ plan: [(FaultClass, Int)], counts: GeneratorOptions.Counts) throws {
+    let limit = limit(for: counts)
+    if let (c, n) = plan.first(where: { $0.1 > limit }) {
+      throw MaestroError(
+        .usage,
+        "--inject: \(n) faults of \(c.rawValue) is more than this data's limit of \(limit) per class "
+          + "(the clean task count, or project count if larger); ask for at most \(limit), or a bigger scale")
+    }
+  }
+
   /// The faults to plant in a data dir of `format` with `projects` projects,
   /// in class order: `all` expanded to the classes that apply, explicit
   /// counts as given.

@@ -33,8 +33,10 @@ struct StagedDirectory {
   ///   - force: Whether a non-empty `target` may be replaced.
   ///   - companionSuffix: The suffix of the file kept beside the tree
   ///     (`.faults.json`), staged and committed with it.
-  /// - Throws: `MaestroError(.usage)` if `target` is a non-directory, or a
-  ///   non-empty directory without `force`; `.io` errors naming the path.
+  /// - Throws: `MaestroError(.usage)` if `target` is a non-directory, a
+  ///   non-empty directory without `force`, a non-empty directory generate
+  ///   did not write (even with `force`), or lies in a data dir generate did
+  ///   not write; `.io` errors naming the path.
   init(target rawTarget: String, force: Bool, companionSuffix: String) throws {
     let target = Self.absolute(rawTarget)
     self.target = target
@@ -42,16 +44,33 @@ struct StagedDirectory {
     guard FileSystem.isDirectory(parent) else {
       throw MaestroError(.notFound, "the parent directory of --out does not exist", path: parent)
     }
+    try OutputLocation.refuseServerFolder(target, option: "--out")
+    for found in OutputLocation.enclosingDataDirs(of: target) where !Self.isGenerated(found.path, companionSuffix) {
+      throw MaestroError(
+        .usage,
+        (found.path == target ? "--out is" : "--out lies inside") + " the data dir \(found.path), which generate "
+          + "did not write (no \(found.path)\(companionSuffix) beside it); refusing even with --force",
+        path: target)
+    }
     if let status = try? FileSystem.stat(target, followSymlinks: false) {
       guard status.kind == .directory else {
         throw MaestroError(.usage, "--out exists and is not a directory; refusing to replace it", path: target)
       }
-      if !force, !(try FileSystem.listDirectory(target)).isEmpty {
-        throw MaestroError(
-          .usage, "--out is not empty; pass --force to replace it (the old tree is removed only after the new one is in place)",
-          path: target)
+      if !(try FileSystem.listDirectory(target)).isEmpty {
+        guard force else {
+          throw MaestroError(
+            .usage, "--out is not empty; pass --force to replace it (the old tree is removed only after the new one is in place)",
+            path: target)
+        }
+        guard Self.isGenerated(target, companionSuffix) else {
+          throw MaestroError(
+            .usage,
+            "--out holds files generate did not write (no \(target)\(companionSuffix) beside it); "
+              + "--force replaces only generate's own output", path: target)
+        }
       }
     }
+    try OutputLocation.checkWritable(parent, option: "--out")
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
     let mixed = GeneratorRandom.mix(UInt64(UInt32(bitPattern: getpid())) << 32 ^ UInt64(now.tv_nsec) ^ UInt64(now.tv_sec))
@@ -135,6 +154,16 @@ struct StagedDirectory {
 
   // MARK: Helpers
 
+  /// Whether `folder` is generate's own output: the ground-truth file it
+  /// always writes beside its tree (`<folder>.faults.json`) is there and
+  /// names the generator.
+  static func isGenerated(_ folder: String, _ companionSuffix: String) -> Bool {
+    guard let bytes = try? FileSystem.readFile(folder + companionSuffix),
+      let document = (try? JSONParser.parse(bytes))?.objectValue
+    else { return false }
+    return document["generator"]?.objectValue != nil
+  }
+
   private static func write(_ bytes: [UInt8], to path: String) throws {
     let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw MaestroError.system("cannot create", path: path) }
@@ -177,27 +206,7 @@ struct StagedDirectory {
 
   /// `path` made absolute against the working directory, without `.`
   /// components or trailing slashes (symlinks are not resolved).
-  static func absolute(_ path: String) -> String {
-    var full = path
-    if !path.hasPrefix("/") {
-      var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-      let cwd =
-        getcwd(&buffer, buffer.count).map { _ in
-          String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        } ?? "."
-      full = cwd + "/" + path
-    }
-    var parts: [Substring] = []
-    for component in full.split(separator: "/") {
-      if component == "." { continue }
-      if component == "..", !parts.isEmpty {
-        parts.removeLast()
-        continue
-      }
-      parts.append(component)
-    }
-    return "/" + parts.joined(separator: "/")
-  }
+  static func absolute(_ path: String) -> String { FileSystem.absolutePath(path) }
 
   static func parentDirectory(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }

@@ -77,7 +77,7 @@ struct WritePlan: Sendable {
       for w in 0..<max(1, workers) {
         group.addTask {
           var acc = WorkerResult()
-          while !queue.failed.load(ordering: .relaxed) {
+          while !queue.failed.load(ordering: .relaxed) && !Cancellation.isRequested {
             let k = queue.next.wrappingAdd(1, ordering: .relaxed).oldValue
             guard k < plan.units.count else { break }
             do {
@@ -122,7 +122,7 @@ struct WritePlan: Sendable {
     case .projectTasks(let p):
       let folder = "tasks/\(f.projectId(p))/"
       for t in graph.tasks(ofProject: p) where !f.isFlat(Int(t)) {
-        if queue.failed.load(ordering: .relaxed) { return }
+        if queue.failed.load(ordering: .relaxed) || Cancellation.isRequested { return }
         let path = folder + f.taskId(Int(t)) + ".json"
         let content = f.bytes(f.taskDocument(Int(t)))
         try stage.writeFile(path, content)
@@ -131,7 +131,7 @@ struct WritePlan: Sendable {
       }
     case .flatTasks:
       for t in flatTasks {
-        if queue.failed.load(ordering: .relaxed) { return }
+        if queue.failed.load(ordering: .relaxed) || Cancellation.isRequested { return }
         let path = "tasks/\(f.taskId(Int(t))).json"
         let content = f.bytes(f.taskDocument(Int(t)))
         try stage.writeFile(path, content)
@@ -140,7 +140,7 @@ struct WritePlan: Sendable {
       }
     case .sessions:
       for s in 0..<graph.sessionCount {
-        if queue.failed.load(ordering: .relaxed) { return }
+        if queue.failed.load(ordering: .relaxed) || Cancellation.isRequested { return }
         let built = f.sessionDocument(s)
         let id = f.sessionId(s)
         let path = "sessions/\(id).json"

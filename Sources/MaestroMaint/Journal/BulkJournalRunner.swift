@@ -108,6 +108,7 @@ public struct BulkJournalRunner: Sendable {
       if mkdir(path, 0o755) != 0 && errno != EEXIST {
         throw MaestroError.system("cannot create folder", path: path)
       }
+      try DataDirOwner.apply(path: path)
       CrashPoint.reached("journal:after-action")
       pendingDone.append(action.seq)
     }

@@ -49,7 +49,10 @@ struct GuardedFileChange: Sendable {
   /// - Returns: nil when made, else the conflict (nothing changed).
   func replace(_ relative: String, with bytes: [UInt8], mode: mode_t, expected: String) throws -> Conflict? {
     let path = absolute(relative)
-    let temp = try Self.writeTemporary(bytes, beside: path, mode: mode, sync: durable)
+    // The replacement keeps the owner of the file it replaces.
+    var replaced = stat()
+    let owner = lstat(path, &replaced) == 0 ? (uid: replaced.st_uid, gid: replaced.st_gid) : nil
+    let temp = try Self.writeTemporary(bytes, beside: path, mode: mode, sync: durable, owner: owner)
     CrashPoint.reached("journal:temp-written")
     RaceHook.reached("journal:before-swap", path: path)
     let exchanged: Bool
@@ -234,11 +237,12 @@ struct GuardedFileChange: Sendable {
 
   /// A temp file holding `bytes` beside `path` (`.<name>.maestro-admin-<8
   /// hex>.tmp`, created with its final mode when the umask keeps it),
-  /// fsynced when `sync`.
+  /// fsynced when `sync`; owned by `owner` (when this process may give it
+  /// away), else as `DataDirOwner` says for a new file.
   /// - Returns: its path and inode.
-  static func writeTemporary(_ bytes: [UInt8], beside path: String, mode: mode_t, sync: Bool) throws
-    -> (path: String, inode: UInt64)
-  {
+  static func writeTemporary(
+    _ bytes: [UInt8], beside path: String, mode: mode_t, sync: Bool, owner: (uid: uid_t, gid: gid_t)? = nil
+  ) throws -> (path: String, inode: UInt64) {
     let folder = FileSystem.parentDirectory(of: path)
     let name = FileSystem.lastComponent(of: path)
     var temp = ""
@@ -250,7 +254,16 @@ struct GuardedFileChange: Sendable {
       if fd >= 0 || errno != EEXIST { break }
     }
     guard fd >= 0 else { throw MaestroError.system("cannot create temporary file", path: path) }
-    var ok = direct || fchmod(fd, mode) == 0
+    // As root on a data dir the server's user owns: the data dir's owner
+    // (before fchmod, since fchown clears set-id bits).
+    var ok: Bool
+    if let owner, owner.uid != geteuid() || owner.gid != getegid() {
+      _ = fchown(fd, owner.uid, owner.gid)  // only root may; anyone else keeps the file
+      ok = true
+    } else {
+      ok = (try? DataDirOwner.apply(descriptor: fd, path: path)) != nil
+    }
+    ok = ok && (direct || fchmod(fd, mode) == 0)
     var offset = 0
     while ok && offset < bytes.count {
       let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }

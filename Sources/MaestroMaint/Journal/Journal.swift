@@ -22,8 +22,14 @@ import MaestroStorage
 /// Lines 1–3 are streamed to a temp file that is fsynced and renamed into
 /// place, so a journal either holds the whole plan or does not exist. The bytes an action needs (a file's old
 /// content for undo, its new content for finishing) are in `<id>.pack`
-/// beside it, written and fsynced first; `data` gives offsets into it. A
-/// crash while appending can tear only the last line, which reading ignores.
+/// beside it, written and fsynced first; `data` gives offsets into it.
+///
+/// A crash while appending can tear only the last line. Reading ignores a
+/// torn last line (bytes after the last newline) and any line after the plan
+/// that is not a JSON object (what older versions left by appending after a
+/// fragment); before anything is appended, the journal is cut back to its
+/// last complete record, the cut bytes kept aside in
+/// `<id>.jsonl.torn-<UTC time>` (`mendTornRecords()`).
 public final class Journal {
   /// The data dir the journal belongs to.
   public let dataDir: String
@@ -48,6 +54,14 @@ public final class Journal {
   public var isFinished: Bool { committed || stopReason != nil }
   private var blobRanges: [Int: (before: Range<Int>?, after: Range<Int>?)]
   private var reader: JournalPackReader?
+  /// What reading skipped, to be cut before the next append: the length
+  /// of the complete lines, the damaged lines among them, and the skipped
+  /// bytes (damaged records, then the torn tail).
+  private var torn: (length: Int, damaged: [Range<Int>], cut: [UInt8])?
+
+  /// Whether the file holds a torn last record or damaged records after
+  /// its plan, which the next append (or `mendTornRecords`) cuts away.
+  public var isTorn: Bool { torn != nil }
 
   /// The journal folder of `dataDir`.
   public static func folder(_ dataDir: String) -> String {
@@ -194,6 +208,7 @@ public final class Journal {
   }
 
   private func appendBytes(_ bytes: [UInt8]) throws {
+    try mendTornRecords()
     let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
     guard fd >= 0 else { throw MaestroError.system("cannot open journal", path: path) }
     defer { close(fd) }
@@ -201,6 +216,46 @@ public final class Journal {
     guard written == bytes.count, fsync(fd) == 0 else {
       throw MaestroError.system("cannot append to journal", path: path)
     }
+  }
+
+  /// Cuts a torn last record (and damaged records after the plan) away, so
+  /// that what is appended next starts on a line of its own; the cut bytes
+  /// are kept in `<id>.jsonl.torn-<UTC time>` beside the journal.
+  /// - Returns: the file the cut bytes were kept in, or nil when the
+  ///   journal was whole.
+  /// - Throws: `MaestroError` naming the journal when it cannot be rewritten.
+  @discardableResult
+  public func mendTornRecords(now: Double = currentTimeMilliseconds()) throws -> String? {
+    guard let torn else { return nil }
+    var aside = path + ".torn-" + Self.stamp(now)
+    var k = 1
+    while FileSystem.fileExists(aside, followSymlinks: false) {
+      aside = path + ".torn-" + Self.stamp(now) + "-\(k)"
+      k += 1
+    }
+    try AtomicFile.write(torn.cut, to: aside, mode: 0o600)
+    if torn.damaged.isEmpty {
+      // Only the tail: cut the file back to its last newline.
+      let fd = Glibc.open(path, O_WRONLY | O_CLOEXEC)
+      guard fd >= 0 else { throw MaestroError.system("cannot open journal", path: path) }
+      defer { close(fd) }
+      guard ftruncate(fd, off_t(torn.length)) == 0, fsync(fd) == 0 else {
+        throw MaestroError.system("cannot cut the torn record off the journal", path: path)
+      }
+    } else {
+      let bytes = try FileSystem.readFile(path)
+      var whole: [UInt8] = []
+      whole.reserveCapacity(torn.length)
+      var at = 0
+      for range in torn.damaged {
+        whole += bytes[at..<range.lowerBound]
+        at = range.upperBound
+      }
+      whole += bytes[at..<torn.length]
+      try AtomicFile.write(whole, to: path, mode: 0o600)
+    }
+    self.torn = nil
+    return aside
   }
 
   private static func appendLine(_ object: JSONObject, to bytes: inout [UInt8]) {
@@ -215,7 +270,11 @@ public final class Journal {
   ///   not a journal this tool can read.
   public static func open(path: String) throws -> Journal {
     let bytes = try FileSystem.readFile(path)
-    let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: true)
+    // Bytes after the last newline are a record a crash cut short.
+    let end = (bytes.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
+    var cut: [UInt8] = []
+    var damaged: [Range<Int>] = []
+    let lines = bytes[..<end].split(separator: 0x0A, omittingEmptySubsequences: true)
     var header: JSONObject? = nil
     var actions: [JournalAction] = []
     var ranges: [Int: (before: Range<Int>?, after: Range<Int>?)] = [:]
@@ -225,8 +284,15 @@ public final class Journal {
     var stopReason: String? = nil
     for (n, line) in lines.enumerated() {
       guard let object = (try? JSONParser.parse(Array(line)))?.objectValue else {
-        // A crash while appending can tear the last line only.
-        if n == lines.count - 1 && planned { break }
+        // After the plan only appended records follow: one that is not
+        // JSON is a fragment an older version appended after (the record
+        // it held is lost; recovery checks that action again).
+        if planned {
+          cut += line
+          cut.append(0x0A)
+          damaged.append(line.startIndex..<min(end, line.endIndex + 1))
+          continue
+        }
         throw MaestroError(.badEntity, "journal line \(n + 1) is not a JSON object", path: path)
       }
       switch object["type"]?.stringValue {
@@ -258,6 +324,8 @@ public final class Journal {
       createdAt: header["createdAt"]?.numberValue ?? 0, undoes: header["undoes"]?.stringValue, actions: actions,
       done: done, committed: committed, blobRanges: ranges)
     journal.stopReason = stopReason
+    cut += bytes[end...]
+    if !cut.isEmpty { journal.torn = (end, damaged, cut) }
     return journal
   }
 
@@ -274,7 +342,19 @@ public final class Journal {
     guard FileSystem.isDirectory(folder) else { return [] }
     return try FileSystem.listDirectory(folder)
       .filter { $0.kind == .file && $0.name.hasSuffix(".jsonl") }
-      .map { try open(path: folder + "/" + $0.name) }
+      .map { entry in
+        do {
+          return try open(path: folder + "/" + entry.name)
+        } catch var error as MaestroError where error.code == .badEntity {
+          // Say how to get past it: nothing can be finished or undone from
+          // a journal that cannot be read.
+          let id = String(entry.name.dropLast(".jsonl".count))
+          error.message +=
+            "; set it aside with: maestro-admin journal abandon \(ShellQuote.quote(id)) --data-dir "
+            + ShellQuote.quote(dataDir) + " (then run maestro-admin check)"
+          throw error
+        }
+      }
   }
 
   /// The saved old content of action `seq`'s path.
@@ -306,20 +386,14 @@ public final class Journal {
   // MARK: Ids and time
 
   static func makeId(now: Double, command: String) -> String {
-    var t = time_t(now / 1000)
-    var parts = tm()
-    gmtime_r(&t, &parts)
-    func pad(_ v: Int32, _ width: Int) -> String {
-      let s = String(v)
-      return String(repeating: "0", count: max(0, width - s.count)) + s
-    }
-    let stamp =
-      pad(parts.tm_year + 1900, 4) + pad(parts.tm_mon + 1, 2) + pad(parts.tm_mday, 2) + "T" + pad(parts.tm_hour, 2)
-      + pad(parts.tm_min, 2) + pad(parts.tm_sec, 2) + "Z"
+    let stamp = Self.stamp(now)
     let hex = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     let word = command.split(separator: " ").first.map(String.init) ?? "run"
     return "\(stamp)-\(word)-\(String(repeating: "0", count: 8 - hex.count))\(hex)"
   }
+
+  /// `yyyyMMddTHHmmssZ` in UTC.
+  static func stamp(_ now: Double) -> String { RepairJob.stamp(now) }
 }
 
 /// The wall clock in epoch milliseconds.

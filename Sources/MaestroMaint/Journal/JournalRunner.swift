@@ -47,22 +47,34 @@ public struct JournalRunner: Sendable {
     return journal
   }
 
-  /// Finishes every journal a crash left unfinished, oldest first.
+  /// Finishes every journal a crash left unfinished, oldest first (but
+  /// `skipping`, which the caller deals with).
   /// - Returns: the journals it finished.
   /// - Throws: `JournalStop` when a file changed under an interrupted run
-  ///   (that journal is stopped there).
-  public func recoverInterrupted() throws -> [Journal] {
+  ///   (that journal is stopped there); for a journal that cannot be
+  ///   finished otherwise, an error naming it and the undo command that
+  ///   puts back what it changed.
+  public func recoverInterrupted(skipping: String? = nil) throws -> [Journal] {
     var finished: [Journal] = []
     try removeOwnTemporaryFiles(in: Journal.folder(dataDir))
-    for journal in try Journal.list(dataDir: dataDir) where !journal.isFinished {
-      // A crash inside a change leaves our temp file beside its target:
-      // new content never swapped in, or the old content swapped out and
-      // not yet verified. Each is recognised and settled, never lost.
-      try settleLeftovers(of: journal)
-      try finish(journal, progress: nil)
+    for journal in try Journal.list(dataDir: dataDir) where !journal.isFinished && journal.id != skipping {
+      do {
+        try recover(journal)
+      } catch let error as MaestroError where error.code != .cancelled {
+        throw Self.cannotFinish(journal, because: error, dataDir: dataDir)
+      }
       finished.append(journal)
     }
     return finished
+  }
+
+  /// Finishes one journal a crash left unfinished.
+  func recover(_ journal: Journal) throws {
+    // A crash inside a change leaves our temp file beside its target: new
+    // content never swapped in, or the old content swapped out and not yet
+    // verified. Each is recognised and settled, never lost.
+    try settleLeftovers(of: journal)
+    try finish(journal, progress: nil)
   }
 
   /// Removes `maestro-admin`'s own temp files (never a server's) in `folder`.
@@ -249,6 +261,7 @@ public struct JournalRunner: Sendable {
       if mkdir(path, 0o755) != 0 && errno != EEXIST {
         throw MaestroError.system("cannot create folder", path: path)
       }
+      try DataDirOwner.apply(path: path)
       try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: path))
     case .exchange:
       return nil

@@ -16,6 +16,9 @@ public final class MaintenanceLock {
   /// The lock file's path.
   public let path: String
   private var fd: Int32
+  /// While the lock is held as root on a data dir another user owns,
+  /// everything the run creates inside it gets that owner (`DataDirOwner`).
+  private var adoption: DataDirOwner.Adoption?
 
   /// The toolkit's state folder inside a data dir.
   public static func stateFolder(_ dataDir: String) -> String { dataDir + "/.maestro-admin" }
@@ -35,10 +38,12 @@ public final class MaintenanceLock {
       throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
     }
     try liveServer.refuseIfLive(dataDir, command: command)
+    adoption = DataDirOwner.adopt(dataDir: dataDir)
     if !FileSystem.isDirectory(folder) { try FileSystem.makeDirectories(folder, mode: 0o700) }
     path = folder + "/lock"
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw MaestroError.system("cannot open the maintenance lock", path: path) }
+    try? DataDirOwner.apply(descriptor: fd, path: path)
     if !Self.tryLock(fd) {
       let code = errno
       let holder = (try? FileSystem.readFile(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -71,6 +76,8 @@ public final class MaintenanceLock {
 
   /// Releases the lock now (it is also released when this object goes away).
   public func release() {
+    adoption?.release()
+    adoption = nil
     guard fd >= 0 else { return }
     _ = ftruncate(fd, 0)
     close(fd)

@@ -31,6 +31,7 @@ final class StreamedFile {
       + ".tmp"
     fd = Glibc.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw MaestroError.system("cannot create file", path: temp) }
+    try DataDirOwner.apply(descriptor: fd, path: temp)
     buffer.reserveCapacity(Self.bufferLimit)
     Self.reach(.createdTemp)
   }

@@ -45,8 +45,20 @@ public struct UndoJob: Sendable {
   /// Plans and (unless `dryRun`) makes the undo. The caller holds the lock.
   public func run(dryRun: Bool, force: Bool, progress: ProgressBar? = nil) throws -> Outcome {
     let runner = JournalRunner(dataDir: dataDir)
-    let recovered = dryRun ? [] : try runner.recoverInterrupted().map(\.id)
-    let target = try Journal.open(path: journalPath)
+    var target = try Journal.open(path: journalPath)
+    var recovered = dryRun ? [] : try runner.recoverInterrupted(skipping: target.id).map(\.id)
+    if !dryRun && !target.isFinished {
+      // Finished first when it can be; one that cannot (the error that
+      // stops it would stop it again) is ended where it stands, so that
+      // what it did make is undone.
+      do {
+        try runner.recover(target)
+        recovered.append(target.id)
+      } catch let error as MaestroError where error.code != .cancelled {
+        target = try Journal.open(path: journalPath)
+        if !target.isFinished { try runner.abandon(target, reason: "abandoned for undo: \(error.description)") }
+      }
+    }
     var outcome = Outcome(
       target: target.id, recovered: recovered, actions: [], conflicts: [], journal: nil, alreadyUndone: false)
     if try Journal.list(dataDir: dataDir).contains(where: { $0.undoes == target.id && $0.committed }) {

@@ -186,6 +186,11 @@ public struct MigrateJob: Sendable {
     if let t = options.target, t < 0 || t > Migrations.latestVersion {
       throw MaestroError(.usage, "--to \(t): this tool knows versions 0 to \(Migrations.latestVersion)")
     }
+    if options.snapshot && !options.dryRun {
+      // Before any work: a snapshot folder in a server folder (16) or one
+      // this user cannot write (8) would otherwise fail after the staging.
+      try checkSnapshotDestination(options)
+    }
     let lock = options.dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin migrate up", liveServer: options.liveServer)
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)
@@ -282,12 +287,31 @@ public struct MigrateJob: Sendable {
   /// `--snapshot-dest`, default `DATA_DIR/../maestro-backups`), leaving
   /// `leftOut` folders out; returns its path.
   func snapshot(_ options: UpOptions, goal: Int, leftOut: [String]) throws -> String {
-    let destination = options.snapshotDestination ?? FileSystem.parentDirectory(of: dataDir) + "/maestro-backups"
-    var snapshotOptions = SnapshotCreator.Options(dataDir: dataDir, destination: destination)
+    var snapshotOptions = SnapshotCreator.Options(dataDir: dataDir, destination: snapshotDestination(options))
+    snapshotOptions.destinationOption = "--snapshot-dest"
     snapshotOptions.label = "before migrate up to \(goal)"
     snapshotOptions.showProgress = showProgress
     snapshotOptions.leftOut = leftOut
     return try SnapshotCreator(snapshotOptions).run().path
+  }
+
+  /// `--snapshot-dest`, or its default beside the data dir.
+  func snapshotDestination(_ options: UpOptions) -> String {
+    options.snapshotDestination ?? FileSystem.parentDirectory(of: FileSystem.absolutePath(dataDir)) + "/maestro-backups"
+  }
+
+  /// Refuses a snapshot folder inside a server folder (16) and one this
+  /// user cannot create or write (8), saying what to pass instead.
+  func checkSnapshotDestination(_ options: UpOptions) throws {
+    let destination = snapshotDestination(options)
+    try OutputLocation.refuseServerFolder(destination, option: "--snapshot-dest")
+    do {
+      try OutputLocation.checkWritable(destination, option: "--snapshot-dest")
+    } catch var error as MaestroError {
+      let given = options.snapshotDestination == nil ? " (the default, beside the data dir)" : ""
+      error.message += "\(given); pass --snapshot-dest a folder this user can write, or --no-snapshot"
+      throw error
+    }
   }
 
   /// Errors after that were not there before, compared by code, entity and

@@ -100,6 +100,7 @@ struct MigrationStager: Sendable {
 
     try FileSystem.makeDirectories(FileSystem.parentDirectory(of: stagingPath), mode: 0o700)
     guard mkdir(stagingPath, 0o700) == 0 else { throw MaestroError.system("cannot create staging folder", path: stagingPath) }
+    try DataDirOwner.apply(path: stagingPath)
     try makeFolder(Self.flatFolder, mode: 0o700)
     var folders: [Other] = []
     var others: [Other] = []
@@ -257,7 +258,9 @@ struct MigrationStager: Sendable {
     if FileSystem.fileExists(folder, followSymlinks: false) && !FileSystem.isDirectory(folder, followSymlinks: false) {
       return nil
     }
-    if mkdir(stagingPath + "/tasks/" + project, 0o755) != 0 && errno != EEXIST { return nil }
+    let made = mkdir(stagingPath + "/tasks/" + project, 0o755) == 0
+    if !made && errno != EEXIST { return nil }
+    if made && (try? DataDirOwner.apply(path: stagingPath + "/tasks/" + project)) == nil { return nil }
     return destination
   }
 
@@ -397,6 +400,7 @@ struct MigrationStager: Sendable {
   private func makeFolder(_ relative: String, mode: UInt32) throws {
     let path = stagingPath + "/" + relative
     guard mkdir(path, 0o700) == 0 else { throw MaestroError.system("cannot create folder", path: path) }
+    try DataDirOwner.apply(path: path)
     guard chmod(path, mode_t(mode)) == 0 else { throw MaestroError.system("cannot set the mode of", path: path) }
   }
 
@@ -421,6 +425,7 @@ struct MigrationStager: Sendable {
         $0.withMemoryRebound(to: CChar.self) { symlink($0.baseAddress!, to) }
       }
       guard made == 0 else { throw MaestroError.system("cannot copy symlink", path: from) }
+      try DataDirOwner.apply(path: to)
     default:
       throw MaestroError.system("cannot link into the staging folder", path: from, errno: code)
     }
@@ -433,7 +438,9 @@ struct MigrationStager: Sendable {
     let direct = mode_t(mode) & ~BulkJournalRunner.processUmask == mode_t(mode)
     let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, direct ? mode_t(mode) : 0o600)
     guard fd >= 0 else { throw MaestroError.system("cannot create", path: path) }
-    var ok = direct || fchmod(fd, mode_t(mode)) == 0
+    // Before fchmod: fchown clears set-id bits.
+    var ok = (try? DataDirOwner.apply(descriptor: fd, path: path)) != nil
+    ok = ok && (direct || fchmod(fd, mode_t(mode)) == 0)
     var offset = 0
     while ok && offset < bytes.count {
       let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }

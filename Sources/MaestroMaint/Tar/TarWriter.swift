@@ -69,6 +69,7 @@ public final class TarWriter {
 
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
     guard fd >= 0 else { throw MaestroError.system("cannot create archive", path: path) }
+    try DataDirOwner.apply(descriptor: fd, path: path)
     try check(archive_write_open_fd(archive, fd), "cannot open archive for writing")
   }
 

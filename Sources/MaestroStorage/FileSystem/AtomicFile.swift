@@ -74,6 +74,9 @@ public enum AtomicFile {
       owner = (existing.st_uid, existing.st_gid)
     } else if errno != ENOENT {
       throw MaestroError.system("cannot stat existing file", path: path)
+    } else if let adopted = DataDirOwner.owner(for: path) {
+      // A new file inside a data dir run on as root: the data dir's owner.
+      owner = (adopted.uid, adopted.gid)
     }
 
     // Created 0600 so the content is never readable by more people than the
@@ -99,7 +102,9 @@ public enum AtomicFile {
       if let owner, owner.uid != geteuid() || owner.gid != getegid() {
         // Only root may give a file away; for anyone else the new file is
         // theirs, which is what a plain rewrite would do too.
-        _ = fchown(fd, owner.uid, owner.gid)
+        if fchown(fd, owner.uid, owner.gid) != 0 && geteuid() == 0 {
+          throw MaestroError.system("cannot give the new file its owner (\(owner.uid):\(owner.gid))", path: path)
+        }
       }
       // After fchown, which clears set-id bits.
       guard fchmod(fd, finalMode) == 0 else {

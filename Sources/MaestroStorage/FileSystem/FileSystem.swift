@@ -171,6 +171,8 @@ public enum FileSystem {
   ///
   /// The parent of every directory it creates is fsynced, so a file later
   /// written atomically inside it cannot vanish with its directory in a crash.
+  /// A folder created inside an adopted data dir gets its owner
+  /// (`DataDirOwner`).
   ///
   /// - Parameters:
   ///   - path: The directory to create.
@@ -186,6 +188,7 @@ public enum FileSystem {
       prefix += prefix.isEmpty || prefix.hasSuffix("/") ? String(component) : "/" + component
       if mkdir(prefix, mode) == 0 {
         created.append(prefix)
+        try DataDirOwner.apply(path: prefix)
       } else if errno == EEXIST {
         guard isDirectory(prefix) else {
           throw MaestroError.system(
