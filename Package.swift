@@ -38,8 +38,17 @@ let package = Package(
     // Codec and loader throughput, run by scripts/bench.sh in release; not a test.
     .executableTarget(name: "maestro-bench", dependencies: ["MaestroStorage"]),
     .target(name: "MaestroTestSupport", dependencies: ["MaestroStorage", "MaestroMaint"], path: "Tests/MaestroTestSupport"),
+    // A stand-in for a running server (tests, scripts/live-campaign.sh); not a product, never shipped.
+    .executableTarget(
+      name: "maestro-server-imitator",
+      dependencies: [
+        "MaestroStorage", "MaestroMaint", "MaestroTestSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Tests/ServerImitatorTool"
+    ),
     .testTarget(name: "MaestroStorageTests", dependencies: ["MaestroStorage", "MaestroTestSupport"]),
     .testTarget(name: "MaestroMaintTests", dependencies: ["MaestroMaint", "MaestroStorage", "MaestroTestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["maestro-admin", "MaestroMaint", "MaestroStorage", "MaestroTestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["maestro-admin", "maestro-server-imitator", "MaestroMaint", "MaestroStorage", "MaestroTestSupport"]),
   ]
 )

@@ -123,7 +123,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
         "type": "summary", "snapshot": .string(report.path), "id": .string(m.id),
         "createdAt": .string(isoTime(m.createdAt)), "source": .string(m.source), "label": m.label.map { .string($0) } ?? .null,
         "counts": countsObject(m.counts), "archiveBytes": number(report.archiveBytes), "verified": true,
-        "seconds": .number((report.seconds * 1000).rounded() / 1000),
+        "seconds": .number((report.seconds * 1000).rounded() / 1000), "live": liveObject(m.live),
       ])
       let c = m.counts
       out.text(
@@ -137,9 +137,20 @@ struct BackupCreateCommand: AsyncParsableCommand {
       if c.invalidJSONFiles > 0 {
         out.text("  \(c.invalidJSONFiles) .json file(s) do not parse (backed up as found; run check)")
       }
+      if let live = m.live {
+        out.text(
+          "  taken live: files changed meanwhile (\(grouped(live.changedFiles)) flagged changed, \(grouped(live.changedFolders)) folder(s)); each file is whole, links between changed files may be half written (verify --deep reports them as transient)"
+        )
+      }
       return report.torn.isEmpty ? .ok : .problemsLeft
     }
   }
+}
+
+/// A manifest's `live` record for `--json` (null for a quiet snapshot).
+private func liveObject(_ live: SnapshotManifest.Live?) -> JSONValue {
+  guard let live else { return .null }
+  return ["changedFiles": number(live.changedFiles), "changedFolders": number(live.changedFolders)]
 }
 
 private func format3(_ s: Double) -> String {
@@ -258,7 +269,8 @@ struct BackupVerifyCommand: AsyncParsableCommand {
         "type": "summary", "snapshot": .string(snapshot), "verified": .bool(report.isVerified),
         "members": number(report.members), "files": number(m?.files.count ?? 0), "bytes": number(report.bytes),
         "problems": number(report.problems.count), "createdAt": m.map { .string(isoTime($0.createdAt)) } ?? .null,
-        "deep": .bool(deep), "check": checkSummary, "exitCode": number(Int(status.rawValue)),
+        "deep": .bool(deep), "check": checkSummary, "live": liveObject(m?.live),
+        "exitCode": number(Int(status.rawValue)),
       ])
       if report.isVerified {
         out.text(

@@ -16,7 +16,12 @@ struct CheckCommand: AsyncParsableCommand {
       with a verdict; --json prints one finding per line, then a summary object.
       --only and --ignore take comma-separated codes or families (`link.`, `task.parent.*`).
 
-      Exit: 0 no error or warning finding (info may remain); 4 error or warning findings
+      On a live data dir (a server writing), errors and warnings whose files changed during
+      the run are judged again on fresh reads of those files; those that were a write in
+      flight (a link written on one side, a file caught empty) come out with severity
+      `transient` and never set the exit code; the summary says `changing`.
+
+      Exit: 0 no error or warning finding (info, transient may remain); 4 error or warning findings
       remain; 8 the data dir cannot be read; 16 usage (e.g. an unknown code); 32 SIGINT.
 
       Codes:

@@ -28,15 +28,27 @@ public final class FakeServerProcess: @unchecked Sendable {
     let source = shellWithChild ? "/bin/sh" : "/bin/sleep"
     try AtomicFile.write(try FileSystem.readFile(source), to: program)
     guard chmod(program, 0o755) == 0 else { throw MaestroError.system("cannot chmod", path: program) }
-    process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = shellWithChild ? ["-c", "sleep 60; true"] : ["60"]
-    process.environment = environment
-    process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory ?? folder.path)
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    // Another test's fork can briefly hold the copy open for writing
+    // (ETXTBSY, "Text file busy"): try again shortly, with a new Process.
+    var attempt = 0
+    while true {
+      let candidate = Process()
+      candidate.executableURL = URL(fileURLWithPath: program)
+      candidate.arguments = shellWithChild ? ["-c", "sleep 60; true"] : ["60"]
+      candidate.environment = environment
+      candidate.currentDirectoryURL = URL(fileURLWithPath: workingDirectory ?? folder.path)
+      candidate.standardInput = FileHandle.nullDevice
+      candidate.standardOutput = FileHandle.nullDevice
+      candidate.standardError = FileHandle.nullDevice
+      do {
+        try candidate.run()
+        process = candidate
+        break
+      } catch let error as NSError where attempt < 50 && Self.isTextFileBusy(error) {
+        attempt += 1
+        usleep(20_000)
+      }
+    }
     pid = process.processIdentifier
     // Wait until the exec is visible in /proc (argv[0] is the new name).
     for _ in 0..<200 {
@@ -48,6 +60,11 @@ public final class FakeServerProcess: @unchecked Sendable {
       }
       usleep(5000)
     }
+  }
+
+  private static func isTextFileBusy(_ error: NSError) -> Bool {
+    (error.userInfo[NSUnderlyingErrorKey] as? NSError).map { $0.domain == NSPOSIXErrorDomain && $0.code == Int(ETXTBSY) }
+      ?? false
   }
 
   /// The first child of a `shellWithChild` process (the `sleep`).

@@ -44,6 +44,11 @@ struct ConsistentFileReader: Sendable {
     var uid: UInt32
     var gid: UInt32
     var invalidJSON = false
+    /// Status-change time of the version read, ns since the epoch.
+    var ctime: Int64 = 0
+    /// Whether an attempt saw the file change (a write while reading, or
+    /// two reads that differ): a live data dir.
+    var sawChange = false
   }
 
   /// Pauses before the 2nd, 3rd, ... attempt, in milliseconds: 7 reads over
@@ -86,6 +91,7 @@ struct ConsistentFileReader: Sendable {
     let isJSON = path.hasSuffix(".json")
     var previous: (bytes: [UInt8], status: Status)?
     var sameReads = 0
+    var sawChange = false
     var last: FileContent?
     var reason = ""
     for attempt in 0...pauses.count {
@@ -95,9 +101,12 @@ struct ConsistentFileReader: Sendable {
       case .done(let outcome): return outcome
       case .read(let b, let s0, let s1, let t): (bytes, before, after, started) = (b, s0, s1, t)
       }
-      let content = FileContent(bytes: bytes, mode: after.mode, mtime: after.mtime, uid: after.uid, gid: after.gid)
-      last = content
+      var content = FileContent(bytes: bytes, mode: after.mode, mtime: after.mtime, uid: after.uid, gid: after.gid)
+      content.ctime = after.ctime
       let stable = before == after && Int64(bytes.count) == after.size
+      if !stable || (previous.map { $0.status != after || $0.bytes != bytes } ?? false) { sawChange = true }
+      content.sawChange = sawChange
+      last = content
       guard stable else {
         reason = "changed while being read (size \(before.size) → \(after.size), \(bytes.count) bytes read)"
         previous = nil
@@ -129,7 +138,7 @@ struct ConsistentFileReader: Sendable {
   }
 
   private func readOnce(_ path: String) -> Attempt {
-    let started = Self.now()
+    let started = UTCTime.nowNanoseconds()
     let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else {
       let code = errno
@@ -175,11 +184,5 @@ struct ConsistentFileReader: Sendable {
     }
     guard fstat(fd, &info) == 0 else { return .done(.failed(MaestroError.system("cannot stat", path: path))) }
     return .read(bytes: bytes, before: before, after: Status(info), started: started)
-  }
-
-  private static func now() -> Int64 {
-    var t = timespec()
-    clock_gettime(CLOCK_REALTIME, &t)
-    return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
   }
 }

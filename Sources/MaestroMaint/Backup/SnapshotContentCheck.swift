@@ -23,6 +23,9 @@ final class SnapshotContentCheck: @unchecked Sendable {
   private let lock = ConditionLock()
   private var kept: [String: [UInt8]] = [:]
   private let started = ContinuousClock.now
+  /// Files flagged `changed` in a snapshot taken live (empty otherwise).
+  private var changed: Set<String> = []
+  private var takenLive = false
 
   /// A check fed by `workers` threads.
   init(workers: Int) {
@@ -35,6 +38,8 @@ final class SnapshotContentCheck: @unchecked Sendable {
   /// - Throws: `MaestroError` (not expected: the tree is in memory).
   func begin(manifest: SnapshotManifest) throws {
     paths = manifest.files.map(\.path)
+    takenLive = manifest.live != nil
+    changed = Set(manifest.files.lazy.filter(\.changed).map(\.path))
     let tree = ListedTree(files: paths, directories: manifest.directories.map(\.path))
     var pass = try CheckPass(root: manifest.source, aliases: [], tree: tree)
     pass.inspector.keepsMisnamedTasks = true
@@ -73,6 +78,6 @@ final class SnapshotContentCheck: @unchecked Sendable {
         return .failure(MaestroError(.snapshotInvalid, "not in the snapshot", path: path))
       }, filter: FindingFilter(), started: started)
     report.root = name
-    return report
+    return takenLive ? report.markingTakenLive(changed: changed, files: pass.scan.files) : report
   }
 }

@@ -19,6 +19,14 @@ import Synchronization
 ///
 /// The data dir is only read; no lock is taken (like `stats`), so backups
 /// also run from an account that cannot write the data dir.
+///
+/// On a live data dir each file is a version that existed, but the files
+/// are not all of one instant: a server writes a link's two files one after
+/// the other. When the backup sees files change (a read that had to be
+/// repeated, a file written after the walk began, a file gone, a folder
+/// whose entries changed), the manifest says so (`live`) and flags every
+/// file written from `liveMargin` before the start on (`changed`), so that
+/// `backup verify --deep` can tell a link caught half written from damage.
 public struct SnapshotCreator: Sendable {
   /// What to back up and how.
   public struct Options: Sendable {
@@ -73,6 +81,10 @@ public struct SnapshotCreator: Sendable {
 
   /// The options.
   public var options: Options
+  /// How long before the start a file's change still counts as part of the
+  /// backup's window when it turns out live: a server's debounced save
+  /// (about 500 ms) writes many files in a row.
+  static let liveMargin: Int64 = 1_000_000_000
 
   /// A creator with these options.
   public init(_ options: Options) {
@@ -92,6 +104,7 @@ public struct SnapshotCreator: Sendable {
   public func run() throws -> Report {
     let started = UTCTime.nowMilliseconds()
     let clockStart = Self.monotonic()
+    let startNs = UTCTime.nowNanoseconds()
     let root = DirectorySwap.absolute(options.dataDir)
     guard FileSystem.isDirectory(root) else {
       if FileSystem.fileExists(root) { throw MaestroError(.io, "the data dir is not a directory", path: root) }
@@ -128,14 +141,25 @@ public struct SnapshotCreator: Sendable {
     defer { close(spool) }
     unlink(spoolPath)
 
-    let (records, excluded, torn) = try writeData(tree, root: root, to: spool, origin: spoolPath)
+    var (records, excluded, torn, sawChange) = try writeData(tree, root: root, to: spool, origin: spoolPath, startNs: startNs)
     CrashPoint.reached("backup:spooled")
+    let changedFolders = ([tree.root] + tree.directories).filter { d in
+      let path = d.path.isEmpty ? root : FileSystem.join(root, d.path)
+      return (try? FileSystem.stat(path, followSymlinks: !d.path.isEmpty ? false : true))?.mtime != d.mtime
+    }.count
+    var live: SnapshotManifest.Live?
+    if sawChange || changedFolders > 0 {
+      live = .init(changedFiles: records.reduce(0) { $0 + ($1.changed ? 1 : 0) }, changedFolders: changedFolders)
+    } else {
+      for k in records.indices where records[k].changed { records[k].changed = false }
+    }
 
     let manifest = SnapshotManifest(
       id: name.id, createdAt: started, source: root, hostname: Self.hostname(), label: options.label,
       compression: options.compression, excluded: tree.excluded + excluded,
       root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
-      directories: tree.directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: records)
+      directories: tree.directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: records,
+      live: live)
     let manifestBytes = manifest.serialized()
     let frame = try SnapshotArchiveWriter.manifestFrame(
       manifestBytes, mtime: started * 1_000_000, compression: options.compression, origin: spoolPath)
@@ -166,9 +190,11 @@ public struct SnapshotCreator: Sendable {
   }
 
   /// Steps 2: read, hash and spool every file; returns the manifest's file
-  /// records in walk order, files that left the tree meanwhile, torn files.
-  private func writeData(_ tree: SourceTree, root: String, to spool: Int32, origin: String) throws
-    -> ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)])
+  /// records in walk order (those written since `liveMargin` before
+  /// `startNs` flagged `changed`), files that left the tree meanwhile, torn
+  /// files, and whether any file was seen changing.
+  private func writeData(_ tree: SourceTree, root: String, to spool: Int32, origin: String, startNs: Int64) throws
+    -> ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)], Bool)
   {
     // zstd compresses on its own workers (one per core), so this thread only
     // formats tar records and the compressor runs while the readers wait.
@@ -195,6 +221,7 @@ public struct SnapshotCreator: Sendable {
     records.reserveCapacity(files.count)
     var excluded: [SnapshotManifest.Excluded] = []
     var torn: [(path: String, reason: String)] = []
+    var sawChange = false
     let allowTorn = options.allowTorn
 
     try NativeThreads.run(
@@ -227,6 +254,7 @@ public struct SnapshotCreator: Sendable {
             switch outcome {
             case .read(let c): content = c
             case .vanished:
+              sawChange = true
               excluded.append(.init(path: path, reason: "vanished"))
               continue
             case .excluded(let why):
@@ -249,10 +277,14 @@ public struct SnapshotCreator: Sendable {
                 SnapshotManifest.memberPrefix + path, bytes: $0, mode: content.mode, mtime: content.mtime,
                 uid: content.uid, gid: content.gid)
             }
+            // Time stamps lag the real clock by up to a tick, never lead it:
+            // a change stamped at or after the start happened after it.
+            if content.sawChange || content.ctime >= startNs { sawChange = true }
             records.append(
               SnapshotManifest.File(
                 path: path, size: Int64(content.bytes.count), mode: content.mode, mtime: content.mtime,
-                sha256: digest, torn: isTorn, invalidJSON: content.invalidJSON))
+                sha256: digest, torn: isTorn, invalidJSON: content.invalidJSON,
+                changed: content.sawChange || content.ctime >= startNs - Self.liveMargin))
             CrashPoint.reached("backup:file")
           }
           progress.advance(by: items.count)
@@ -260,7 +292,7 @@ public struct SnapshotCreator: Sendable {
       })
     try Cancellation.check()
     try writer.finish()
-    return (records, excluded, torn)
+    return (records, excluded, torn, sawChange)
   }
 
   /// Step 3: frame + spool into the temporary file, fsynced, mode 0600.

@@ -30,6 +30,13 @@ import MaestroStorage
 /// - A file may carry `"torn":true` (it kept changing while read; only with
 ///   `--allow-torn`) or `"invalidJSON":true` (a `.json` file that read the same
 ///   every time but does not parse: backed up as found).
+/// - A snapshot taken while files changed (a running server) carries
+///   `"live":{"changedFiles":N,"changedFolders":M}` after `excluded`, and
+///   each file written shortly before or during the backup `"changed":true`:
+///   links between such files can be caught half written. Both keys are
+///   absent otherwise, so a quiet snapshot's manifest is as before; readers
+///   that predate them ignore them (they read known keys only, and the
+///   self-hash covers the bytes as written).
 /// - `excluded` reasons: `lock` (the maintenance lock), `tmp` (`*.tmp`),
 ///   `symlink`, `special` (sockets, FIFOs, devices), `vanished` (deleted
 ///   between listing and reading), `journal` (the toolkit's undo data,
@@ -73,12 +80,15 @@ public struct SnapshotManifest: Sendable, Equatable {
     public var torn: Bool
     /// A `.json` file that does not parse although it read the same each time.
     public var invalidJSON: Bool
+    /// Written shortly before or during a backup that saw files change.
+    public var changed: Bool
 
     /// Creates a file record.
     public init(
       path: String, size: Int64, mode: UInt32, mtime: Int64, sha256: String, torn: Bool = false,
-      invalidJSON: Bool = false
+      invalidJSON: Bool = false, changed: Bool = false
     ) {
+      self.changed = changed
       self.path = path
       self.size = size
       self.mode = mode
@@ -100,6 +110,20 @@ public struct SnapshotManifest: Sendable, Equatable {
     public init(path: String, reason: String) {
       self.path = path
       self.reason = reason
+    }
+  }
+
+  /// What was seen changing while a snapshot was taken.
+  public struct Live: Sendable, Equatable {
+    /// Files flagged `changed`.
+    public var changedFiles: Int
+    /// Folders whose entries changed between the walk and the end.
+    public var changedFolders: Int
+
+    /// Creates a record.
+    public init(changedFiles: Int, changedFolders: Int) {
+      self.changedFiles = changedFiles
+      self.changedFolders = changedFolders
     }
   }
 
@@ -167,13 +191,16 @@ public struct SnapshotManifest: Sendable, Equatable {
   public var directories: [Directory]
   /// Every regular file.
   public var files: [File]
+  /// Set when the snapshot was taken while files changed.
+  public var live: Live?
 
   /// Creates a manifest; `counts` is computed from the other fields.
   public init(
     id: String, createdAt: Int64, source: String, hostname: String, label: String?,
     compression: TarCompression, excluded: [Excluded], root: Directory, directories: [Directory],
-    files: [File], toolVersion: String = MaestroAdminVersion.string
+    files: [File], live: Live? = nil, toolVersion: String = MaestroAdminVersion.string
   ) {
+    self.live = live
     self.toolVersion = toolVersion
     self.id = id
     self.createdAt = createdAt
@@ -313,6 +340,7 @@ public struct SnapshotManifest: Sendable, Equatable {
       appendString(f.sha256)
       if f.torn { append(",\"torn\":true") }
       if f.invalidJSON { append(",\"invalidJSON\":true") }
+      if f.changed { append(",\"changed\":true") }
       append("}")
     }
     append("]}")
@@ -329,7 +357,7 @@ public struct SnapshotManifest: Sendable, Equatable {
     func n(_ v: Int) -> JSONValue { .number(Double(v)) }
     func n64(_ v: Int64) -> JSONValue { .number(Double(v)) }
     let c = counts
-    return [
+    var header: JSONObject = [
       "format": .string(Self.formatName), "formatVersion": n(Self.formatVersion), "tool": "maestro-admin",
       "toolVersion": .string(toolVersion), "id": .string(id),
       "createdAt": .string(UTCTime(milliseconds: createdAt).iso8601), "createdAtMs": n64(createdAt),
@@ -343,6 +371,10 @@ public struct SnapshotManifest: Sendable, Equatable {
       "folders": .object(JSONObject(folders.map { ($0.name, n($0.files)) })),
       "excluded": .array(excluded.map { .object(["path": .string($0.path), "reason": .string($0.reason)]) }),
     ]
+    if let live {
+      header["live"] = ["changedFiles": n(live.changedFiles), "changedFolders": n(live.changedFolders)]
+    }
+    return header
   }
 
   // MARK: - Parsing
@@ -419,7 +451,7 @@ public struct SnapshotManifest: Sendable, Equatable {
         File(
           path: try string(o, "path"), size: try int(o, "size"), mode: try mode(o), mtime: try nanos(o),
           sha256: try string(o, "sha256"), torn: o["torn"]?.boolValue ?? false,
-          invalidJSON: o["invalidJSON"]?.boolValue ?? false))
+          invalidJSON: o["invalidJSON"]?.boolValue ?? false, changed: o["changed"]?.boolValue ?? false))
     }
     let excluded = try excludedValues.map { v -> Excluded in
       guard let o = v.objectValue else { throw invalid("an excluded record is not an object") }
@@ -430,7 +462,11 @@ public struct SnapshotManifest: Sendable, Equatable {
       hostname: try string(object, "hostname"), label: object["label"]?.stringValue, compression: compression,
       excluded: excluded, root: try directory(rootValue, path: ""),
       directories: try dirValues.map { try directory($0, path: nil) }, files: files,
-      toolVersion: try string(object, "toolVersion"))
+      live: object["live"]?.objectValue.map {
+        Live(
+          changedFiles: Int($0["changedFiles"]?.numberValue ?? 0),
+          changedFolders: Int($0["changedFolders"]?.numberValue ?? 0))
+      }, toolVersion: try string(object, "toolVersion"))
   }
 
   /// `0644`.

@@ -76,6 +76,14 @@ struct UTCTime: Sendable, Equatable {
   }
 
   /// The current time in milliseconds since the Unix epoch.
+  /// The real-time clock, nanoseconds since the epoch (file time stamps
+  /// are compared with it).
+  static func nowNanoseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+  }
+
   static func nowMilliseconds() -> Int64 {
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)

@@ -6,7 +6,8 @@ import MaestroStorage
 public struct CheckReport: Sendable {
   /// The data dir checked.
   public var root: String
-  /// The findings the filter kept, sorted by code, file, id.
+  /// The findings the filter kept, sorted by code, file, id; transient
+  /// findings after all others.
   public var findings: [Finding]
   /// Files read: entity files and list files.
   public var filesRead: Int
@@ -14,14 +15,27 @@ public struct CheckReport: Sendable {
   public var bytesRead: Int
   /// Wall time of the run, in milliseconds.
   public var durationMs: Double
+  /// Whether files changed while check read them (a running server): a
+  /// file behind a finding, or an entity folder's entries. Check compares
+  /// only what it has to, so a quiet-looking run can still have raced an
+  /// in-place write it did not need to look at again.
+  public var changing = false
 
   /// A report; `findings` are sorted here.
   public init(root: String, findings: [Finding], filesRead: Int, bytesRead: Int, durationMs: Double) {
     self.root = root
-    self.findings = findings.sorted()
+    self.findings = Self.ordered(findings)
     self.filesRead = filesRead
     self.bytesRead = bytesRead
     self.durationMs = durationMs
+  }
+
+  /// Sorted by code, file, id, with every transient finding after the
+  /// others, so each text group holds one severity.
+  static func ordered(_ findings: [Finding]) -> [Finding] {
+    findings.sorted { a, b in
+      (a.transience == nil) != (b.transience == nil) ? a.transience == nil : a < b
+    }
   }
 
   /// How many findings of `severity`.
@@ -29,14 +43,20 @@ public struct CheckReport: Sendable {
     findings.reduce(0) { $0 + ($1.severity == severity ? 1 : 0) }
   }
 
-  /// The number of findings per code, in code order.
+  /// The number of findings per code, in code order (transient findings
+  /// in groups of their own, after the others).
   public var countsByCode: [(code: FindingCode, count: Int)] {
-    var result: [(code: FindingCode, count: Int)] = []
+    groups.map { ($0.code, $0.count) }
+  }
+
+  /// Runs of findings with one code and one severity, in report order.
+  private var groups: [(code: FindingCode, severity: Finding.Severity, count: Int)] {
+    var result: [(code: FindingCode, severity: Finding.Severity, count: Int)] = []
     for f in findings {
-      if let last = result.last, last.code == f.code {
+      if let last = result.last, last.code == f.code, last.severity == f.severity {
         result[result.count - 1].count += 1
       } else {
-        result.append((f.code, 1))
+        result.append((f.code, f.severity, 1))
       }
     }
     return result
@@ -62,7 +82,14 @@ public struct CheckReport: Sendable {
   public var summaryObject: JSONObject {
     let status = exitStatus
     var perCode = JSONObject()
-    for (code, count) in countsByCode { perCode[code.rawValue] = .number(Double(count)) }
+    var transientPerCode = JSONObject()
+    for group in groups {
+      if group.severity == .transient {
+        transientPerCode[group.code.rawValue] = .number(Double(group.count))
+      } else {
+        perCode[group.code.rawValue] = .number(Double(group.count))
+      }
+    }
     var bits = JSONObject()
     for (code, meaning) in Self.exitMeanings { bits[String(code.rawValue)] = .string(meaning) }
     return [
@@ -71,7 +98,9 @@ public struct CheckReport: Sendable {
         "error": .number(Double(count(.error))), "warning": .number(Double(count(.warning))),
         "info": .number(Double(count(.info))),
       ],
-      "codes": .object(perCode), "findings": .number(Double(findings.count)),
+      "codes": .object(perCode), "transient": .number(Double(count(.transient))),
+      "transientCodes": .object(transientPerCode), "changing": .bool(changing),
+      "findings": .number(Double(findings.count)),
       "files": .number(Double(filesRead)), "bytes": .number(Double(bytesRead)),
       "durationMs": .number((durationMs * 10).rounded() / 10),
       "exitCode": .number(Double(status.rawValue)),
@@ -94,14 +123,16 @@ public struct CheckReport: Sendable {
   public func textLines(maxExamples: Int) -> [String] {
     var lines: [String] = []
     var start = 0
-    for (code, count) in countsByCode {
+    for (code, severity, count) in groups {
+      let what = severity == .transient ? "not damage, nothing to repair" : "repair: \(code.action)"
       lines.append(
-        "\(code.rawValue)  \(code.severity.rawValue)  \(Self.grouped(count)) finding\(count == 1 ? "" : "s")  (repair: \(code.action))"
+        "\(code.rawValue)  \(severity.rawValue)  \(Self.grouped(count)) finding\(count == 1 ? "" : "s")  (\(what))"
       )
       for f in findings[start..<(start + min(count, max(0, maxExamples)))] {
         let place = [f.file, Self.idUnlessNamedByFile(f).map { Finding.quoted($0) }].compactMap { $0 }
           .joined(separator: " ")
-        lines.append("  \(place.isEmpty ? "" : place + ": ")\(f.message)")
+        let why = f.transience.map { " [transient: \($0.explanation)]" } ?? ""
+        lines.append("  \(place.isEmpty ? "" : place + ": ")\(f.message)\(why)")
       }
       if maxExamples > 0 && count > maxExamples {
         lines.append("  … and \(Self.grouped(count - maxExamples)) more")
@@ -125,8 +156,11 @@ public struct CheckReport: Sendable {
     let e = count(.error)
     let w = count(.warning)
     let i = count(.info)
+    let t = count(.transient)
+    let transient = t > 0 ? ", \(Self.grouped(t)) transient" : ""
+    let live = changing ? " (the data dir changed while it was read)" : ""
     return
-      "\(Self.grouped(e)) error\(e == 1 ? "" : "s"), \(Self.grouped(w)) warning\(w == 1 ? "" : "s"), \(Self.grouped(i)) info in \(Self.grouped(filesRead)) files — exit \(exitStatus.rawValue)"
+      "\(Self.grouped(e)) error\(e == 1 ? "" : "s"), \(Self.grouped(w)) warning\(w == 1 ? "" : "s"), \(Self.grouped(i)) info\(transient) in \(Self.grouped(filesRead)) files\(live) — exit \(exitStatus.rawValue)"
   }
 
   /// 25100 → "25,100".

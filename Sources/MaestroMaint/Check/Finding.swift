@@ -7,7 +7,8 @@ import MaestroStorage
 /// report lists them in the same order on every run and every machine.
 public struct Finding: Sendable, Hashable, Comparable, CustomStringConvertible {
   /// How much a finding matters. Errors and warnings make `check` exit 4;
-  /// info findings are facts and never change the exit code.
+  /// info findings are facts and transient findings were seen only while a
+  /// file was being written: neither changes the exit code.
   public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable {
     /// Data a server cannot load, or a reference that leads nowhere.
     case error
@@ -15,11 +16,15 @@ public struct Finding: Sendable, Hashable, Comparable, CustomStringConvertible {
     case warning
     /// A fact worth knowing that needs no repair to keep servers working.
     case info
+    /// An error or warning seen only while its files were being written (a
+    /// running server): gone once they settled, or they never settled
+    /// (`Finding.transience` says which). Nothing to repair.
+    case transient
 
     /// Whether findings of this severity make `check` exit 4.
-    public var affectsExitCode: Bool { self != .info }
+    public var affectsExitCode: Bool { self == .error || self == .warning }
 
-    /// Errors first, then warnings, then info.
+    /// Errors first, then warnings, then info, then transient.
     public static func < (lhs: Severity, rhs: Severity) -> Bool {
       lhs.rank < rhs.rank
     }
@@ -29,6 +34,7 @@ public struct Finding: Sendable, Hashable, Comparable, CustomStringConvertible {
       case .error: return 0
       case .warning: return 1
       case .info: return 2
+      case .transient: return 3
       }
     }
   }
@@ -64,6 +70,9 @@ public struct Finding: Sendable, Hashable, Comparable, CustomStringConvertible {
   public var count: Int?
   /// One line in domain words.
   public var message: String
+  /// Set when the finding was seen only while its files changed: the
+  /// severity is then `transient` and the repair action `none`.
+  public var transience: Transience?
 
   /// A finding of `code`, with the code's severity and repair action.
   public init(
@@ -79,12 +88,12 @@ public struct Finding: Sendable, Hashable, Comparable, CustomStringConvertible {
     self.message = message
   }
 
-  /// The code's severity.
-  public var severity: Severity { code.severity }
+  /// The code's severity, or `transient` when the finding is.
+  public var severity: Severity { transience == nil ? code.severity : .transient }
 
   /// What the repair job will do: `remove-ref`, `add-backref`, `quarantine`,
-  /// `manual`, `none`, ...
-  public var action: String { code.action }
+  /// `manual`, `none`, ... (`none` for a transient finding).
+  public var action: String { transience == nil ? code.action : "none" }
 
   /// `code file id: message`, for logs and test failures.
   public var description: String {
@@ -128,6 +137,10 @@ public struct Finding: Sendable, Hashable, Comparable, CustomStringConvertible {
     if let count { o["count"] = .number(Double(count)) }
     o["message"] = .string(message)
     o["action"] = .string(action)
+    if let transience {
+      o["transient"] = .string(transience.rawValue)
+      o["codeSeverity"] = .string(code.severity.rawValue)
+    }
     return o
   }
 }

@@ -134,7 +134,9 @@ public struct RepairJob: Sendable {
         // left is what the policy leaves alone, and what the plan could
         // not act on.
         findings =
-          findings.filter { !filter.includes($0.code) || RepairPlanner.treatment($0.code) != .repair }
+          findings.filter {
+            !filter.includes($0.code) || $0.transience != nil || RepairPlanner.treatment($0.code) != .repair
+          }
           + plan.manual.filter { RepairPlanner.treatment($0.code) == .repair }
         break
       }

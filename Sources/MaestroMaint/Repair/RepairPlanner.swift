@@ -67,7 +67,10 @@ public struct RepairPlanner: Sendable {
   ///   cannot be read.
   public func plan(_ findings: [Finding]) throws -> RepairPlan {
     var builder = try RepairPlanBuilder(planner: self)
-    let selected = findings.filter { filter.includes($0.code) }
+    // A transient finding was a write in flight (check on a live data dir):
+    // nothing to repair, only to report.
+    builder.plan.reportOnly += findings.filter { filter.includes($0.code) && $0.transience != nil }
+    let selected = findings.filter { filter.includes($0.code) && $0.transience == nil }
     // Pass 1: whole files (quarantine, move, create), so that pass 2 knows
     // which files leave this round.
     var duplicates: [String: [Finding]] = [:]

@@ -17,6 +17,18 @@ public enum FileSystem {
   /// - Returns: The file's bytes.
   /// - Throws: `MaestroError` (`.notFound` if missing, `.io` otherwise).
   public static func readFile(_ path: String) throws -> [UInt8] {
+    try readFileStamped(path).bytes
+  }
+
+  /// Reads a whole file, like `readFile(_:)`, and returns the stamp of the
+  /// version read: the `fstat` taken on the open file before reading, with
+  /// `size` -1 when the bytes read are not that many (the file changed
+  /// while being read), so that no later stamp equals it.
+  ///
+  /// - Parameter path: The file to read.
+  /// - Returns: The bytes and the stamp.
+  /// - Throws: `MaestroError` (`.notFound` if missing, `.io` otherwise).
+  public static func readFileStamped(_ path: String) throws -> (bytes: [UInt8], stamp: FileStamp) {
     try checkPath(path)
     let fd = Errno.retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC) }
     guard fd >= 0 else { throw MaestroError.system("cannot open for reading", path: path) }
@@ -48,7 +60,9 @@ public enum FileSystem {
       // The file grew after fstat (or reports size 0, as /proc files do).
       try readRemainder(fd, into: &bytes, path: path)
     }
-    return bytes
+    var stamp = FileStamp(info)
+    if bytes.count != expected { stamp.size = -1 }
+    return (bytes, stamp)
   }
 
   private static func readRemainder(_ fd: Int32, into bytes: inout [UInt8], path: String) throws {

@@ -1,0 +1,38 @@
+import MaestroStorage
+
+/// A few files of a data dir on disk, listed as if they were all there is
+/// (with the folders that lead to them), for re-judging findings on the
+/// files behind them alone. Existence questions (`contains`: session docs,
+/// the archive catalog) still go to the whole data dir.
+struct SubsetTree: DataDirTree {
+  /// The data dir.
+  let root: String
+  /// Folder (relative, `""` for the data dir) → names it keeps.
+  private let kept: [String: Set<String>]
+
+  /// The files at `paths` (relative to `root`).
+  init(root: String, paths: some Sequence<String>) {
+    self.root = root
+    var kept: [String: Set<String>] = ["": []]
+    for path in paths {
+      var child = Substring(path)
+      while let slash = child.lastIndex(of: "/") {
+        let folder = String(child[..<slash])
+        kept[folder, default: []].insert(String(child[child.index(after: slash)...]))
+        child = child[..<slash]
+      }
+      kept["", default: []].insert(String(child))
+    }
+    self.kept = kept
+  }
+
+  func entries(in relative: String) throws -> [DirectoryEntry]? {
+    guard let names = kept[relative] else { return nil }
+    guard let all = try DirectoryTree(root: root).entries(in: relative) else { return nil }
+    return all.filter { names.contains($0.name) }
+  }
+
+  func contains(_ relative: String) -> Bool {
+    DirectoryTree(root: root).contains(relative)
+  }
+}
