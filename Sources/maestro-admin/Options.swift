@@ -71,15 +71,4 @@ struct LiveServerOptions: ParsableArguments {
   }
 }
 
-func processEnvironment() -> [String: String] {
-  var result: [String: String] = [:]
-  var p = environ
-  while let entry = p.pointee {
-    let text = String(cString: entry)
-    if let eq = text.firstIndex(of: "=") {
-      result[String(text[..<eq])] = String(text[text.index(after: eq)...])
-    }
-    p += 1
-  }
-  return result
-}
+func processEnvironment() -> [String: String] { ProcessEnvironment.current() }
