@@ -42,7 +42,7 @@ struct ArchiveCreateCommand: AsyncParsableCommand {
   @OptionGroup var liveServer: LiveServerOptions
 
   func run() async throws {
-    try await runArchive {
+    try await runArchive(json: output.json) {
       let root = try dataDir.resolve().root
       let criteria = try ArchiveCriteria(statuses: status, olderThan: olderThan, before: before, projectId: project)
       var job = ArchiveCreateJob(dataDir: root, criteria: criteria, dryRun: dryRun, showProgress: !output.json)

@@ -37,7 +37,7 @@ struct ArchiveRestoreCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    try await runArchive {
+    try await runArchive(json: output.json) {
       let root = try dataDir.resolve().root
       var job = ArchiveRestoreJob(dataDir: root, ids: ids, archive: archive, dryRun: dryRun)
       job.liveServer = liveServer.makeGuard(json: output.json)

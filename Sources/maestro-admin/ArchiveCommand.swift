@@ -31,8 +31,8 @@ struct ArchiveCommand: AsyncParsableCommand {
 
 /// Like `runMapped`, with a refused archive, member or catalog line mapped
 /// to exit 4.
-func runArchive(_ body: () async throws -> ExitStatus) async throws {
-  try await runMapped(refusing: [.archiveRefused, .hostileId], body)
+func runArchive(json: Bool = false, _ body: () async throws -> ExitStatus) async throws {
+  try await runMapped(refusing: [.archiveRefused, .hostileId], json: json, body)
 }
 
 /// A catalog entry for people: `task_1  tasks/p/task_1.json  "Title"  (completed 2026-10-01)`.

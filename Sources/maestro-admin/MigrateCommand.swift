@@ -28,7 +28,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
 /// Like `runMapped`, with a refused history mapped to exit 4.
 private func runMigrate(json: Bool, _ body: () async throws -> ExitStatus) async throws {
-  try await runMapped {
+  try await runMapped(json: json) {
     do {
       return try await body()
     } catch let refusal as MigrationRefusal {
@@ -39,6 +39,19 @@ private func runMigrate(json: Bool, _ body: () async throws -> ExitStatus) async
       ])
       Output.failure("refused: " + refusal.description, exitCode: ExitStatus.problemsLeft.rawValue)
       return .problemsLeft
+    } catch let changed as MigrationChangedUnderneath {
+      // Every path named; nothing live was changed (exit 8, operational).
+      let out = Output(json: json)
+      for path in changed.paths {
+        Output.error("\(changed.dataDir)/\(path): created, removed or changed while migrate read the data dir")
+        out.record(["type": "conflict", "file": .string(path), "why": "created, removed or changed after the scan"])
+      }
+      Output.error("refused: " + changed.description)
+      out.record([
+        "type": "stopped", "conflicts": .array(changed.paths.map { .string($0) }), "changedNothing": true,
+        "exit": .number(Double(ExitStatus.operationalError.rawValue)),
+      ])
+      return .operationalError
     }
   }
 }

@@ -144,14 +144,19 @@ func exitCode(for error: Error) -> ExitCode {
 }
 
 /// Runs a command body, turning thrown errors into the documented exit
-/// codes; prints the summary the body recorded with the exit code.
-func runMapped(_ body: () async throws -> ExitStatus) async throws {
+/// codes; prints the summary the body recorded with the exit code. A
+/// journal stopped by files that changed under it is reported in full
+/// (`report(_:json:)`) and exits 8.
+func runMapped(json: Bool = false, _ body: () async throws -> ExitStatus) async throws {
   let status: ExitStatus
   do {
     status = try await body()
   } catch let error as ExitCode {
     Output.flushSummary(exitCode: error.rawValue)
     throw error
+  } catch let stop as JournalStop {
+    report(stop, json: json || OutputMode.json)
+    throw ExitCode(ExitStatus.operationalError.rawValue)
   } catch {
     throw exitCode(for: error)
   }
@@ -159,10 +164,50 @@ func runMapped(_ body: () async throws -> ExitStatus) async throws {
   if status != .ok { throw ExitCode(status.rawValue) }
 }
 
+/// Names every file that changed under a stopped journal (stderr, and JSON
+/// lines `{"type":"conflict"}` and `{"type":"stopped"}` on stdout with
+/// `--json`), and prints the exact `undo` commands when changes were made.
+func report(_ stop: JournalStop, json: Bool) {
+  let out = Output(json: json)
+  for c in stop.conflicts {
+    Output.error("\(stop.dataDir)/\(c.path): changed while maestro-admin was changing it (\(c.why)); left as it is")
+    var record: JSONObject = ["type": "conflict", "file": .string(c.path), "why": .string(c.why)]
+    if let kept = c.keptAt { record["keptAt"] = .string(kept) }
+    out.record(record)
+  }
+  Output.error(
+    "stopped: \(stop.conflicts.count) file(s) changed under journal \(stop.journal); \(stop.applied) change(s) made before the stop"
+      + (stop.undoCommands.isEmpty ? ", nothing to undo" : ""))
+  if !stop.undoCommands.isEmpty {
+    Output.error("to undo what was applied: " + stop.undoCommands.joined(separator: " && "))
+  }
+  out.record([
+    "type": "stopped", "journal": .string(stop.journal), "applied": .number(Double(stop.applied)),
+    "conflicts": .array(stop.conflicts.map { .string($0.path) }),
+    "undo": .array(stop.undoCommands.map { .string($0) }),
+  ])
+  // The run's last line, as for every failure: the error object.
+  guard json else { return }
+  Output.flushSummary(exitCode: ExitStatus.operationalError.rawValue)
+  let changed = !stop.undoJournals.isEmpty
+  var object: JSONObject = ["type": "error", "message": .string(stop.description)]
+  object["path"] = stop.conflicts.first.map { .string(stop.dataDir + "/" + $0.path) } ?? .null
+  object["code"] = "conflict"
+  object["dataDirChanged"] = .bool(changed)
+  if changed {
+    object["journals"] = .array(stop.undoJournals.reversed().map(JSONValue.string))
+    object["undo"] = .string(stop.undoCommands.joined(separator: " && "))
+  }
+  object["exitCode"] = .number(Double(ExitStatus.operationalError.rawValue))
+  print(JSONWriter.string(.object(object), style: .compact))
+}
+
 /// Like `runMapped`, with errors of `codes` (an archive refused, naming
 /// the member) reported and mapped to exit 4 instead of 8.
-func runMapped(refusing codes: Set<MaestroError.Code>, _ body: () async throws -> ExitStatus) async throws {
-  try await runMapped {
+func runMapped(
+  refusing codes: Set<MaestroError.Code>, json: Bool = false, _ body: () async throws -> ExitStatus
+) async throws {
+  try await runMapped(json: json) {
     do {
       return try await body()
     } catch let error as MaestroError where codes.contains(error.code) {

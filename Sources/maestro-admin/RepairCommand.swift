@@ -40,7 +40,7 @@ struct RepairCommand: AsyncParsableCommand {
   @OptionGroup var liveServer: LiveServerOptions
 
   func run() async throws {
-    try await runMapped {
+    try await runMapped(json: output.json) {
       let filter = try FindingFilter(only: only, ignore: nil)
       let root = try dataDir.resolve().root
       var job = RepairJob(

@@ -37,7 +37,7 @@ struct UndoCommand: AsyncParsableCommand {
   @OptionGroup var liveServer: LiveServerOptions
 
   func run() async throws {
-    try await runMapped {
+    try await runMapped(json: output.json) {
       // A journal file names its data dir; an id needs one.
       let dir = journal.hasSuffix(".jsonl") && dataDir.dataDir == nil ? nil : try dataDir.resolve().root
       let job = try UndoJob(journal: journal, dataDir: dir)

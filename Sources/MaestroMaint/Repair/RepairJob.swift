@@ -88,9 +88,12 @@ public struct RepairJob: Sendable {
 
   /// Runs the repair.
   /// - Throws: `MaestroError` `.serverLive` (exit 75) when a server runs on
-  ///   the data dir, `.locked` (exit 75) when another run holds the lock; `.notFound`/`.io` naming the file for I/O trouble (exit 8),
-  ///   including a file that changed between planning and applying (its
-  ///   journal is stopped there and can be undone).
+  ///   the data dir, `.locked` (exit 75) when another run holds the lock;
+  ///   `.notFound`/`.io` naming the file for I/O trouble (exit 8);
+  ///   `JournalStop` naming every file that changed between the read a
+  ///   change was computed from and the change (nothing of theirs is
+  ///   overwritten; the round's journal is stopped and, with the earlier
+  ///   rounds', can be undone).
   public func run() async throws -> Outcome {
     try DataDirectory.requireDataDirectory(dataDir, command: "repair")
     let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin repair", liveServer: liveServer)
@@ -116,7 +119,14 @@ public struct RepairJob: Sendable {
           break
         }
         if plan.isEmpty { break }
-        let journal = try runner.run(plan.changes, command: "repair")
+        let journal: Journal
+        do {
+          journal = try runner.run(plan.changes, command: "repair")
+        } catch var stop as JournalStop {
+          // The earlier rounds' journals are undone too, after this one.
+          stop.earlierJournals = outcome.journals
+          throw stop
+        }
         outcome.rounds.append(Round(steps: plan.steps, journal: journal.id))
         if plan.needsRecheck {
           findings = try await check.run().findings
@@ -133,6 +143,8 @@ public struct RepairJob: Sendable {
           break
         }
       }
+    } catch let stop as JournalStop {
+      throw stop  // it names every journal to undo already
     } catch {
       // A later round (or its check) failed after earlier rounds changed
       // the data dir: their journals go with the error.
