@@ -25,8 +25,15 @@ let package = Package(
       pkgConfig: "libcrypto",
       providers: [.apt(["libssl-dev"])]
     ),
+    // HTTP(S) and Signature V4 for S3 destinations from the system's libcurl
+    // (Debian: libcurl4-openssl-dev).
+    .systemLibrary(
+      name: "CCurl",
+      pkgConfig: "libcurl",
+      providers: [.apt(["libcurl4-openssl-dev"])]
+    ),
     .target(name: "MaestroStorage"),
-    .target(name: "MaestroMaint", dependencies: ["MaestroStorage", "CArchive", "CCrypto"]),
+    .target(name: "MaestroMaint", dependencies: ["MaestroStorage", "CArchive", "CCrypto", "CCurl"]),
     .executableTarget(
       name: "maestro-admin",
       dependencies: [

@@ -32,6 +32,12 @@ private func runBackup(_ body: () async throws -> ExitStatus) async throws {
   try await runMapped(refusing: [.snapshotInvalid], body)
 }
 
+/// A backup folder or snapshot as a metrics label: an s3:// address as
+/// given, a local path made absolute.
+private func destinationLabel(_ path: String) -> String {
+  S3Location.isObjectStoreAddress(path) ? path : FileSystem.absolutePath(path)
+}
+
 /// `runBackup` with `--metrics-file`.
 private func runBackup(
   _ metrics: MetricsOptions, command: String, target: [(name: String, value: String)],
@@ -68,14 +74,27 @@ struct BackupCreateCommand: AsyncParsableCommand {
       them) are left out and reported. --dest inside a server folder of a data dir (tasks/,
       sessions/ ...) is refused (exit 16); one that cannot be written fails before any work (8). The
       snapshot is written as .<name>.partial, fsynced, read back and checked against its manifest,
-      and only then renamed; the data dir is only read.
+      and only then renamed; the data dir is only read. With --dest s3://BUCKET/PREFIX (credentials
+      and endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
+      AWS_ENDPOINT_URL) the tar is streamed into a multipart upload, read back and checked, and
+      only then marked by PREFIX/<name>.verified, which makes it a snapshot.
       """
   )
 
   @OptionGroup var dataDir: DataDirOptions
 
-  @Option(name: .long, help: ArgumentHelp("The backup folder (created 0700 if missing).", valueName: "dir"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "The backup folder (created 0700 if missing), or s3://BUCKET/PREFIX (credentials from AWS_* variables).",
+      valueName: "dir"))
   var dest: String
+
+  @Option(name: .long, help: ArgumentHelp("Upload at most this many KiB per second (S3 only).", valueName: "kib"))
+  var limitUpload: Int64?
+
+  @Option(name: .long, help: ArgumentHelp("S3 multipart part size in MiB, 5-1024 (default 8; memory holds up to four).", valueName: "mib"))
+  var partSize: Int?
 
   @Option(name: .long, help: "zstd (default), gzip or none.")
   var compression: TarCompression = .zstd
@@ -97,6 +116,11 @@ struct BackupCreateCommand: AsyncParsableCommand {
   @OptionGroup var metrics: MetricsOptions
 
   func validate() throws {
+    if let limitUpload, limitUpload <= 0 { throw ValidationError("--limit-upload must be 1 or more (KiB/s)") }
+    if let partSize, !(5...1024).contains(partSize) { throw ValidationError("--part-size must be in 5...1024 (MiB)") }
+    if (limitUpload != nil || partSize != nil) && !S3Location.isObjectStoreAddress(dest) {
+      throw ValidationError("--limit-upload and --part-size apply to s3:// destinations only")
+    }
     if let level {
       let range = compression == .gzip ? 1...9 : 1...19
       guard compression != .none, range.contains(level) else {
@@ -117,7 +141,13 @@ struct BackupCreateCommand: AsyncParsableCommand {
       options.allowTorn = allowTorn
       options.includeJournals = includeJournals
       options.showProgress = !output.json
+      options.uploadRateLimit = (limitUpload ?? 0) * 1024
+      if let partSize { options.objectPartSize = partSize << 20 }
       let report = try SnapshotCreator(options).run()
+      for aborted in report.abortedUploads {
+        Output.error("\(aborted): aborted the incomplete upload an interrupted create left")
+        out.record(["type": "abortedUpload", "path": .string(aborted)])
+      }
       let m = report.manifest
       measured.files = m.counts.files
       measured.bytes = m.counts.bytes
@@ -177,11 +207,11 @@ private func format3(_ s: Double) -> String {
 struct BackupListCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list",
-    abstract: "List the snapshots in a backup folder (from their manifests).",
+    abstract: "List the snapshots in a backup folder or S3 prefix (from their manifests).",
     discussion: "Reads only each snapshot's first member. Exit 0; 4 when a manifest cannot be read."
   )
 
-  @Option(name: .long, help: ArgumentHelp("The backup folder.", valueName: "dir"))
+  @Option(name: .long, help: ArgumentHelp("The backup folder or s3://BUCKET/PREFIX.", valueName: "dir"))
   var dest: String
 
   @OptionGroup var output: OutputOptions
@@ -189,7 +219,7 @@ struct BackupListCommand: AsyncParsableCommand {
   func run() async throws {
     try await runBackup {
       let out = Output(json: output.json)
-      let destination = BackupDestination(path: dest)
+      let destination = try snapshotCollection(at: dest)
       let snapshots = try destination.snapshots()
       var unreadable = 0
       var total: Int64 = 0
@@ -219,7 +249,7 @@ struct BackupListCommand: AsyncParsableCommand {
       }
       let leftovers = try destination.leftovers()
       for l in leftovers {
-        out.text("(\(FileSystem.lastComponent(of: l.path)): left by an interrupted create; prune removes it after a day)")
+        out.text("(\(S3Location.isObjectStoreAddress(l.path) ? l.path : FileSystem.lastComponent(of: l.path)): left by an interrupted create; prune removes it after a day)")
       }
       out.record([
         "type": "summary", "dest": .string(dest), "snapshots": number(snapshots.count), "bytes": number(total),
@@ -245,7 +275,7 @@ struct BackupVerifyCommand: AsyncParsableCommand {
       """
   )
 
-  @Argument(help: ArgumentHelp("The snapshot file.", valueName: "snapshot"))
+  @Argument(help: ArgumentHelp("The snapshot file, or s3://BUCKET/PREFIX/NAME.", valueName: "snapshot"))
   var snapshot: String
 
   @Flag(name: .long, help: "Also run check on the snapshot's content.")
@@ -255,7 +285,7 @@ struct BackupVerifyCommand: AsyncParsableCommand {
   @OptionGroup var metrics: MetricsOptions
 
   func run() async throws {
-    let dest = FileSystem.parentDirectory(of: FileSystem.absolutePath(snapshot))
+    let dest = FileSystem.parentDirectory(of: destinationLabel(snapshot))
     try await runBackup(metrics, command: "backup verify", target: [("dest", dest)]) { measured in
       let out = Output(json: output.json)
       var verifier = SnapshotVerifier(path: snapshot)
@@ -322,7 +352,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
       """
   )
 
-  @Argument(help: ArgumentHelp("The snapshot or tar file.", valueName: "snapshot"))
+  @Argument(help: ArgumentHelp("The snapshot or tar file, or s3://BUCKET/PREFIX/NAME.", valueName: "snapshot"))
   var snapshot: String
 
   @Option(name: .long, help: ArgumentHelp("The data dir to create or replace.", valueName: "dir"))
@@ -399,7 +429,7 @@ struct BackupPruneCommand: AsyncParsableCommand {
       """
   )
 
-  @Option(name: .long, help: ArgumentHelp("The backup folder.", valueName: "dir"))
+  @Option(name: .long, help: ArgumentHelp("The backup folder or s3://BUCKET/PREFIX.", valueName: "dir"))
   var dest: String
 
   @Option(name: .long, help: ArgumentHelp("Keep the N newest snapshots.", valueName: "n")) var keepLast: Int?
@@ -428,12 +458,12 @@ struct BackupPruneCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    try await runBackup(metrics, command: "backup prune", target: [("dest", FileSystem.absolutePath(dest))]) { measured in
+    try await runBackup(metrics, command: "backup prune", target: [("dest", destinationLabel(dest))]) { measured in
       let out = Output(json: output.json)
       let policy = RetentionPolicy(
         last: keepLast, hourly: keepHourly, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly,
         yearly: keepYearly)
-      let report = try SnapshotPruner(destination: BackupDestination(path: dest), policy: policy, dryRun: dryRun).run()
+      let report = try SnapshotPruner(destination: try snapshotCollection(at: dest), policy: policy, dryRun: dryRun).run()
       let kept = report.decisions.filter(\.keep)
       measured.snapshots = (kept.count, report.removed)
       measured.bytes = kept.reduce(0) { $0 + $1.snapshot.size }
@@ -447,7 +477,7 @@ struct BackupPruneCommand: AsyncParsableCommand {
         ])
       }
       for l in report.leftovers {
-        out.text("\((dryRun ? "would remove" : "removed").padding(12)) \(FileSystem.lastComponent(of: l))  left by an interrupted create over a day ago")
+        out.text("\((dryRun ? "would remove" : "removed").padding(12)) \(S3Location.isObjectStoreAddress(l) ? l : FileSystem.lastComponent(of: l))  left by an interrupted create over a day ago")
         out.record(["type": "leftover", "path": .string(l), "action": "remove"])
       }
       out.record([

@@ -71,18 +71,7 @@ struct LiveServerOptions: ParsableArguments {
   }
 }
 
-func processEnvironment() -> [String: String] {
-  var result: [String: String] = [:]
-  var p = environ
-  while let entry = p.pointee {
-    let text = String(cString: entry)
-    if let eq = text.firstIndex(of: "=") {
-      result[String(text[..<eq])] = String(text[text.index(after: eq)...])
-    }
-    p += 1
-  }
-  return result
-}
+func processEnvironment() -> [String: String] { ProcessEnvironment.current() }
 
 /// `--metrics-file`, for the commands a nightly job runs (`check`, `backup
 /// create/verify/prune`, `archive create`): a Prometheus text file for

@@ -155,3 +155,32 @@ extension CheckLiveTests {
     #expect(report.exitStatus == .problemsLeft)
   }
 }
+
+extension CheckLiveTests {
+  /// Every file rewritten with the same bytes between the first pass and the
+  /// re-judging (what a data dir written just before the run looks like to
+  /// the stamps): every finding is re-judged, and each must come out as the
+  /// quiet run found it — findings that depend on files besides their own
+  /// and their ref's (a project, for an orphan or a cross-project link) too.
+  @Test func findingsRejudgedOnUnchangedFilesStayAsFound() async throws {
+    let d = try MiniDataDir()
+    try d.project("p")
+    try d.project("q")
+    try d.task("task_1", project: "p", sessions: ["sess_1"])
+    try d.task("task_2", project: "q", sessions: ["sess_1"])
+    try d.task("task_3", project: "gone", parent: "task_missing")
+    try d.session("sess_1", project: "p", tasks: ["task_1", "task_2"])
+    try d.session("sess_2", project: "p", tasks: ["task_missing"])
+    let quiet = try await d.check().findings.map { "\($0.code) \($0.severity) \($0.file ?? "-")" }
+    #expect(quiet.contains { $0.hasPrefix("link.cross-project warning") })
+    let root = d.root
+    let report = try await Self.check(d) {
+      for relative in (try? userTree(root))?.map(\.path) ?? [] where relative.hasSuffix(".json") {
+        guard let bytes = try? FileSystem.readFile(root + "/" + relative) else { continue }
+        try? AtomicFile.write(bytes, to: root + "/" + relative)
+      }
+    }
+    #expect(report.changing)
+    #expect(report.findings.map { "\($0.code) \($0.severity) \($0.file ?? "-")" } == quiet)
+  }
+}

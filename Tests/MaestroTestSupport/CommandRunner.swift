@@ -55,3 +55,13 @@ public func runProcess(
     stdout: String(decoding: outData, as: UTF8.self),
     stderr: String(decoding: errData, as: UTF8.self))
 }
+
+/// Runs `body` on a thread of its own instead of Swift's cooperative pool
+/// and returns what it returns. Long blocking work (a child process, a
+/// server starting) then leaves the pool's few threads (two on two cores)
+/// to the async tests running meanwhile.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+  try await withCheckedThrowingContinuation { continuation in
+    Thread { continuation.resume(with: Result { try body() }) }.start()
+  }
+}

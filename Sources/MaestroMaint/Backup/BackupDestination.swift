@@ -63,7 +63,9 @@ public struct BackupDestination: Sendable {
   /// - Throws: `MaestroError(.snapshotInvalid)` when the first member is not
   ///   a valid manifest; `.io`/`.notFound` when the file cannot be opened.
   public static func manifest(of snapshot: String) throws -> SnapshotManifest {
-    let reader = try SnapshotArchiveReader(path: snapshot)
+    let source = try SnapshotSource(snapshot)
+    defer { try? source.finish() }
+    let reader = try SnapshotArchiveReader(fd: source.fd, origin: snapshot)
     guard let first = try reader.next(), first.name == SnapshotManifest.memberName, first.kind == .regular else {
       throw MaestroError(
         .snapshotInvalid, "the first member is not \(SnapshotManifest.memberName): not a maestro-admin snapshot",

@@ -32,7 +32,8 @@ public struct SnapshotCreator: Sendable {
   public struct Options: Sendable {
     /// The data dir.
     public var dataDir: String
-    /// The backup folder (created 0700 if missing).
+    /// The backup folder (created 0700 if missing), or an
+    /// `s3://BUCKET/PREFIX` (see `SnapshotCreator+ObjectStore`).
     public var destination: String
     /// zstd (default), gzip or none.
     public var compression: TarCompression = .zstd
@@ -57,6 +58,10 @@ public struct SnapshotCreator: Sendable {
     public var includeJournals = false
     /// The re-read policy.
     var reader = ConsistentFileReader()
+    /// Bytes per part of an S3 upload (memory holds up to four).
+    public var objectPartSize = 8 << 20
+    /// Upload bytes per second at most to S3 (0: no limit).
+    public var uploadRateLimit: Int64 = 0
 
     /// Options for backing up `dataDir` into `destination`.
     public init(dataDir: String, destination: String) {
@@ -77,6 +82,9 @@ public struct SnapshotCreator: Sendable {
     public var torn: [(path: String, reason: String)]
     /// Wall time in seconds.
     public var seconds: Double
+    /// Incomplete uploads that killed runs had left under an S3 prefix,
+    /// aborted before this one started.
+    public var abortedUploads: [String] = []
   }
 
   /// The options.
@@ -110,6 +118,11 @@ public struct SnapshotCreator: Sendable {
       if FileSystem.fileExists(root) { throw MaestroError(.io, "the data dir is not a directory", path: root) }
       throw MaestroError(.notFound, "the data dir does not exist", path: root)
     }
+    if S3Location.isObjectStoreAddress(options.destination) {
+      return try runToObjectStore(
+        try S3Location(parsing: options.destination), root: root, started: started, startNs: startNs,
+        clockStart: clockStart)
+    }
     let destination = DirectorySwap.absolute(options.destination)
     try OutputLocation.check(destination, option: options.destinationOption)
     // A backup folder inside a data dir another user owns is given to that
@@ -125,12 +138,7 @@ public struct SnapshotCreator: Sendable {
       inside = String(destination.dropFirst(rootPrefix.count))
       while inside?.hasSuffix("/") == true { inside?.removeLast() }
     }
-    var skipping = Dictionary(uniqueKeysWithValues: options.leftOut.map { ($0, "staging") })
-    if let inside { skipping[inside] = "backup folder" }
-    if !options.includeJournals {
-      for folder in SourceTree.journalFolders where skipping[folder] == nil { skipping[folder] = "journal" }
-    }
-    let tree = try SourceTree.scan(root, skipping: skipping)
+    let tree = try SourceTree.scan(root, skipping: skippedFolders(backupFolder: inside))
 
     let name = SnapshotName(time: started, id: SnapshotName.randomId(), compression: options.compression)
 
@@ -143,26 +151,11 @@ public struct SnapshotCreator: Sendable {
 
     var (records, excluded, torn, sawChange) = try writeData(tree, root: root, to: spool, origin: spoolPath, startNs: startNs)
     CrashPoint.reached("backup:spooled")
-    let changedFolders = ([tree.root] + tree.directories).filter { d in
-      let path = d.path.isEmpty ? root : FileSystem.join(root, d.path)
-      return (try? FileSystem.stat(path, followSymlinks: !d.path.isEmpty ? false : true))?.mtime != d.mtime
-    }.count
-    var live: SnapshotManifest.Live?
-    if sawChange || changedFolders > 0 {
-      live = .init(changedFiles: records.reduce(0) { $0 + ($1.changed ? 1 : 0) }, changedFolders: changedFolders)
-    } else {
-      for k in records.indices where records[k].changed { records[k].changed = false }
-    }
+    let live = Self.liveState(tree: tree, root: root, records: &records, sawChange: sawChange)
 
-    let manifest = SnapshotManifest(
-      id: name.id, createdAt: started, source: root, hostname: Self.hostname(), label: options.label,
-      compression: options.compression, excluded: tree.excluded + excluded,
-      root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
-      directories: tree.directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: records,
-      live: live)
-    let manifestBytes = manifest.serialized()
-    let frame = try SnapshotArchiveWriter.manifestFrame(
-      manifestBytes, mtime: started * 1_000_000, compression: options.compression, origin: spoolPath)
+    let (manifest, manifestBytes, frame) = try manifest(
+      name: name, started: started, root: root, tree: tree, records: records, excluded: excluded, live: live,
+      origin: spoolPath)
 
     let temporary = FileSystem.join(destination, name.temporaryFileName)
     let final = FileSystem.join(destination, name.fileName)
@@ -192,8 +185,11 @@ public struct SnapshotCreator: Sendable {
   /// Steps 2: read, hash and spool every file; returns the manifest's file
   /// records in walk order (those written since `liveMargin` before
   /// `startNs` flagged `changed`), files that left the tree meanwhile, torn
-  /// files, and whether any file was seen changing.
-  private func writeData(_ tree: SourceTree, root: String, to spool: Int32, origin: String, startNs: Int64) throws
+  /// files, and whether any file was seen changing. `stop` is called once
+  /// per batch (an S3 upload that failed stops the readers).
+  func writeData(
+    _ tree: SourceTree, root: String, to spool: Int32, origin: String, startNs: Int64, stop: () throws -> Void = {}
+  ) throws
     -> ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)], Bool)
   {
     // zstd compresses on its own workers (one per core), so this thread only
@@ -247,6 +243,7 @@ public struct SnapshotCreator: Sendable {
         for j in 0..<pipeline.count {
           guard let items = pipeline.take(j) else { break }
           try Cancellation.check()
+          try stop()
           for item in items {
             guard case .file(let path, let outcome, let digest) = item else { continue }
             var content: ConsistentFileReader.FileContent
@@ -293,6 +290,53 @@ public struct SnapshotCreator: Sendable {
     try Cancellation.check()
     try writer.finish()
     return (records, excluded, torn, sawChange)
+  }
+
+  /// The folders step 1 leaves out, with why: a migration's staging folder,
+  /// the backup folder when it lies inside the data dir, and the journals
+  /// unless `includeJournals`.
+  func skippedFolders(backupFolder inside: String?) -> [String: String] {
+    var skipping = Dictionary(uniqueKeysWithValues: options.leftOut.map { ($0, "staging") })
+    if let inside { skipping[inside] = "backup folder" }
+    if !options.includeJournals {
+      for folder in SourceTree.journalFolders where skipping[folder] == nil { skipping[folder] = "journal" }
+    }
+    return skipping
+  }
+
+  /// Whether the snapshot was taken live: a file seen changing, or a
+  /// folder whose mtime moved since the walk. If not, no file stays flagged
+  /// `changed`.
+  static func liveState(
+    tree: SourceTree, root: String, records: inout [SnapshotManifest.File], sawChange: Bool
+  ) -> SnapshotManifest.Live? {
+    let changedFolders = ([tree.root] + tree.directories).filter { d in
+      let path = d.path.isEmpty ? root : FileSystem.join(root, d.path)
+      return (try? FileSystem.stat(path, followSymlinks: !d.path.isEmpty ? false : true))?.mtime != d.mtime
+    }.count
+    if sawChange || changedFolders > 0 {
+      return .init(changedFiles: records.reduce(0) { $0 + ($1.changed ? 1 : 0) }, changedFolders: changedFolders)
+    }
+    for k in records.indices where records[k].changed { records[k].changed = false }
+    return nil
+  }
+
+  /// Step 3's manifest: built from what was read, serialized, and
+  /// compressed as the frame that starts the snapshot.
+  func manifest(
+    name: SnapshotName, started: Int64, root: String, tree: SourceTree, records: [SnapshotManifest.File],
+    excluded: [SnapshotManifest.Excluded], live: SnapshotManifest.Live?, origin: String
+  ) throws -> (SnapshotManifest, [UInt8], [UInt8]) {
+    let manifest = SnapshotManifest(
+      id: name.id, createdAt: started, source: root, hostname: Self.hostname(), label: options.label,
+      compression: options.compression, excluded: tree.excluded + excluded,
+      root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
+      directories: tree.directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: records,
+      live: live)
+    let bytes = manifest.serialized()
+    let frame = try SnapshotArchiveWriter.manifestFrame(
+      bytes, mtime: started * 1_000_000, compression: options.compression, origin: origin)
+    return (manifest, bytes, frame)
   }
 
   /// Step 3: frame + spool into the temporary file, fsynced, mode 0600.

@@ -69,7 +69,8 @@ final class SnapshotExtractor {
   /// The archive's path.
   let path: String
   let limits: Limits
-  private let fd: Int32
+  /// The archive's bytes: a file, or an S3 object fetched once per pass.
+  let source: SnapshotSource
 
   /// Opens the archive.
   ///
@@ -77,14 +78,11 @@ final class SnapshotExtractor {
   init(path: String, limits: Limits = Limits()) throws {
     self.path = path
     self.limits = limits
-    fd = try SnapshotArchiveReader.openFile(path)
+    source = try SnapshotSource(path)
   }
 
-  deinit { close(fd) }
-
   private func reader() throws -> SnapshotArchiveReader {
-    guard lseek(fd, 0, SEEK_SET) == 0 else { throw MaestroError.system("cannot rewind", path: path) }
-    return try SnapshotArchiveReader(fd: fd, origin: path)
+    try SnapshotArchiveReader(fd: try source.start(), origin: path)
   }
 
   private func refuse(_ member: String, _ why: String) -> MaestroError {

@@ -1,9 +1,10 @@
 import Glibc
 import MaestroStorage
 
-/// `backup prune`: applies a `RetentionPolicy` to a backup folder, removing
-/// the snapshots no rule keeps (or, with `dryRun`, only saying so), and
-/// `.partial` files that interrupted `create` runs left more than a day ago.
+/// `backup prune`: applies a `RetentionPolicy` to a backup folder or an S3
+/// prefix, removing the snapshots no rule keeps (or, with `dryRun`, only
+/// saying so), and what interrupted `create` runs left more than a day ago
+/// (`.partial` files; incomplete uploads and unverified objects).
 public struct SnapshotPruner: Sendable {
   /// One snapshot's fate.
   public struct Decision: Sendable {
@@ -19,7 +20,7 @@ public struct SnapshotPruner: Sendable {
   public struct Report: Sendable {
     /// Every snapshot, oldest first.
     public var decisions: [Decision]
-    /// Leftover `.partial` files removed (or to remove, in a dry run).
+    /// Leftovers removed (or to remove, in a dry run).
     public var leftovers: [String]
     /// Whether anything was removed for real.
     public var dryRun: Bool
@@ -27,8 +28,8 @@ public struct SnapshotPruner: Sendable {
     public var removed: Int { decisions.filter { !$0.keep }.count }
   }
 
-  /// The folder.
-  public var destination: BackupDestination
+  /// The folder or prefix.
+  public var destination: any SnapshotCollection
   /// The policy.
   public var policy: RetentionPolicy
   /// Decide and report only.
@@ -37,7 +38,7 @@ public struct SnapshotPruner: Sendable {
   public var leftoverAge: Int64 = 24 * 3600 * 1_000_000_000
 
   /// A pruner.
-  public init(destination: BackupDestination, policy: RetentionPolicy, dryRun: Bool) {
+  public init(destination: any SnapshotCollection, policy: RetentionPolicy, dryRun: Bool) {
     self.destination = destination
     self.policy = policy
     self.dryRun = dryRun
@@ -61,15 +62,15 @@ public struct SnapshotPruner: Sendable {
           reasons: verdict.keep ? verdict.reasons : ["no rule keeps it"]))
     }
     let now = Int64(UTCTime.nowMilliseconds()) * 1_000_000
-    let stale = try destination.leftovers().filter { now - $0.mtime > leftoverAge }.map(\.path)
+    let stale = try destination.leftovers().filter { now - $0.mtime > leftoverAge }
     if !dryRun {
       for decision in decisions where !decision.keep {
         try Cancellation.check()
-        try FileSystem.removeFile(decision.snapshot.path)
+        try destination.remove(decision.snapshot)
       }
-      for path in stale { try? FileSystem.removeFile(path) }
-      try FileSystem.fsyncDirectory(destination.path)
+      for leftover in stale { try? destination.removeLeftover(leftover) }
+      try destination.sync()
     }
-    return Report(decisions: decisions, leftovers: stale, dryRun: dryRun)
+    return Report(decisions: decisions, leftovers: stale.map(\.path), dryRun: dryRun)
   }
 }

@@ -130,7 +130,7 @@ public struct SnapshotRestorer: Sendable {
 
     let extractor = try SnapshotExtractor(
       path: options.snapshot, limits: .init(maxMembers: options.maxMembers, maxBytes: options.maxBytes))
-    let plan = try extractor.scan()
+    let plan = try extractor.source.preferringFetchFailure { try extractor.scan() }
     report.manifest = plan.manifest
     CrashPoint.reached("restore:scanned")
     try Cancellation.check()
@@ -144,7 +144,9 @@ public struct SnapshotRestorer: Sendable {
 
     let progress = ProgressBar(
       "restore", total: plan.files, enabled: options.showProgress && ProgressBar.stderrIsTerminal)
-    let written = try extractor.extract(plan, into: staging, workers: options.workers, progress: progress)
+    let written = try extractor.source.preferringFetchFailure {
+      try extractor.extract(plan, into: staging, workers: options.workers, progress: progress)
+    }
     progress.finish()
     report.files = written.files
     report.bytes = written.bytes

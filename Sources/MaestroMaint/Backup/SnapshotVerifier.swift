@@ -72,9 +72,20 @@ public struct SnapshotVerifier: Sendable {
   /// the member must be exactly `expected.bytes`, which then need not be
   /// parsed again.
   func run(expected: (bytes: [UInt8], manifest: SnapshotManifest?)?, showProgress: Bool = false) throws -> Report {
+    // A file, or an object streamed from S3: a fetch that failed is an
+    // operational error (thrown), not a damaged snapshot.
+    let source = try SnapshotSource(path)
+    let report = try source.preferringFetchFailure {
+      try verify(fd: source.fd, expected: expected, showProgress: showProgress)
+    }
+    try source.finish()
+    return report
+  }
+
+  private func verify(
+    fd: Int32, expected: (bytes: [UInt8], manifest: SnapshotManifest?)?, showProgress: Bool
+  ) throws -> Report {
     var report = Report(path: path)
-    let fd = try SnapshotArchiveReader.openFile(path)
-    defer { _ = close(fd) }
     let reader: SnapshotArchiveReader
     do { reader = try SnapshotArchiveReader(fd: fd, origin: path) } catch let error as MaestroError {
       report.problems.append(Problem(member: path, message: error.message))
