@@ -70,25 +70,17 @@ public struct MetricFamily: Sendable, Equatable {
   }
 
   /// A label value escaped: `\` → `\\`, `"` → `\"`, newline → `\n`.
-  public static func escapeLabelValue(_ value: String) -> String {
-    var out = ""
-    for c in value.unicodeScalars {
-      switch c {
-      case "\\": out += "\\\\"
-      case "\"": out += "\\\""
-      case "\n": out += "\\n"
-      default: out.unicodeScalars.append(c)
-      }
-    }
-    return out
-  }
+  public static func escapeLabelValue(_ value: String) -> String { escape(value, quotes: true) }
 
   /// `# HELP` text escaped: `\` → `\\`, newline → `\n`.
-  public static func escapeHelp(_ text: String) -> String {
+  public static func escapeHelp(_ text: String) -> String { escape(text, quotes: false) }
+
+  private static func escape(_ text: String, quotes: Bool) -> String {
     var out = ""
     for c in text.unicodeScalars {
       switch c {
       case "\\": out += "\\\\"
+      case "\"" where quotes: out += "\\\""
       case "\n": out += "\\n"
       default: out.unicodeScalars.append(c)
       }
