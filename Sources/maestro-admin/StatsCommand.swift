@@ -44,7 +44,7 @@ struct StatsCommand: AsyncParsableCommand {
       "sessions": .number(Double(s.sessions)), "files": .number(Double(s.files)),
       "bytes": .number(Double(s.bytes)), "prettyFiles": .number(Double(s.prettyFiles)),
       "compactFiles": .number(Double(s.compactFiles)), "unparseableFiles": .number(Double(s.unparseable.count)),
-      "strayFiles": .number(Double(s.strayFiles.count)),
+      "strayFiles": .number(Double(s.strayFiles.count)), "symlinks": .number(Double(s.symlinks.count)),
       "oldest": s.oldest.map { .number($0) } ?? .null, "newest": s.newest.map { .number($0) } ?? .null,
     ])
     guard !out.json else { return }
@@ -74,6 +74,9 @@ struct StatsCommand: AsyncParsableCommand {
     }
     if !s.strayFiles.isEmpty {
       out.text("Other files in entity folders (\(s.strayFiles.count)): \(s.strayFiles.prefix(5).joined(separator: ", "))\(s.strayFiles.count > 5 ? ", ..." : "")")
+    }
+    if !s.symlinks.isEmpty {
+      out.text("Symlinks, never followed (\(s.symlinks.count)): \(s.symlinks.prefix(5).joined(separator: ", "))\(s.symlinks.count > 5 ? ", ..." : "")")
     }
   }
 }

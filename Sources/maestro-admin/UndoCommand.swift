@@ -38,6 +38,7 @@ struct UndoCommand: AsyncParsableCommand {
       // A journal file names its data dir; an id needs one.
       let dir = journal.hasSuffix(".jsonl") && dataDir.dataDir == nil ? nil : try dataDir.resolve().root
       let job = try UndoJob(journal: journal, dataDir: dir)
+      try DataDirectory.requireDataDirectory(job.dataDir, command: "undo")
       let live = liveServer.makeGuard(json: output.json)
       let out = Output(json: output.json, server: LiveServerReport(live, dataDir: job.dataDir))
       let lock = dryRun

@@ -95,4 +95,30 @@ import Testing
     #expect(help.status == 0)
     #expect(help.stdout.contains("session.task.dangling (error)"))
   }
+
+  /// Wrong JSON types in a real server's files: `check` names the field,
+  /// the type found and the type expected; `repair` leaves them to a person.
+  @Test func wrongFieldTypesAreFoundAndLeftToAPerson() throws {
+    try withTemporaryDirectory { dir in
+      try copyTree(ProjectPaths.samples + "/upstream-head", to: dir)
+      let sessions = try FileSystem.listDirectory(dir + "/sessions").map(\.name).sorted()
+      let path = dir + "/sessions/" + sessions[0]
+      let bytes = try FileSystem.readFile(path)
+      var session = try #require(try JSONParser.parse(bytes).objectValue)
+      session["taskIds"] = "task_x"
+      session["name"] = 5
+      try AtomicFile.write(JSONWriter.serialize(.object(session), style: JSONStyle.detect(bytes)), to: path)
+      let r = try runMaestroAdmin(["check", "--data-dir", dir, "--json", "--only", "field."])
+      #expect(r.status == 4, "\(r.stderr)")
+      #expect(r.lines.count == 3)
+      #expect(r.lines[0].contains(#""code":"field.type","severity":"error""#))
+      #expect(r.stdout.contains(#"\"taskIds\" is a string, expected an array of task ids"#))
+      #expect(r.stdout.contains(#"\"name\" is a number, expected a string"#))
+      #expect(r.stdout.contains(#""action":"manual""#))
+      let before = try userTree(dir)
+      let repair = try runMaestroAdmin(["repair", "--data-dir", dir, "--only", "field."])
+      #expect(repair.status == 4, "\(repair.stdout)\(repair.stderr)")
+      #expect(try userTree(dir) == before, "repair never guesses a value")
+    }
+  }
 }

@@ -18,7 +18,7 @@ import Testing
 
     let status = try runMaestroAdmin(["migrate", "status", "--data-dir", dir])
     #expect(status.status == 4, "\(status.stderr)")
-    #expect(status.stdout.contains("version 0 of 2 (detected from content"))
+    #expect(status.stdout.contains("version 0 of 3 (detected from content"))
     #expect(status.stdout.contains("pending  1 phase-iv-a"))
     let statusJSON = try runMaestroAdmin(["migrate", "status", "--data-dir", dir, "--json"])
     #expect(statusJSON.status == 4 && statusJSON.stdout.contains(#""type":"summary","currentVersion":0"#))
@@ -34,7 +34,7 @@ import Testing
     let up = try runMaestroAdmin(["migrate", "up", "--data-dir", dir, "--snapshot-dest", root.appending("backups")])
     #expect(up.status == 1, "\(up.stderr)")
     #expect(up.stdout.contains("snapshot: " + root.appending("backups") + "/maestro-"))
-    #expect(up.stdout.contains("migrated from version 0 to 2"))
+    #expect(up.stdout.contains("migrated from version 0 to 3"))
     let snapshots = try FileSystem.listDirectory(root.appending("backups")).map(\.name)
     #expect(snapshots.count == 1 && snapshots[0].hasSuffix(".tar.zst"))
 
@@ -67,12 +67,33 @@ import Testing
     #expect(up.stdout.split(separator: "\n").last?.contains(#""type":"summary""#) == true)
     #expect(try runMaestroAdmin(["check", "--data-dir", dir.path]).status == 0)
     #expect(try runMaestroAdmin(["fmt", "--check", dir.path]).status == 0)
+    try Self.expectNewestServerStartRewritesNothing(dir.path, original: ProjectPaths.fixtures + "/" + fixture)
     let tree = try TreeHash.hash(of: dir.path)
     #expect(try runMaestroAdmin(["migrate", "up", "--data-dir", dir.path, "--no-snapshot"]).status == 0)
     #expect(try TreeHash.hash(of: dir.path) == tree)
     let journal = try #require(try Journal.list(dataDir: dir.path).first)
     #expect(try runMaestroAdmin(["undo", journal.id, "--data-dir", dir.path]).status == 1)
     #expect(try userTree(dir.path) == original)
+  }
+
+  /// What the newest server does to each session file at start (FORMAT.md
+  /// §7: the in-memory defaults, then `rootSessionId` when it lacks one)
+  /// leaves every migrated file byte for byte as it is, so the server has
+  /// nothing to rewrite; `strategy`, which early-2026 servers read, is kept.
+  static func expectNewestServerStartRewritesNothing(_ dir: String, original: String) throws {
+    let sessions = try FileSystem.listDirectory(dir + "/sessions").filter { $0.name.hasSuffix(".json") }
+    #expect(!sessions.isEmpty)
+    for entry in sessions {
+      let bytes = try FileSystem.readFile(dir + "/sessions/" + entry.name)
+      let document = try JSONDocument(parsing: bytes)
+      var session = try #require(document.value.objectValue)
+      let id = try #require(session["id"]?.stringValue)
+      #expect(session["rootSessionId"]?.stringValue == id, "\(entry.name)")
+      let before = try JSONParser.parse(FileSystem.readFile(original + "/sessions/" + entry.name))
+      #expect(before["strategy"] != nil && session["strategy"] == before["strategy"], "\(entry.name)")
+      for migration in Migrations.all { migration.apply(session: &session) }
+      #expect(JSONWriter.serialize(.object(session), style: document.style) == bytes, "\(entry.name) would be rewritten")
+    }
   }
 
   @Test func refusesUnknownOrChangedMigrationsNamingThem() throws {
@@ -88,12 +109,12 @@ import Testing
       #expect(r.status == 4, "\(sub): \(r.stderr)")
       #expect(r.stderr.contains("refused: " + path) && r.stderr.contains("migration 2 \"newer-server-fields\" with checksum ffff"))
     }
-    let future = good.replacingFirst("]}", with: #",{"version":3,"name":"team-folders","checksum":"00"}]}"#)
+    let future = good.replacingFirst("]}", with: #",{"version":4,"name":"team-folders","checksum":"00"}]}"#)
     try AtomicFile.write(Array(future.utf8), to: path)
     let r = try runMaestroAdmin(["migrate", "up", "--data-dir", dir.path, "--json"])
     #expect(r.status == 4)
-    #expect(r.stderr.contains("records migration 3 \"team-folders\", which this maestro-admin"))
-    #expect(r.stdout.contains(#""type":"refused","reason":"unknown-migration","version":3"#))
+    #expect(r.stderr.contains("records migration 4 \"team-folders\", which this maestro-admin"))
+    #expect(r.stdout.contains(#""type":"refused","reason":"unknown-migration","version":4"#))
     try AtomicFile.write(Array("[]".utf8), to: path)
     #expect(try runMaestroAdmin(["migrate", "status", "--data-dir", dir.path]).status == 8)
     #expect(try runMaestroAdmin(["migrate", "up", "--data-dir", dir.path, "--to", "7"]).status == 16)

@@ -92,6 +92,8 @@ import Testing
 
   @Test func anEmptyDataDirIsClean() async throws {
     try await withTemporaryDirectory { dir in
+      // A fresh server's data dir: the entity folders, empty.
+      for folder in DataDirectory.entityFolderNames { try FileSystem.makeDirectories(dir + "/" + folder) }
       let report = try await DataDirCheck(root: dir).run()
       #expect(report.findings.isEmpty)
       #expect(report.exitStatus == .ok)

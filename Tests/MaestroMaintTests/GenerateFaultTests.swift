@@ -169,6 +169,13 @@ import Testing
     case .entityIdHostile:
       #expect(try json(e.file)["id"]?.stringValue == e.id)
       #expect(!EntityId.isSafe(e.id))
+    case .fieldType:
+      let o = try json(e.file)
+      if e.file.hasPrefix("tasks/") {
+        #expect(o["dependencies"] == [42, .null])
+      } else {
+        #expect(o["name"] == 7)
+      }
     }
   }
 }

@@ -6,6 +6,7 @@ import Testing
 @Suite struct MaintenanceLockTests {
   @Test func secondHolderIsRefusedNamingTheFirst() throws {
     let dir = try TemporaryDirectory()
+    try FileSystem.makeDirectories(dir.path + "/tasks")
     let first = try MaintenanceLock(dataDir: dir.path, command: "maestro-admin repair")
     do {
       _ = try MaintenanceLock(dataDir: dir.path, command: "maestro-admin fmt")

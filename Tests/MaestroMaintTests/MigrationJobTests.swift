@@ -21,14 +21,14 @@ import Testing
     let cases: [(String, Int)] = [
       (ProjectPaths.fixtures + "/seed-legacy", 0), (ProjectPaths.fixtures + "/generated/xs-legacy", 0),
       (ProjectPaths.fixtures + "/seed-basic", 1), (ProjectPaths.fixtures + "/generated/xs-seed", 1),
-      (ProjectPaths.samples + "/upstream-2026-02-08", 1), (ProjectPaths.fixtures + "/generated/xs-current", 2),
-      (ProjectPaths.samples + "/upstream-head", 2),
+      (ProjectPaths.samples + "/upstream-2026-02-08", 1), (ProjectPaths.fixtures + "/generated/xs-current", 3),
+      (ProjectPaths.samples + "/upstream-head", 3),
     ]
     for (dir, version) in cases {
       let status = try await MigrateJob(dataDir: dir).status()
       #expect(status.contentVersion == version, "\(dir)")
       #expect(status.currentVersion == version && status.history == nil)
-      #expect(status.pending.map(\.version) == [1, 2].filter { $0 > version }, "\(dir)")
+      #expect(status.pending.map(\.version) == [1, 2, 3].filter { $0 > version }, "\(dir)")
     }
     let legacy = try await MigrateJob(dataDir: ProjectPaths.fixtures + "/seed-legacy").status()
     #expect(legacy.flatTasks == 2 && legacy.filesNeeding[1] == 3)
@@ -50,13 +50,13 @@ import Testing
     )
     let session = try text(dir.path + "/sessions/s1.json")
     #expect(session.hasPrefix("{\n  \"id\": \"s1\",\n  \"projectId\": \"p1\",\n  \"zz\": \"é/\\u0001\",\n  \"taskIds\": [\n    \"t1\"\n  ],"))
-    #expect(session.hasSuffix("\"events\": [],\n  \"timeline\": [],\n  \"docs\": []\n}"))
+    #expect(session.hasSuffix("\"events\": [],\n  \"timeline\": [],\n  \"docs\": [],\n  \"rootSessionId\": \"s1\"\n}"))
     // Idempotent: a second run changes nothing.
     let tree = try userTree(dir.path)
     let again = try await Self.up(dir.path)
     #expect(again.exitStatus == .ok && again.applied.isEmpty)
     #expect(try userTree(dir.path) == tree)
-    #expect(try MigrationHistory.load(dataDir: dir.path)?.applied.map(\.version) == [1, 2])
+    #expect(try MigrationHistory.load(dataDir: dir.path)?.applied.map(\.version) == [1, 2, 3])
   }
 
   @Test func conflictsAreSettledByUpdatedAtAndReported() async throws {
@@ -112,7 +112,7 @@ import Testing
     let good = try FileSystem.readFile(path)
     let history = try MigrationHistory.parse(good, path: path)
     #expect(history.serialized() == good)
-    #expect(history.applied.map(\.name) == ["phase-iv-a", "newer-server-fields"])
+    #expect(history.applied.map(\.name) == ["phase-iv-a", "newer-server-fields", "session-root-ids"])
 
     var tampered = history
     tampered.applied[1].checksum = String(repeating: "0", count: 64)
@@ -125,13 +125,13 @@ import Testing
     }
 
     var newer = history
-    newer.applied.append(.init(version: 3, name: "future-thing", checksum: "ab", appliedAtMs: 0, journal: nil, baseline: false))
+    newer.applied.append(.init(version: 4, name: "future-thing", checksum: "ab", appliedAtMs: 0, journal: nil, baseline: false))
     try AtomicFile.write(newer.serialized(), to: path)
     await #expect {
       try await MigrateJob(dataDir: dir.path).up(.init(snapshot: false))
     } throws: { error in
       guard let r = error as? MigrationRefusal else { return false }
-      return r.reason == .unknownMigration && r.version == 3 && r.description.contains("future-thing")
+      return r.reason == .unknownMigration && r.version == 4 && r.description.contains("future-thing")
     }
     try AtomicFile.write(Array("{\"format\":1,".utf8), to: path)
     #expect(throws: MaestroError.self) { try MigrationHistory.load(dataDir: dir.path) }
@@ -141,9 +141,9 @@ import Testing
     let dir = try TemporaryDirectory()
     try copyTree(ProjectPaths.samples + "/upstream-2026-02-08", to: dir.path)
     let outcome = try await Self.up(dir.path)
-    #expect(outcome.applied.map(\.version) == [2])
+    #expect(outcome.applied.map(\.version) == [2, 3])
     let history = try #require(try MigrationHistory.load(dataDir: dir.path))
-    #expect(history.applied.map(\.version) == [1, 2] && history.applied.map(\.baseline) == [true, false])
+    #expect(history.applied.map(\.version) == [1, 2, 3] && history.applied.map(\.baseline) == [true, false, false])
     // The sample's single sessionStatus became the newest server's map.
     let task = try text(dir.path + "/tasks/proj_1795806202721_jusxou226/task_1795806202722_dz5vs9xkx.json")
     #expect(task.hasSuffix("\"referenceTaskIds\": [],\n  \"dueDate\": null,\n  \"taskSessionStatuses\": {\n    \"sess_1795806202724_5nslknpe5\": \"working\"\n  }\n}"))
@@ -160,10 +160,10 @@ import Testing
     let first = try await MigrateJob(dataDir: dir.path).up(.init(target: 1, snapshot: false))
     #expect(first.applied.map(\.version) == [1])
     let status = try await MigrateJob(dataDir: dir.path).status()
-    #expect(status.currentVersion == 1 && status.contentVersion == 1 && status.pending.map(\.version) == [2])
+    #expect(status.currentVersion == 1 && status.contentVersion == 1 && status.pending.map(\.version) == [2, 3])
     let session = try text(dir.path + "/sessions/sess_1706700003000_sess01.json")
     #expect(session.contains("\"events\": []") && !session.contains("\"timeline\""))
     let second = try await MigrateJob(dataDir: dir.path).up(.init(snapshot: false))
-    #expect(second.applied.map(\.version) == [2] && second.exitStatus == .changed)
+    #expect(second.applied.map(\.version) == [2, 3] && second.exitStatus == .changed)
   }
 }

@@ -79,10 +79,42 @@ import Testing
       let text = "maestro-admin migration\nversion: \(m.version)\nname: \(m.name)\n\(m.definition)"
       #expect(m.checksum == SHA256.hex(of: Array(text.utf8)))
     }
-    #expect(Migrations.all.map(\.version) == [1, 2])
+    #expect(Migrations.all.map(\.version) == [1, 2, 3])
     // Changing what a migration does must change its definition text, and
     // with it these values: data dirs that recorded the old one are refused.
     #expect(Migrations.phaseIVA.checksum.prefix(12) == "ccdf62d36971")
     #expect(Migrations.newerServerFields.checksum.prefix(12) == "16d6debf1016")
+    #expect(Migrations.sessionRootIds.checksum.prefix(12) == "22e03fe0ae22")
+  }
+
+  @Test func sessionRootIdIsTheNewestServersStartUpRule() throws {
+    // Absent: the session's own id, appended last; strategy stays where it was.
+    var legacy = try Self.object(#"{"id":"s1","taskIds":[],"strategy":"simple","status":"idle","docs":[]}"#)
+    Migrations.sessionRootIds.apply(session: &legacy)
+    #expect(Self.compact(legacy) == #"{"id":"s1","taskIds":[],"strategy":"simple","status":"idle","docs":[],"rootSessionId":"s1"}"#)
+    let once = legacy
+    Migrations.sessionRootIds.apply(session: &legacy)
+    #expect(legacy == once, "idempotent")
+    // Falsy (null, ""): replaced in place, as `session.rootSessionId = session.id` does in Node.
+    var null = try Self.object(#"{"id":"s2","parentSessionId":null,"rootSessionId":null,"teamId":null}"#)
+    Migrations.sessionRootIds.apply(session: &null)
+    #expect(Self.compact(null) == #"{"id":"s2","parentSessionId":null,"rootSessionId":"s2","teamId":null}"#)
+    var empty = try Self.object(#"{"id":"s3","rootSessionId":""}"#)
+    Migrations.sessionRootIds.apply(session: &empty)
+    #expect(Self.compact(empty) == #"{"id":"s3","rootSessionId":"s3"}"#)
+    // A child without a root gets its own id too: that is what the server writes.
+    var child = try Self.object(#"{"id":"s4","parentSessionId":"s1"}"#)
+    Migrations.sessionRootIds.apply(session: &child)
+    #expect(Self.compact(child) == #"{"id":"s4","parentSessionId":"s1","rootSessionId":"s4"}"#)
+    // A truthy root is never touched, whatever it names.
+    var rooted = try Self.object(#"{"id":"s5","parentSessionId":"s4","rootSessionId":"s1"}"#)
+    let before = rooted
+    Migrations.sessionRootIds.apply(session: &rooted)
+    #expect(rooted == before)
+    // Tasks are not touched.
+    var task = try Self.object(#"{"id":"t1","sessionIds":[]}"#)
+    let taskBefore = task
+    Migrations.sessionRootIds.apply(task: &task)
+    #expect(task == taskBefore)
   }
 }

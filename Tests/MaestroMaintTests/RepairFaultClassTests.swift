@@ -9,7 +9,7 @@ import Testing
 /// run's journals newest first brings the tree back exactly.
 @Suite struct RepairFaultClassTests {
   /// Classes whose findings the policy leaves to a person.
-  static let manualClasses: Set<FaultClass> = [.linkCrossProject, .sessionDocMissing]
+  static let manualClasses: Set<FaultClass> = [.linkCrossProject, .sessionDocMissing, .fieldType]
 
   /// Generates xs data with two faults of `faultClass` in `dir`.
   static func generate(_ faultClass: FaultClass, into dir: String, scale: GenerateScale = .xs) async throws -> String {

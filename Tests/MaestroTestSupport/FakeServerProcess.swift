@@ -26,7 +26,7 @@ public final class FakeServerProcess: @unchecked Sendable {
     folder = try TemporaryDirectory(prefix: "fake-server")
     let program = folder.path + "/" + name
     let source = shellWithChild ? "/bin/sh" : "/bin/sleep"
-    try AtomicFile.write(try FileSystem.readFile(source), to: program)
+    try AtomicFile.write(try FileSystem.readFile(source, followSymlinks: true), to: program)
     guard chmod(program, 0o755) == 0 else { throw MaestroError.system("cannot chmod", path: program) }
     // Another test's fork can briefly hold the copy open for writing
     // (ETXTBSY, "Text file busy"): try again shortly, with a new Process.

@@ -72,9 +72,7 @@ public struct ArchiveCreateJob: Sendable {
   ///   (exit 8), including an archive that does not verify after writing
   ///   (nothing is removed then).
   public func run() async throws -> Outcome {
-    guard FileSystem.isDirectory(dataDir) else {
-      throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
-    }
+    try DataDirectory.requireDataDirectory(dataDir, command: "archive create")
     let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin archive create", liveServer: liveServer)
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)

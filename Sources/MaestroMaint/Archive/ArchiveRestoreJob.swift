@@ -49,9 +49,7 @@ public struct ArchiveRestoreJob: Sendable {
   /// - Throws: `.archiveRefused` (exit 4) naming the member, file or id;
   ///   `.serverLive` or `.locked` (75); `.io`/`.notFound` (8).
   public func run() throws -> Outcome {
-    guard FileSystem.isDirectory(dataDir) else {
-      throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
-    }
+    try DataDirectory.requireDataDirectory(dataDir, command: "archive restore")
     let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin archive restore", liveServer: liveServer)
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)

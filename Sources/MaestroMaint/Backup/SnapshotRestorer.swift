@@ -116,6 +116,14 @@ public struct SnapshotRestorer: Sendable {
       }
       holdsData = try Self.holdsData(trimmed)
       if holdsData && options.ifMissing { return report }
+      // --force moves the old content aside; a folder that is not a data
+      // dir (a home directory, a typo) is not moved, with or without it.
+      if holdsData && !DataDirectory.isDataDirectory(trimmed) {
+        throw MaestroError(
+          .usage,
+          "the target holds files but is not a Maestro data dir (none of projects/, tasks/, sessions/); restore into an empty or new folder, or into a data dir",
+          path: trimmed)
+      }
       if holdsData && !options.force {
         throw MaestroError(
           .targetNotEmpty,
@@ -125,7 +133,9 @@ public struct SnapshotRestorer: Sendable {
     }
     try options.liveServer.refuseIfLive(trimmed, command: "maestro-admin backup restore")
     let lock = exists
-      ? try MaintenanceLock(dataDir: trimmed, command: "maestro-admin backup restore", liveServer: options.liveServer) : nil
+      ? try MaintenanceLock(
+        dataDir: trimmed, command: "maestro-admin backup restore", requireDataDir: false, liveServer: options.liveServer)
+      : nil
     defer { lock?.release() }
 
     let extractor = try SnapshotExtractor(

@@ -22,6 +22,11 @@ struct CheckPass: Sendable {
   let listFiles: [(path: String, shape: ListReferences.Shape)]
   /// Judges one entity file.
   var inspector: EntityFileInspector
+  /// Whether the folder is a data dir at all; when it is not, nothing in
+  /// it is read and the one finding says so.
+  let isDataDirectory: Bool
+  /// What the symlinks in the entity folders hide (never followed).
+  let symlinks: LayoutFindings.Symlinks
   /// What the names alone showed.
   private(set) var findings: [Finding]
 
@@ -31,9 +36,22 @@ struct CheckPass: Sendable {
   init(root: String, aliases: [String], tree: any DataDirTree) throws {
     self.root = root
     self.tree = tree
-    findings = try LayoutFindings.topLevel(tree)
+    let top = try tree.entries(in: "") ?? []
+    isDataDirectory = LayoutFindings.isDataDirectory(top)
+    guard isDataDirectory else {
+      findings = [LayoutFindings.notADataDirectory(top)]
+      scan = try EntityFileScan.scan { _ in nil }
+      listFiles = []
+      inspector = EntityFileInspector(root: root, rootAliases: aliases, files: [], tree: tree)
+      symlinks = LayoutFindings.Symlinks()
+      return
+    }
+    findings = LayoutFindings.topLevel(top)
     scan = try EntityFileScan.scan { try tree.entries(in: $0) }
     findings += LayoutFindings.strays(scan.otherFiles)
+    let linkedFolders = top.filter { $0.kind == .symlink && DataDirectory.entityFolderNames.contains($0.name) }
+    symlinks = LayoutFindings.symlinks(linkedFolders.map(\.name) + scan.symlinks, tree: tree)
+    findings += symlinks.findings
     listFiles = try ListReferences.files(in: tree)
     inspector = EntityFileInspector(root: root, rootAliases: aliases, files: scan.files, tree: tree)
   }
@@ -45,6 +63,7 @@ struct CheckPass: Sendable {
   /// `inspector.keepsMisnamedTasks` to keep those.
   var auxiliaryFiles: Set<String> {
     var paths = Set(listFiles.map(\.path))
+    guard isDataDirectory else { return paths }
     paths.insert(ArchiveCatalog.relativePath)
     let flat = Set(scan.files.lazy.filter { $0.kind == .legacyTask }.map(\.stem))
     let foldered = Set(scan.files.lazy.filter { $0.kind == .task && flat.contains($0.stem) }.map(\.stem))
@@ -90,7 +109,7 @@ struct CheckPass: Sendable {
     }
 
     var catalog = ArchiveCatalog()
-    if tree.contains(ArchiveCatalog.relativePath) {
+    if isDataDirectory && tree.contains(ArchiveCatalog.relativePath) {
       catalog = ArchiveCatalog(bytes: try read(ArchiveCatalog.relativePath).get())
     }
     findings += catalog.findings
@@ -100,8 +119,8 @@ struct CheckPass: Sendable {
     var kept: [String: [UInt8]] = [:]
     for (file, bytes) in merged.kept { kept[scan.files[Int(file)].relativePath] = bytes }
     let index = EntityIndex(
-      records: RecordList(chunks), files: scan.files, unloadable: merged.unloadable,
-      archived: Set(catalog.ids.map(EntityKey.init))
+      records: RecordList(chunks), files: scan.files, unloadable: merged.unloadable + symlinks.hiddenFiles,
+      archived: Set(catalog.ids.map(EntityKey.init)), unlisted: symlinks.hiddenKinds
     ) { path in kept[path] ?? (try? read(path).get()) }
     findings += index.findings
     var analysis = LinkAnalysis(index: index)
@@ -113,7 +132,9 @@ struct CheckPass: Sendable {
     let ms =
       Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
     return CheckReport(
-      root: root, findings: findings.filter { filter.includes($0.code) },
+      // Not a data dir: said whatever the filter, or a filtered check of
+      // the wrong folder would pass.
+      root: root, findings: findings.filter { filter.includes($0.code) || $0.code == .notADataDir },
       filesRead: scan.files.count + lists.filesRead, bytesRead: merged.bytesRead + lists.bytesRead,
       durationMs: ms)
   }

@@ -1,11 +1,5 @@
 import MaestroStorage
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// `maestro-admin check`: the integrity of a data dir's files, layout,
 /// links and references (FORMAT.md §6–§8), reported as `Finding`s.
 ///
@@ -121,9 +115,7 @@ public struct DataDirCheck: Sendable {
   /// The canonical absolute path of `path`, if it differs from `path`
   /// (a data dir reached through a symlink).
   static func realPath(_ path: String) -> String? {
-    guard let resolved = realpath(path, nil) else { return nil }
-    defer { free(resolved) }
-    let real = String(cString: resolved)
+    guard let real = SymlinkTarget.realPath(path) else { return nil }
     return real == path ? nil : real
   }
 }

@@ -14,7 +14,13 @@ public protocol DataDirTree: Sendable {
 
   /// Whether anything (file or folder) exists at `relative`.
   func contains(_ relative: String) -> Bool
+
+  /// Where the symlink at `relative` leads, judged without reading what it
+  /// points at; nil when there is no symlink there (a snapshot holds none).
+  /// No default: a tree that forgot it would hide every symlink.
+  func symlinkTarget(_ relative: String) -> SymlinkTarget?
 }
+
 
 /// A data dir on disk.
 public struct DirectoryTree: DataDirTree {
@@ -26,14 +32,21 @@ public struct DirectoryTree: DataDirTree {
     self.root = root
   }
 
+  /// The data dir itself may be reached through a symlink; a folder inside
+  /// it that is a symlink is not listed through.
   public func entries(in relative: String) throws -> [DirectoryEntry]? {
     let path = relative.isEmpty ? root : root + "/" + relative
-    guard FileSystem.isDirectory(path) else { return nil }
+    guard FileSystem.isDirectory(path, followSymlinks: relative.isEmpty) else { return nil }
     return try FileSystem.listDirectory(path)
   }
 
   public func contains(_ relative: String) -> Bool {
     FileSystem.fileExists(root + "/" + relative)
+  }
+
+  /// The target of the symlink at `relative`, judged from the link alone.
+  public func symlinkTarget(_ relative: String) -> SymlinkTarget? {
+    SymlinkTarget.resolve(root + "/" + relative, dataDir: root)
   }
 }
 
@@ -54,7 +67,7 @@ struct OverlayTree: DataDirTree {
 
   func entries(in relative: String) throws -> [DirectoryEntry]? {
     let path = relative.isEmpty ? root : Self.path(of: relative, root: root, overlay: overlay)
-    guard FileSystem.isDirectory(path) else { return nil }
+    guard FileSystem.isDirectory(path, followSymlinks: relative.isEmpty) else { return nil }
     var entries = try FileSystem.listDirectory(path)
     if relative.isEmpty {
       for name in overlay.keys where !entries.contains(where: { $0.name == name }) {
@@ -67,5 +80,9 @@ struct OverlayTree: DataDirTree {
 
   func contains(_ relative: String) -> Bool {
     FileSystem.fileExists(Self.path(of: relative, root: root, overlay: overlay))
+  }
+
+  func symlinkTarget(_ relative: String) -> SymlinkTarget? {
+    SymlinkTarget.resolve(Self.path(of: relative, root: root, overlay: overlay), dataDir: root)
   }
 }

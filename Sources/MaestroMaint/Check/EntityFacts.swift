@@ -12,6 +12,9 @@ struct EntityFacts {
   var findings: [Finding] = []
   /// Top-level fields no known server writes.
   var unknown: [String] = []
+  /// Fields servers read whose JSON type is wrong (reported by `fields`):
+  /// their links are not followed.
+  var wrongTypes: [String] = []
 
   init(id: String, file: String, entity: Finding.Entity) {
     self.id = id
@@ -21,26 +24,6 @@ struct EntityFacts {
 
   private mutating func add(_ code: FindingCode, ref: String? = nil, _ message: String) {
     findings.append(Finding(code, entity, id: id, file: file, ref: ref, message))
-  }
-
-  /// Collects the keys of `object` that `known` does not list.
-  ///
-  /// Files written by one server share their key sequence, so the answer
-  /// for the previous sequence of the same kind is reused when the keys
-  /// are the same: comparing strings is cheaper than hashing them.
-  mutating func unknownFields(of object: JSONObject, known: Set<String>, cache: inout KeyCache) {
-    if object.keys == cache.keys {
-      unknown = cache.unknown
-      return
-    }
-    unknown = object.keys.filter { !known.contains($0) }
-    cache = KeyCache(keys: object.keys, unknown: unknown)
-  }
-
-  /// The last key sequence seen for one entity kind, and its unknown keys.
-  struct KeyCache {
-    var keys: [String] = []
-    var unknown: [String] = []
   }
 
   // MARK: Tasks
@@ -63,9 +46,12 @@ struct EntityFacts {
         "the task predates Phase IV-A: no \(missing.joined(separator: ", ")); servers default them to [] in memory"
       )
     }
-    let sessionIds = missing.contains("sessionIds") ? nil : Self.strings(o["sessionIds"])
+    // A sessionIds of the wrong type lists nothing a link check can use:
+    // like a missing one, no back-link is expected (field.type covers it).
+    let sessionIds =
+      missing.contains("sessionIds") || wrongTypes.contains("sessionIds") ? nil : Self.strings(o["sessionIds"])
     var unlinked: [String] = []
-    if let keys = o["taskSessionStatuses"]?.objectValue?.keys {
+    if let keys = o["taskSessionStatuses"]?.objectValue?.keys, !wrongTypes.contains("sessionIds") {
       let linked = sessionIds ?? []
       for key in keys where !linked.contains(key) && !unlinked.contains(key) { unlinked.append(key) }
     }
@@ -126,6 +112,10 @@ struct EntityFacts {
     } else {
       taskIds = Self.strings(o["taskIds"])
     }
+    // What servers read as taskIds is not a list of ids: tasks listing this
+    // session are not one-sided links (field.type covers it).
+    record.taskIdsUnreadable =
+      wrongTypes.contains("taskIds") || (taskIds.isEmpty && wrongTypes.contains("taskId"))
     record.setSessionLinks(
       taskIds: taskIds, parentSessionId: o["parentSessionId"]?.stringValue,
       rootSessionId: o["rootSessionId"]?.stringValue)

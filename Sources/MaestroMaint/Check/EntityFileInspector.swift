@@ -146,14 +146,17 @@ struct EntityFileInspector: Sendable {
     var facts = EntityFacts(id: id, file: file.relativePath, entity: entity)
     switch file.kind {
     case .project:
-      facts.unknownFields(of: object, known: Project.knownFields, cache: &partial.keyCaches[0])
+      facts.fields(of: object, known: Project.knownFields, types: FieldType.project, cache: &partial.keyCaches[0])
     case .task, .legacyTask:
+      facts.fields(of: object, known: MaestroTask.knownFields, types: FieldType.task, cache: &partial.keyCaches[1])
       facts.task(object, file: file, record: &record)
-      facts.unknownFields(of: object, known: MaestroTask.knownFields, cache: &partial.keyCaches[1])
     case .session:
+      facts.fields(of: object, known: Session.knownFields, types: FieldType.session, cache: &partial.keyCaches[2])
       facts.session(object, record: &record, locateDoc: locateDoc)
-      facts.unknownFields(of: object, known: Session.knownFields, cache: &partial.keyCaches[2])
     }
+    // A projectId of the wrong type names no project, but the task or
+    // session is not an orphan to quarantine: field.type covers it.
+    record.projectIdUnreadable = facts.wrongTypes.contains("projectId")
     partial.findings += facts.findings
     for field in facts.unknown {
       let key = FieldKey(entity: entity, field: field)

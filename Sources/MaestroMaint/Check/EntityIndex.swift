@@ -34,6 +34,9 @@ struct EntityIndex {
   private var unloadableProjects: Set<EntityKey> = []
   private var unloadableTasks: Set<EntityKey> = []
   private var unloadableSessions: Set<EntityKey> = []
+  /// Kinds with a folder behind a symlink check does not follow: an id of
+  /// theirs found nowhere may live there, so it resolves as unloadable.
+  private var unlisted: Set<EntityFileScan.Kind> = []
   let archived: Set<EntityKey>
   /// Duplicate-id and legacy-copy findings.
   private(set) var findings: [Finding] = []
@@ -45,14 +48,16 @@ struct EntityIndex {
   ///     flat copies with their project-folder copies; nil when unreadable.
   ///   - unloadable: files that yielded no entity, by kind and file stem.
   ///   - archived: ids in the archive catalog.
+  ///   - unlisted: kinds with a folder behind a symlink, not listed.
   init(
     records: RecordList, files: [EntityFileScan.File],
     unloadable: [(kind: EntityFileScan.Kind, stem: EntityKey)], archived: Set<EntityKey>,
-    content: (String) -> [UInt8]?
+    unlisted: Set<EntityFileScan.Kind> = [], content: (String) -> [UInt8]?
   ) {
     self.records = records
     self.files = files
     self.archived = archived
+    for kind in unlisted { self.unlisted.insert(kind == .legacyTask ? .task : kind) }
     for u in unloadable {
       switch u.kind {
       case .project: unloadableProjects.insert(u.stem)
@@ -137,7 +142,7 @@ struct EntityIndex {
   /// How a project id resolves.
   func project(_ id: EntityKey) -> Resolution {
     if let i = projects.find(id, keyOf: { records[$0].id }) { return .live(i) }
-    if unloadableProjects.contains(id) { return .unloadable }
+    if unloadableProjects.contains(id) || unlisted.contains(.project) { return .unloadable }
     return .dangling
   }
 
@@ -145,14 +150,16 @@ struct EntityIndex {
   func task(_ id: EntityKey) -> Resolution {
     if let i = tasks.find(id, keyOf: { records[$0].id }) { return .live(i) }
     if unloadableTasks.contains(id) { return .unloadable }
-    return archived.contains(id) ? .archived : .dangling
+    if archived.contains(id) { return .archived }
+    return unlisted.contains(.task) ? .unloadable : .dangling
   }
 
   /// How a session id resolves.
   func session(_ id: EntityKey) -> Resolution {
     if let i = sessions.find(id, keyOf: { records[$0].id }) { return .live(i) }
     if unloadableSessions.contains(id) { return .unloadable }
-    return archived.contains(id) ? .archived : .dangling
+    if archived.contains(id) { return .archived }
+    return unlisted.contains(.session) ? .unloadable : .dangling
   }
 
   // MARK: Findings

@@ -19,6 +19,13 @@ struct EntityRecord: Sendable {
   private(set) var hasSessionIds = false
   private var hasParent = false
   private var hasRoot = false
+  /// Whether `projectId` has a JSON type other than a string (a
+  /// `field.type` finding, not an orphan).
+  var projectIdUnreadable = false
+  /// Session: whether what servers read as `taskIds` is not a list of ids
+  /// (a `field.type` finding): tasks listing the session are not judged
+  /// one-sided against it.
+  var taskIdsUnreadable = false
   /// The file's position in the scan's list; the path is looked up there
   /// rather than stored again per record.
   var fileIndex: Int32

@@ -43,6 +43,13 @@ public struct FindingCode: Sendable, Hashable, CustomStringConvertible {
   private static let byName: [String: FindingCode] = Dictionary(
     uniqueKeysWithValues: catalogue.map { ($0.rawValue, $0) })
 
+  // MARK: Data dir
+
+  /// `datadir.not-a-data-dir` (error).
+  public static let notADataDir = FindingCode(
+    "datadir.not-a-data-dir", .error, action: "manual",
+    "the folder holds none of projects/, tasks/, sessions/: not a Maestro data dir (a wrong path?); nothing else is checked, and every changing command refuses it")
+
   // MARK: Files
 
   /// `file.unreadable` (error).
@@ -108,6 +115,22 @@ public struct FindingCode: Sendable, Hashable, CustomStringConvertible {
   public static let strayFile = FindingCode(
     "file.stray", .info, action: "none",
     "a file or folder in an entity folder that servers ignore (not *.json)")
+  /// `file.symlink` (warning).
+  public static let fileSymlink = FindingCode(
+    "file.symlink", .warning, action: "manual",
+    "an entity file (*.json) that is a symlink to a file inside the data dir: servers read it as one more copy, newer servers replace it with a plain file at their next save, seed-era servers write through it; maestro-admin never follows it")
+  /// `file.symlink.outside` (error).
+  public static let fileSymlinkOutside = FindingCode(
+    "file.symlink.outside", .error, action: "manual",
+    "an entity file (*.json) that is a symlink leading outside the data dir (or nowhere): servers read it and seed-era servers write through it, but backups, migrations and maestro-admin never follow it")
+  /// `folder.symlink` (warning).
+  public static let folderSymlink = FindingCode(
+    "folder.symlink", .warning, action: "manual",
+    "an entity folder (projects/, tasks/, sessions/ or tasks/<projectId>/) that is a symlink to a folder inside the data dir: servers list through it, maestro-admin does not")
+  /// `folder.symlink.outside` (error).
+  public static let folderSymlinkOutside = FindingCode(
+    "folder.symlink.outside", .error, action: "manual",
+    "an entity folder that is a symlink leading outside the data dir (or nowhere): servers list, read and write through it; backups, migrations and maestro-admin never follow it")
   /// `layout.unknown` (info).
   public static let layoutUnknown = FindingCode(
     "layout.unknown", .info, action: "none",
@@ -209,6 +232,17 @@ public struct FindingCode: Sendable, Hashable, CustomStringConvertible {
     "list.dangling", .warning, action: "remove-ref",
     "an ordering/, task-lists/ or task-graphs/ file names a task, session or task list that exists nowhere")
 
+  // MARK: Field types
+
+  /// `field.type` (error).
+  public static let fieldType = FindingCode(
+    "field.type", .error, action: "manual",
+    "a field servers read has a JSON type they throw or misbehave on (an id list that is a string or an object, ids that are numbers or null, a name that is a number); a person corrects the value, repair never guesses it")
+  /// `field.type.tolerated` (warning).
+  public static let fieldTypeTolerated = FindingCode(
+    "field.type.tolerated", .warning, action: "manual",
+    "a field servers read has a JSON type they coerce or pass along (a timestamp that is a string, a flag that is a number); a person corrects the value, repair never guesses it")
+
   // MARK: Facts
 
   /// `task.timestamps.inconsistent` (info).
@@ -245,16 +279,18 @@ public struct FindingCode: Sendable, Hashable, CustomStringConvertible {
 
   /// Every code, in the order README lists them.
   public static let catalogue: [FindingCode] = [
+    notADataDir,
     fileUnreadable, fileEmpty, fileMalformed, fileTruncated, fileNotObject, idMissing, idHostile,
     idMismatch,
     idDuplicate, legacyConflict, legacyDuplicate, legacyTask, taskMisplaced, strayTmp, strayFile,
-    layoutUnknown,
+    fileSymlink, fileSymlinkOutside, folderSymlink, folderSymlinkOutside, layoutUnknown,
     taskOrphan, sessionOrphan,
     sessionTaskDangling, taskSessionDangling, linkSessionOnly, linkTaskOnly,
     sessionTaskIdsDuplicate, taskSessionIdsDuplicate, linkCrossProject,
     parentDangling, dependencyDangling, referenceDangling, parentCycle, dependencyCycle,
     sessionStatusUnlinked, docMissing, docOutside, docRelocated, sessionParentDangling,
     sessionRootDangling, listDangling,
+    fieldType, fieldTypeTolerated,
     taskTimestamps, sessionTimestamps, enumUnknown, fieldUnknown, refArchived,
     taskLegacyFields, sessionLegacyTaskId,
   ]

@@ -9,8 +9,15 @@ enum FindingInvolvement {
   /// verdict as the whole data dir would. A cycle spans files the finding
   /// does not name, so it is never re-judged (it stays as found).
   static func canRejudge(_ code: FindingCode) -> Bool {
-    code != .parentCycle && code != .dependencyCycle
+    code != .parentCycle && code != .dependencyCycle && !namesOnly.contains(code)
   }
+
+  /// Codes about names alone (a symlink, a folder that is not a data dir):
+  /// no file content is behind them, and servers never make symlinks, so
+  /// a write in flight cannot explain them.
+  static let namesOnly: Set<FindingCode> = [
+    .notADataDir, .fileSymlink, .fileSymlinkOutside, .folderSymlink, .folderSymlinkOutside,
+  ]
 
   /// Codes that relate two files, which a write caught between the first
   /// and the second file leaves inconsistent: what a snapshot taken live
@@ -24,7 +31,9 @@ enum FindingInvolvement {
   /// The ids whose entity files the finding depends on besides its own file.
   static func stems(of finding: Finding) -> [String] {
     var stems: [String] = []
-    if let ref = finding.ref, finding.code != .fieldUnknown, EntityId.problem(with: ref) == nil {
+    // The ref of a field finding is a field name, not an id.
+    let refIsField = finding.code == .fieldUnknown || finding.code == .fieldType || finding.code == .fieldTypeTolerated
+    if let ref = finding.ref, !refIsField, EntityId.problem(with: ref) == nil {
       stems.append(ref)
     }
     if finding.code == .idDuplicate || finding.code == .legacyConflict || finding.code == .idMismatch,

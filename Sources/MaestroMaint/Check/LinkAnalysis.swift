@@ -77,7 +77,7 @@ struct LinkAnalysis {
     // Files of one folder come in runs with the same projectId.
     var lastProject: EntityKey?
     var lastExists = false
-    for i in records.indices where records[i].kind != .project {
+    for i in records.indices where records[i].kind != .project && !records[i].projectIdUnreadable {
       let isSession = records[i].kind == .session
       let entity: Finding.Entity = isSession ? .session : .task
       let code: FindingCode = isSession ? .sessionOrphan : .taskOrphan
@@ -173,7 +173,7 @@ struct LinkAnalysis {
           case .unloadable:
             break
           case .live(let si):
-            if !records[si].taskIds.contains(taskId) {
+            if !records[si].taskIdsUnreadable && !records[si].taskIds.contains(taskId) {
               add(
                 .linkTaskOnly, .task, record: t, ref: s,
                 "sessionIds lists session \(Finding.quoted(s.string)), but the session's taskIds does not list this task")

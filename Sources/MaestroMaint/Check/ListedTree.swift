@@ -42,4 +42,8 @@ public struct ListedTree: DataDirTree {
   public func contains(_ relative: String) -> Bool {
     paths.contains(relative)
   }
+
+  /// Always nil: a snapshot's file list holds no symlinks (backups leave
+  /// them out).
+  public func symlinkTarget(_ relative: String) -> SymlinkTarget? { nil }
 }

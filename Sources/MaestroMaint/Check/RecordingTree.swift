@@ -19,4 +19,8 @@ struct RecordingTree: DataDirTree {
   func contains(_ relative: String) -> Bool {
     DirectoryTree(root: root).contains(relative)
   }
+
+  func symlinkTarget(_ relative: String) -> SymlinkTarget? {
+    DirectoryTree(root: root).symlinkTarget(relative)
+  }
 }

@@ -42,4 +42,8 @@ struct SubsetTree: DataDirTree {
   func contains(_ relative: String) -> Bool {
     DirectoryTree(root: root).contains(relative)
   }
+
+  func symlinkTarget(_ relative: String) -> SymlinkTarget? {
+    DirectoryTree(root: root).symlinkTarget(relative)
+  }
 }

@@ -54,8 +54,7 @@ public struct JSONFormatter: Sendable {
   /// maintenance lock.
   public static func dataDirectories(among paths: [String]) -> [String] {
     paths.filter { path in
-      FileSystem.isDirectory(path, followSymlinks: false)
-        && ["projects", "tasks", "sessions"].contains { FileSystem.isDirectory(path + "/" + $0) }
+      FileSystem.isDirectory(path, followSymlinks: false) && DataDirectory.isDataDirectory(path)
     }
   }
 

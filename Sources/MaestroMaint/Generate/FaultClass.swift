@@ -48,6 +48,7 @@ public enum FaultClass: String, Sendable, CaseIterable, Comparable {
   case sessionDocMissing = "session.doc.missing"
   case enumUnknown = "enum.unknown"
   case entityIdHostile = "entity.id.hostile"
+  case fieldType = "field.type"
 
   /// One line for `--help`.
   public var summary: String {
@@ -77,6 +78,7 @@ public enum FaultClass: String, Sendable, CaseIterable, Comparable {
     case .sessionDocMissing: return "a docs[].contentFilePath whose file is absent (--format current)"
     case .enumUnknown: return "a status value outside FORMAT.md's union"
     case .entityIdHostile: return "an id holding '/', '..' or a control character"
+    case .fieldType: return "a field of a JSON type servers choke on (ids that are numbers or null, a name that is a number)"
     }
   }
 

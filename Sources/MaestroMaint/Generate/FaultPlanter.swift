@@ -376,6 +376,27 @@ struct FaultPlanter {
       }
       let f = write(t, at: "tasks/\(t.projectId)/\(stem).json")
       record(c, ids: [t.id], files: [f], expected: [(t.id, f)])
+
+    case .fieldType:
+      // An unlinked task whose dependencies hold a number and null (even
+      // instances), or an unlinked session whose name is a number (odd):
+      // the wrong type is the file's only finding.
+      if k % 2 == 0 {
+        let t = newTask()
+        var task = TaskDocument.build(t, format: format, seed: seed)
+        task["dependencies"] = [42, .null]
+        let f = taskPath(t)
+        files.append((f, factory.bytes(task)))
+        record(c, ids: [t.id], files: [f], expected: [(t.id, f)])
+      } else {
+        let s = newSession(in: project(nextIndex), tasks: [], worked: [], after: graph.baseTime + 220 * LinkGraph.day)
+        var built = SessionDocument.build(s, format: format, seed: seed, docRoot: factory.docRoot)
+        built.json["name"] = 7
+        let f = sessionPath(s)
+        files.append((f, factory.bytes(built.json)))
+        files.append(contentsOf: built.docFiles)
+        record(c, ids: [s.id], files: [f], expected: [(s.id, f)])
+      }
     }
   }
 

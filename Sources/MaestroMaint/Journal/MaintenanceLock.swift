@@ -23,19 +23,29 @@ public final class MaintenanceLock {
   /// The toolkit's state folder inside a data dir.
   public static func stateFolder(_ dataDir: String) -> String { dataDir + "/.maestro-admin" }
 
-  /// Takes the lock of `dataDir` without waiting, after refusing a data
-  /// dir a server is running on (before anything is created in it).
+  /// Takes the lock of `dataDir` without waiting, after refusing a folder
+  /// that is not a data dir (`DataDirectory.isDataDirectory`) and a data
+  /// dir a server is running on, both before anything is created in it:
+  /// every changing command shares these tests.
   /// - Parameters:
   ///   - command: what is running, recorded for others' messages.
+  ///   - requireDataDir: false only for a command that fills an empty
+  ///     folder (`backup restore`), which makes its own test.
   ///   - liveServer: the run's live-server guard (default: detect, no
   ///     override), so that no changing run can forget the check.
-  /// - Throws: `MaestroError(.serverLive)` when a server runs on the data
-  ///   dir; `.locked` naming the holder's pid and command when another run
-  ///   holds it; `.io`/`.notFound` when it cannot be made.
-  public init(dataDir: String, command: String, liveServer: LiveServerGuard = LiveServerGuard()) throws {
+  /// - Throws: `MaestroError(.usage)` for a folder that is not a data dir;
+  ///   `.serverLive` when a server runs on the data dir; `.locked` naming
+  ///   the holder's pid and command when another run holds it;
+  ///   `.io`/`.notFound` when it cannot be made.
+  public init(
+    dataDir: String, command: String, requireDataDir: Bool = true, liveServer: LiveServerGuard = LiveServerGuard()
+  ) throws {
     let folder = Self.stateFolder(dataDir)
     guard FileSystem.isDirectory(dataDir) else {
       throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
+    }
+    if requireDataDir {
+      try DataDirectory.requireDataDirectory(dataDir, command: command)
     }
     try liveServer.refuseIfLive(dataDir, command: command)
     adoption = DataDirOwner.adopt(dataDir: dataDir)

@@ -82,9 +82,7 @@ public struct MigrateJob: Sendable {
   /// The history, validated.
   /// - Throws: `MigrationRefusal` (exit 4), `MaestroError(.badEntity)` for an unreadable file.
   public func validatedHistory() throws -> MigrationHistory? {
-    guard FileSystem.isDirectory(dataDir) else {
-      throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
-    }
+    try DataDirectory.requireDataDirectory(dataDir, command: "migrate")
     let history = try MigrationHistory.load(dataDir: dataDir)
     try history?.validate(path: dataDir + "/" + MigrationHistory.relativePath)
     return history

@@ -3,7 +3,7 @@ import MaestroStorage
 /// The migrations this tool knows, in order.
 public enum Migrations {
   /// Every registered migration, by version (1 first).
-  public static let all: [Migration] = [phaseIVA, newerServerFields]
+  public static let all: [Migration] = [phaseIVA, newerServerFields, sessionRootIds]
 
   /// The newest version this tool can bring a data dir to.
   public static var latestVersion: Int { all.last?.version ?? 0 }
@@ -71,6 +71,33 @@ public enum Migrations {
     migrateSession: { session in
       if !session.isTruthy("timeline") { session["timeline"] = [] }
       if !session.isTruthy("docs") { session["docs"] = [] }
+    })
+
+  /// 2 → 3: what the newest server writes into every session file at its
+  /// first start (FORMAT.md §7), so that start has nothing to rewrite.
+  ///
+  /// The newest server's start-up rule is `if (!session.rootSessionId)
+  /// session.rootSessionId = session.id`: the session's own id, for every
+  /// session lacking a truthy one (a session that names a parent but no
+  /// root too; sessions made by servers that know parents record the root
+  /// when they are created). Assigning to an absent key appends it, so the
+  /// key goes last; a falsy one (`null`, `""`) keeps its place. `strategy`
+  /// is kept: early-2026 servers still read it.
+  public static let sessionRootIds = Migration(
+    version: 3, name: "session-root-ids",
+    summary: "session rootSessionId (the session's own id, as the newest server sets it at start); strategy kept",
+    definition: """
+      revision 1
+      session: rootSessionId falsy: the session's own id (the newest server's start-up rule, whether or not parentSessionId is set); strategy is kept as found (early-2026 servers read it)
+      task: unchanged
+      keys: an absent rootSessionId is appended last, a falsy one keeps its place; every other key keeps its order and bytes; each file keeps its JSON style
+      """,
+    movesFlatTasks: false,
+    migrateTask: { _, _ in },
+    migrateSession: { session in
+      if !session.isTruthy("rootSessionId"), let id = session["id"], id.isTruthy {
+        session["rootSessionId"] = id
+      }
     })
 }
 

@@ -92,6 +92,7 @@ public struct RepairJob: Sendable {
   ///   including a file that changed between planning and applying (its
   ///   journal is stopped there and can be undone).
   public func run() async throws -> Outcome {
+    try DataDirectory.requireDataDirectory(dataDir, command: "repair")
     let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin repair", liveServer: liveServer)
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)

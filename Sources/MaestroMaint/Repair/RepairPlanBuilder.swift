@@ -136,6 +136,13 @@ struct RepairPlanBuilder {
       // Another file holds the name: a duplicate for a person to settle.
       return manual(finding)
     }
+    // A project folder that is a symlink (folder.symlink*): a move would
+    // write through it, perhaps outside the data dir.
+    if (try? FileSystem.stat(dataDir + "/" + FileSystem.parentDirectory(of: destination), followSymlinks: false))?.kind
+      == .symlink
+    {
+      return manual(finding)
+    }
     leaving.insert(file)
     moves.append((file, destination, finding.code))
   }

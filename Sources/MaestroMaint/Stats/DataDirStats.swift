@@ -33,7 +33,7 @@ public struct DataDirStats: Sendable {
   public var sessionsByStatus: [String: Int] = [:]
   /// The projects with the most tasks (then sessions), at most ten.
   public var topProjects: [ProjectCount] = []
-  /// Every file under the data dir, any folder.
+  /// Every file under the data dir, any folder (symlinks apart).
   public var files = 0
   /// The sum of those files' sizes.
   public var bytes: Int64 = 0
@@ -42,6 +42,9 @@ public struct DataDirStats: Sendable {
   public var unparseable: [Unparseable] = []
   /// Other files in the entity folders (`*.tmp`, non-JSON).
   public var strayFiles: [String] = []
+  /// Every symlink under the data dir, relative (never followed; those in
+  /// the entity folders are `check` findings).
+  public var symlinks: [String] = []
   /// The earliest and latest timestamps found (epoch ms).
   public var oldest: Double?
   public var newest: Double?
@@ -69,9 +72,10 @@ public struct DataDirStats: Sendable {
     var stats = DataDirStats(root: root)
     stats.apply(merged)
     stats.strayFiles = scan.otherFiles
-    let (files, bytes) = try Self.diskUsage(root)
-    stats.files = files
-    stats.bytes = bytes
+    let usage = try Self.diskUsage(root)
+    stats.files = usage.files
+    stats.bytes = usage.bytes
+    stats.symlinks = usage.symlinks
     return stats
   }
 
@@ -98,24 +102,30 @@ public struct DataDirStats: Sendable {
       .prefix(Self.topCount).map { $0 }
   }
 
-  /// Counts every file (not directory) under `root` and adds up their sizes,
-  /// without following symlinks.
-  static func diskUsage(_ root: String) throws -> (Int, Int64) {
+  /// Counts every file (not directory, not symlink) under `root` and adds
+  /// up their sizes, and lists the symlinks (relative, sorted), without
+  /// following any.
+  static func diskUsage(_ root: String) throws -> (files: Int, bytes: Int64, symlinks: [String]) {
     var files = 0
     var bytes: Int64 = 0
-    var pending = [root]
-    while let dir = pending.popLast() {
+    var symlinks: [String] = []
+    var pending = [""]
+    while let relative = pending.popLast() {
+      let dir = relative.isEmpty ? root : root + "/" + relative
       for entry in try FileSystem.listDirectory(dir) {
-        let path = dir + "/" + entry.name
-        if entry.kind == .directory {
-          pending.append(path)
-        } else {
+        let child = relative.isEmpty ? entry.name : relative + "/" + entry.name
+        switch entry.kind {
+        case .directory:
+          pending.append(child)
+        case .symlink:
+          symlinks.append(child)
+        default:
           files += 1
-          bytes += Int64((try? FileSystem.stat(path, followSymlinks: false).size) ?? 0)
+          bytes += Int64((try? FileSystem.stat(root + "/" + child, followSymlinks: false).size) ?? 0)
         }
       }
     }
-    return (files, bytes)
+    return (files, bytes, symlinks.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
   }
 }
 

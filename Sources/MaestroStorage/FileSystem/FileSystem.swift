@@ -13,24 +13,37 @@ public enum FileSystem {
   /// Sized from `fstat` so a typical file costs one allocation and one data
   /// `read`; a file that grows while being read is still read to its end.
   ///
-  /// - Parameter path: The file to read.
+  /// By default a symlink as the last component is not followed
+  /// (`O_NOFOLLOW`, the open fails with `ELOOP`): what a link in a data dir
+  /// points at, perhaps outside it, is never read by accident.
+  ///
+  /// - Parameters:
+  ///   - path: The file to read.
+  ///   - followSymlinks: read what a final symlink points at (for files
+  ///     outside any data dir, such as a system program).
   /// - Returns: The file's bytes.
   /// - Throws: `MaestroError` (`.notFound` if missing, `.io` otherwise).
-  public static func readFile(_ path: String) throws -> [UInt8] {
-    try readFileStamped(path).bytes
+  public static func readFile(_ path: String, followSymlinks: Bool = false) throws -> [UInt8] {
+    try readFileStamped(path, followSymlinks: followSymlinks).bytes
   }
 
-  /// Reads a whole file, like `readFile(_:)`, and returns the stamp of the
+  /// Reads a whole file, like `readFile(_:followSymlinks:)` (a final
+  /// symlink is not followed by default), and returns the stamp of the
   /// version read: the `fstat` taken on the open file before reading, with
   /// `size` -1 when the bytes read are not that many (the file changed
   /// while being read), so that no later stamp equals it.
   ///
-  /// - Parameter path: The file to read.
+  /// - Parameters:
+  ///   - path: The file to read.
+  ///   - followSymlinks: read what a final symlink points at.
   /// - Returns: The bytes and the stamp.
   /// - Throws: `MaestroError` (`.notFound` if missing, `.io` otherwise).
-  public static func readFileStamped(_ path: String) throws -> (bytes: [UInt8], stamp: FileStamp) {
+  public static func readFileStamped(
+    _ path: String, followSymlinks: Bool = false
+  ) throws -> (bytes: [UInt8], stamp: FileStamp) {
     try checkPath(path)
-    let fd = Errno.retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC) }
+    let flags = O_RDONLY | O_CLOEXEC | (followSymlinks ? 0 : O_NOFOLLOW)
+    let fd = Errno.retryingOnInterrupt { open(path, flags) }
     guard fd >= 0 else { throw MaestroError.system("cannot open for reading", path: path) }
     // A close error on a read-only descriptor cannot lose data.
     defer { _ = close(fd) }

@@ -24,7 +24,9 @@ public struct MaestroTask: MaestroEntity {
     "priority", "sessionIds", "skillIds", "agentIds", "dependencies", "timeline",
     "createdAt", "updatedAt", "startedAt", "completedAt",
     "referenceTaskIds", "taskSessionStatuses", "dueDate", "teamId", "teamMemberId",
-    "teamMemberIds", "images", "pinned",
+    "teamMemberIds", "images", "pinned", "clientRequestId", "dangerousMode", "memberOverrides",
+    "useWorktree", "spellIds",
+    "model",  // early-2026 servers
     "sessionStatus", "subtasks",
   ]
 

@@ -22,7 +22,8 @@ public struct Session: MaestroEntity {
     "id", "projectId", "taskIds", "name", "agentId", "status", "env", "events", "metadata",
     "startedAt", "lastActivity", "completedAt", "hostname", "platform",
     "timeline", "docs", "parentSessionId", "rootSessionId", "teamSessionId", "teamId",
-    "claudeSessionId", "needsInput", "archivedAt", "isMasterSession",
+    "claudeSessionId", "needsInput", "archivedAt", "isMasterSession", "humanCompletedAt",
+    "teamMemberId", "teamMemberIds", "teamMemberSnapshot", "teamMemberSnapshots", "activeSpells",
     "taskId", "strategy",
   ]
 

@@ -26,11 +26,16 @@ public struct EntityFileScan: Sendable {
   public var files: [File]
   /// Non-JSON files and stray temp files inside the entity folders, relative.
   public var otherFiles: [String]
+  /// Symlinks inside the entity folders (to files or folders, any name),
+  /// relative: never followed, never read, never listed through.
+  public var symlinks: [String] = []
   /// Entity folders that do not exist (a fresh or partial data dir).
   public var missingFolders: [String]
 
   /// Lists the entity files under `root`, in a deterministic order
   /// (projects, tasks by folder, legacy tasks, sessions; names bytewise).
+  /// An entity folder that is itself a symlink is not listed through (it
+  /// counts as missing); `root` may be reached through one.
   /// - Throws: when `root` itself is missing or unreadable.
   public static func scan(root: String) throws -> EntityFileScan {
     guard FileSystem.isDirectory(root) else {
@@ -68,6 +73,7 @@ public struct EntityFileScan: Sendable {
           flat.add(e, kind: .legacyTask, under: "tasks", folder: nil)
           legacy += flat.files
           scan.otherFiles += flat.otherFiles
+          scan.symlinks += flat.symlinks
         }
       }
       scan.files += legacy
@@ -81,12 +87,16 @@ public struct EntityFileScan: Sendable {
   }
 
   private static func listIfPresent(_ path: String) throws -> [DirectoryEntry]? {
-    guard FileSystem.isDirectory(path) else { return nil }
+    guard FileSystem.isDirectory(path, followSymlinks: false) else { return nil }
     return try FileSystem.listDirectory(path)
   }
 
   private mutating func add(_ entry: DirectoryEntry, kind: Kind, under dir: String, folder: String?) {
     let relative = dir + "/" + entry.name
+    if entry.kind == .symlink {
+      symlinks.append(relative)
+      return
+    }
     guard entry.kind == .file, entry.name.hasSuffix(".json"), entry.name.count > 5 else {
       otherFiles.append(relative)
       return
