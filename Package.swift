@@ -1,6 +1,16 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// The commit `maestro-admin --version` reports, fixed at build time:
+// $MAESTRO_ADMIN_COMMIT when set (a build from a source tarball), else the
+// git commit SwiftPM sees (with "-dirty" for uncommitted changes), else
+// "unknown". Compiled into the CBuildInfo C target as a string define.
+let buildCommit: String = {
+  if let given = Context.environment["MAESTRO_ADMIN_COMMIT"], !given.isEmpty { return given }
+  guard let git = Context.gitInformation else { return "unknown" }
+  return git.currentCommit + (git.hasUncommittedChanges ? "-dirty" : "")
+}()
+
 let package = Package(
   name: "maestro-admin",
   platforms: [.macOS(.v13)],
@@ -25,6 +35,9 @@ let package = Package(
       pkgConfig: "libcrypto",
       providers: [.apt(["libssl-dev"])]
     ),
+    // Build facts for --version (the commit); a C target because only a C
+    // define can carry a string value into the build.
+    .target(name: "CBuildInfo", cSettings: [.define("MAESTRO_ADMIN_COMMIT", to: "\"\(buildCommit)\"")]),
     // HTTP(S) and Signature V4 for S3 destinations from the system's libcurl
     // (Debian: libcurl4-openssl-dev).
     .systemLibrary(
@@ -33,7 +46,7 @@ let package = Package(
       providers: [.apt(["libcurl4-openssl-dev"])]
     ),
     .target(name: "MaestroStorage"),
-    .target(name: "MaestroMaint", dependencies: ["MaestroStorage", "CArchive", "CCrypto", "CCurl"]),
+    .target(name: "MaestroMaint", dependencies: ["MaestroStorage", "CArchive", "CCrypto", "CCurl", "CBuildInfo"]),
     .executableTarget(
       name: "maestro-admin",
       dependencies: [

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-swift build -c release --product maestro-admin
+./scripts/build-release.sh
 bin=.build/release/maestro-admin
 work=$(mktemp -d /tmp/maestro-demo.XXXXXX)
 demo="$work/data"

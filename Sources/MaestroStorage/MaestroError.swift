@@ -44,6 +44,9 @@ public struct MaestroError: Error, Sendable, Equatable, CustomStringConvertible 
   public var id: String?
   /// The C `errno` behind an `.io` error, if any.
   public var errno: Int32?
+  /// Set when the failure came after the run had already changed the data
+  /// dir: what to undo to put it back (see `MaestroError+PartialRun.swift`).
+  public var partialRun: PartialRun?
 
   public init(_ code: Code, _ message: String, path: String? = nil, id: String? = nil, errno: Int32? = nil) {
     self.code = code

@@ -7,15 +7,18 @@ struct ArchiveCreateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "create",
     abstract: "Archive old completed tasks (with their whole subtrees) into one verified archive.",
-    discussion: """
+    discussion: helpParagraphs("""
       Selects tasks whose status is in --status (default completed) and whose completedAt (else
       updatedAt) is older than the cutoff (--older-than, default 30d; --before DATE; the earlier
       wins). A task goes only with its whole subtree, and only if no live task that stays points at
       it (parentId, dependencies, referenceTaskIds); what is held back is reported with the reason.
       The archive is written, fsynced and read back before anything is removed; the removal is
-      journaled (undo reverses the whole run). Takes the maintenance lock; refuses a data dir a
-      server is running on (exit 75) unless --ignore-live-server.
-      """
+      journaled (undo reverses the whole run). Takes the maintenance lock;
+      refuses a data dir a server is running on (exit 75) unless
+      --ignore-live-server. The filters are checked first: a day that does not
+      exist (2026-02-30), a status that is not a task status or a --project the
+      data dir does not have is a usage error (exit 16).
+      """)
   )
 
   @OptionGroup var dataDir: DataDirOptions
@@ -40,7 +43,7 @@ struct ArchiveCreateCommand: AsyncParsableCommand {
   @OptionGroup var metrics: MetricsOptions
 
   func run() async throws {
-    try await runArchive(metrics, command: "archive create", target: [("data_dir", dataDir.metricsLabel)]) { measured in
+    try await runArchive(metrics, command: "archive create", target: [("data_dir", dataDir.metricsLabel)], json: output.json) { measured in
       let root = try dataDir.resolve().root
       let criteria = try ArchiveCriteria(statuses: status, olderThan: olderThan, before: before, projectId: project)
       var job = ArchiveCreateJob(dataDir: root, criteria: criteria, dryRun: dryRun, showProgress: !output.json)
@@ -81,17 +84,17 @@ struct ArchiveCreateCommand: AsyncParsableCommand {
         "tasks": .number(Double(o.archived.count)), "held": .number(Double(o.holds.count)),
         "settled": .number(Double(o.settled.count)), "bytes": .number(Double(o.bytes)),
         "archiveBytes": .number(Double(o.archiveSize)), "journal": o.journal.map { .string($0) } ?? .null,
-        "exit": .number(Double(o.exitStatus.rawValue)),
+        "exitCode": .number(Double(o.exitStatus.rawValue)),
         "phasesMs": .object(JSONObject(o.phases.map { ($0.name, .number($0.ms.rounded())) })),
       ])
       if dryRun {
-        out.text("dry run: \(o.archived.count) task(s) would be archived, \(o.holds.count) held back; nothing changed")
+        out.verdict("dry run: \(grouped(o.archived.count)) task(s) would be archived, \(grouped(o.holds.count)) held back; nothing changed")
       } else if let journal = o.journal {
         let into = o.archive.map { " into archive/\($0) (\(humanBytes(o.archiveSize)))" } ?? ""
-        out.text("archived \(o.archived.count) task(s) (\(humanBytes(Int64(o.bytes))))\(into); \(o.holds.count) held back")
-        out.text("to undo: maestro-admin undo \(journal) --data-dir \(root)")
+        out.verdict("archived \(grouped(o.archived.count)) task(s) (\(humanBytes(Int64(o.bytes))))\(into); \(grouped(o.holds.count)) held back")
+        out.verdict("to undo: \(undoCommand(journals: [journal], dataDir: root))")
       } else {
-        out.text("nothing to archive; \(o.holds.count) held back")
+        out.verdict("nothing to archive; \(grouped(o.holds.count)) held back")
       }
       return o.exitStatus
     }

@@ -35,11 +35,15 @@ struct ArchiveListCommand: AsyncParsableCommand {
         out.text("missing: archive/\(name) is named in the catalog but not on disk")
         out.record(["type": "missing", "name": .string(name)])
       }
+      let tasks = archives.reduce(0) { $0 + $1.tasks }
       out.record([
         "type": "summary", "archives": .number(Double(archives.count)),
-        "tasks": .number(Double(archives.reduce(0) { $0 + $1.tasks })), "missing": .number(Double(missing.count)),
+        "tasks": .number(Double(tasks)), "missing": .number(Double(missing.count)),
       ])
-      if archives.isEmpty && missing.isEmpty { out.text("no archives") }
+      out.verdict(
+        archives.isEmpty && missing.isEmpty
+          ? "no archives"
+          : "\(grouped(archives.count)) archive(s), \(grouped(tasks)) archived task(s)\(missing.isEmpty ? "" : "; \(grouped(missing.count)) missing")")
       return missing.isEmpty ? .ok : .problemsLeft
     }
   }
@@ -82,7 +86,7 @@ struct ArchiveSearchCommand: AsyncParsableCommand {
         out.record(record)
       }
       out.record(["type": "summary", "found": .number(Double(found.count))])
-      out.text("\(grouped(found.count)) archived task(s) found")
+      out.verdict("\(grouped(found.count)) archived task(s) found")
       return .ok
     }
   }

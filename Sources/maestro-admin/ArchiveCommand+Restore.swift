@@ -7,13 +7,13 @@ struct ArchiveRestoreCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "restore",
     abstract: "Put archived tasks back at their paths, byte for byte.",
-    discussion: """
+    discussion: helpParagraphs("""
       Restores the given tasks, or every task of --archive FILE. Each member's SHA-256 is checked
       against the catalog and the manifest, and must hold the catalog's task; a catalog line whose id,
       project or member is unsafe, or that names any path but tasks/<projectId>/<id>.json, is refused
       (exit 4), and so is a live file that differs. All or nothing; journaled (undo reverses it); the
       restored tasks' catalog lines are dropped in the same journal.
-      """
+      """)
   )
 
   @OptionGroup var dataDir: DataDirOptions
@@ -37,7 +37,7 @@ struct ArchiveRestoreCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    try await runArchive {
+    try await runArchive(json: output.json) {
       let root = try dataDir.resolve().root
       var job = ArchiveRestoreJob(dataDir: root, ids: ids, archive: archive, dryRun: dryRun)
       job.liveServer = liveServer.makeGuard(json: output.json)
@@ -60,12 +60,14 @@ struct ArchiveRestoreCommand: AsyncParsableCommand {
       out.record([
         "type": "summary", "dryRun": .bool(dryRun), "restored": .number(Double(o.restored.count)),
         "alreadyLive": .number(Double(o.alreadyLive.count)), "journal": o.journal.map { .string($0) } ?? .null,
-        "exit": .number(Double(o.exitStatus.rawValue)),
+        "exitCode": .number(Double(o.exitStatus.rawValue)),
       ])
       if let journal = o.journal {
-        out.text("restored \(o.restored.count) task(s); to undo: maestro-admin undo \(journal) --data-dir \(root)")
+        out.verdict("restored \(grouped(o.restored.count)) task(s); to undo: \(undoCommand(journals: [journal], dataDir: root))")
       } else if dryRun {
-        out.text("dry run: \(o.restored.count) task(s) would be restored; nothing changed")
+        out.verdict("dry run: \(grouped(o.restored.count)) task(s) would be restored; nothing changed")
+      } else {
+        out.verdict("nothing to restore: \(grouped(o.alreadyLive.count)) task(s) already live")
       }
       return o.exitStatus
     }

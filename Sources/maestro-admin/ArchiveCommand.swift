@@ -9,7 +9,7 @@ struct ArchiveCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "archive",
     abstract: "Move completed tasks into verified tar archives with a catalog; list, search, show, restore.",
-    discussion: """
+    discussion: helpParagraphs("""
       Archives are DATA_DIR/archive/<UTC yyyyMMddTHHmmssZ>-<id>.tar.zst (pax, zstd, mode 0600):
       MANIFEST.json (criteria, every file's SHA-256), then the task files at their paths in the data
       dir. DATA_DIR/archive/catalog.jsonl lists every archived task (id, projectId, parentId, title,
@@ -21,7 +21,7 @@ struct ArchiveCommand: AsyncParsableCommand {
       restored, 0 nothing to change or --dry-run, 4 refused (unsafe catalog line or member, checksum
       mismatch, differing live file; nothing changed).
 
-      """ + ExitStatus.helpText,
+      """) + "\n" + ExitStatus.helpText,
     subcommands: [
       ArchiveCreateCommand.self, ArchiveListCommand.self, ArchiveSearchCommand.self, ArchiveShowCommand.self,
       ArchiveRestoreCommand.self,
@@ -31,16 +31,16 @@ struct ArchiveCommand: AsyncParsableCommand {
 
 /// Like `runMapped`, with a refused archive, member or catalog line mapped
 /// to exit 4.
-func runArchive(_ body: () async throws -> ExitStatus) async throws {
-  try await runMapped(refusing: archiveRefusals, body)
+func runArchive(json: Bool = false, _ body: () async throws -> ExitStatus) async throws {
+  try await runMapped(refusing: archiveRefusals, json: json, body)
 }
 
 /// `runArchive` with `--metrics-file`.
 func runArchive(
-  _ metrics: MetricsOptions, command: String, target: [(name: String, value: String)],
+  _ metrics: MetricsOptions, command: String, target: [(name: String, value: String)], json: Bool,
   _ body: (inout RunMeasurements) async throws -> ExitStatus
 ) async throws {
-  try await runMeasured(metrics, command: command, target: target, refusing: archiveRefusals, body)
+  try await runMeasured(metrics, command: command, target: target, refusing: archiveRefusals, json: json, body)
 }
 
 /// Errors that refuse an archive (naming the member): exit 4, not 8.

@@ -8,7 +8,7 @@ struct BackupCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "backup",
     abstract: "Snapshots of a data dir: create, list, verify, restore, prune.",
-    discussion: """
+    discussion: helpParagraphs("""
       A snapshot is one pax tar (default .tar.zst) named maestro-<UTC yyyyMMddTHHmmssZ>-<id>.tar.zst,
       mode 0600, whose first member MANIFEST.json lists every file with its size, mode, mtime and
       SHA-256 (and a SHA-256 of the manifest itself); the data dir's content follows under data/.
@@ -19,7 +19,7 @@ struct BackupCommand: AsyncParsableCommand {
       (unsafe, damaged or not matching its manifest; nothing changed), 8 target holds data without
       --force; prune 1 snapshots removed, 0 nothing removed or --dry-run.
 
-      """ + ExitStatus.helpText,
+      """) + "\n" + ExitStatus.helpText,
     subcommands: [
       BackupCreateCommand.self, BackupListCommand.self, BackupVerifyCommand.self, BackupRestoreCommand.self,
       BackupPruneCommand.self,
@@ -65,7 +65,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "create",
     abstract: "Write a snapshot of the data dir into a backup folder.",
-    discussion: """
+    discussion: helpParagraphs("""
       Reads every file (both cores), each stat'ed before and after reading; a file that changed, or a
       .json file that does not parse, is read again (up to 7 reads over about 0.8 s). One still
       changing fails the backup, naming it (exit 8), unless --allow-torn keeps it flagged in the
@@ -78,7 +78,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
       and endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
       AWS_ENDPOINT_URL) the tar is streamed into a multipart upload, read back and checked, and
       only then marked by PREFIX/<name>.verified, which makes it a snapshot.
-      """
+      """)
   )
 
   @OptionGroup var dataDir: DataDirOptions
@@ -170,7 +170,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
         "seconds": .number((report.seconds * 1000).rounded() / 1000), "live": liveObject(m.live),
       ])
       let c = m.counts
-      out.text(
+      out.verdict(
         "Snapshot \(report.path) (\(humanBytes(report.archiveBytes)), verified) in \(String(format3(report.seconds))) s")
       out.text(
         "  \(grouped(c.files)) files, \(humanBytes(c.bytes)): \(grouped(c.projects)) projects, \(grouped(c.tasks)) tasks, \(grouped(c.sessions)) sessions")
@@ -179,7 +179,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
         out.text("  left out: \(reasons.joined(separator: ", "))")
       }
       if c.invalidJSONFiles > 0 {
-        out.text("  \(c.invalidJSONFiles) .json file(s) do not parse (backed up as found; run check)")
+        out.text("  \(grouped(c.invalidJSONFiles)) .json file(s) do not parse (backed up as found; run check)")
       }
       if let live = m.live {
         out.text(
@@ -255,7 +255,10 @@ struct BackupListCommand: AsyncParsableCommand {
         "type": "summary", "dest": .string(dest), "snapshots": number(snapshots.count), "bytes": number(total),
         "unreadable": number(unreadable), "leftovers": number(leftovers.count),
       ])
-      if snapshots.isEmpty { out.text("no snapshots in \(dest)") }
+      out.verdict(
+        snapshots.isEmpty
+          ? "no snapshots in \(dest)"
+          : "\(grouped(snapshots.count)) snapshot(s), \(humanBytes(total))\(unreadable > 0 ? ", \(grouped(unreadable)) unreadable" : "")")
       return unreadable > 0 ? .problemsLeft : .ok
     }
   }
@@ -266,13 +269,13 @@ struct BackupVerifyCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "verify",
     abstract: "Check every member of a snapshot against its manifest (writes nothing).",
-    discussion: """
+    discussion: helpParagraphs("""
       Checks the manifest's own SHA-256, then each member's size and SHA-256, and reports members
       missing from the archive or missing from the manifest. --deep also runs `check` on the
       content as it streams past, in the same single read of the archive: nothing is extracted
       or written. Exit 0 verified; 4 any mismatch or check finding of warning or error severity,
       naming the member; 8 the file cannot be opened.
-      """
+      """)
   )
 
   @Argument(help: ArgumentHelp("The snapshot file, or s3://BUCKET/PREFIX/NAME.", valueName: "snapshot"))
@@ -325,10 +328,10 @@ struct BackupVerifyCommand: AsyncParsableCommand {
         "exitCode": number(Int(status.rawValue)),
       ])
       if report.isVerified {
-        out.text(
+        out.verdict(
           "\(snapshot): verified \(grouped(m?.files.count ?? 0)) files, \(humanBytes(report.bytes)) against the manifest")
       } else {
-        out.text("\(snapshot): \(report.problems.count) problem(s); see above")
+        out.verdict("\(snapshot): \(grouped(report.problems.count)) problem(s); see above")
       }
       return status
     }
@@ -340,7 +343,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "restore",
     abstract: "Restore a snapshot (or a plain tar of a data dir) into a data dir.",
-    discussion: """
+    discussion: helpParagraphs("""
       Every member is judged before anything is written: only regular files and directories with
       relative names; an absolute name, a .. component, a symlink, a hard link, a device or a FIFO
       refuses the whole archive, naming the member (exit 4), as do the caps. The content is
@@ -349,7 +352,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
       A DIR holding data is refused (exit 8) without --force; --if-missing exits 0 and does nothing
       when it holds data. Modes and exact mtimes are restored; owners too when run as root. A plain
       tar (no manifest) is restored with a warning that nothing could be verified.
-      """
+      """)
   )
 
   @Argument(help: ArgumentHelp("The snapshot or tar file, or s3://BUCKET/PREFIX/NAME.", valueName: "snapshot"))
@@ -392,7 +395,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         Output.error("warning: \(leftover) was left by an interrupted restore (it may hold a previous content); remove it when no longer needed")
       }
       if !report.restored {
-        out.text("\(report.target) already holds data; nothing done (--if-missing)")
+        out.verdict("\(report.target) already holds data; nothing done (--if-missing)")
         out.record(["type": "summary", "target": .string(report.target), "restored": false, "verified": false])
         return .ok
       }
@@ -406,7 +409,7 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         "movedAside": report.movedAside.map { .string($0) } ?? .null, "files": number(report.files),
         "bytes": number(report.bytes), "seconds": .number((report.seconds * 1000).rounded() / 1000),
       ])
-      out.text(
+      out.verdict(
         "Restored \(grouped(report.files)) files, \(humanBytes(report.bytes)) into \(report.target)\(report.manifest != nil ? " (every SHA-256 verified)" : " (NOT verified: no manifest)")"
       )
       if let aside = report.movedAside { out.text("  the previous content is in \(aside)") }
@@ -420,13 +423,13 @@ struct BackupPruneCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "prune",
     abstract: "Remove old snapshots by a retention policy (restic forget semantics).",
-    discussion: """
+    discussion: helpParagraphs("""
       Snapshots are walked newest first; each --keep-* rule keeps the newest snapshot of each of
       its N most recent buckets (hour, day, ISO week, month, year, in UTC; --keep-last: the N newest).
       A snapshot kept by any rule stays; the others are removed, as are .partial files interrupted
       creates left over a day ago. At least one rule is required. --dry-run removes nothing and
       gives each snapshot's keep or remove reasons. Exit 1 when snapshots were removed, else 0.
-      """
+      """)
   )
 
   @Option(name: .long, help: ArgumentHelp("The backup folder or s3://BUCKET/PREFIX.", valueName: "dir"))
@@ -485,7 +488,7 @@ struct BackupPruneCommand: AsyncParsableCommand {
         "kept": number(report.decisions.count - report.removed), "removed": number(report.removed),
         "leftovers": number(report.leftovers.count), "dryRun": .bool(dryRun),
       ])
-      out.text("\(report.decisions.count - report.removed) kept, \(report.removed) \(dryRun ? "to remove (dry run)" : "removed")")
+      out.verdict("\(grouped(report.decisions.count - report.removed)) kept, \(grouped(report.removed)) \(dryRun ? "to remove (dry run)" : "removed")")
       return !dryRun && (report.removed > 0 || !report.leftovers.isEmpty) ? .changed : .ok
     }
   }

@@ -7,7 +7,7 @@ struct CheckCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "check",
     abstract: "Check a data dir's files, layout, links and references (read-only).",
-    discussion: """
+    discussion: helpParagraphs("""
       Reads every entity file (both cores), keeps only ids and link lists, and reports
       findings with a stable dotted code, a severity (error, warning, info), the entity,
       the file and the action `repair` will take. Never writes inside the data dir.
@@ -27,7 +27,7 @@ struct CheckCommand: AsyncParsableCommand {
       Codes:
       \(FindingCode.catalogue.map { "  \($0.rawValue) (\($0.severity.rawValue))" }.joined(separator: "\n"))
 
-      """ + ExitStatus.helpText
+      """) + "\n" + ExitStatus.helpText
   )
 
   @OptionGroup var dataDir: DataDirOptions
@@ -62,7 +62,9 @@ struct CheckCommand: AsyncParsableCommand {
       if output.json {
         for finding in report.findings { out.record(finding.jsonObject) }
       } else {
-        for line in report.textLines(maxExamples: maxExamples) { out.text(line) }
+        let lines = report.textLines(maxExamples: maxExamples)
+        for line in lines.dropLast() { out.text(line) }
+        if let verdict = lines.last { out.verdict(verdict) }
       }
       out.record(report.summaryObject)
       return report.exitStatus

@@ -7,7 +7,7 @@ struct GenerateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "generate",
     abstract: "Write a deterministic synthetic data dir, optionally with planted faults.",
-    discussion: """
+    discussion: helpParagraphs("""
       Scales (projects / tasks / sessions): xs 3/30/10, s 10/1,000/250, m 100/20,000/5,000,
       l 1,000/200,000/50,000, xl 5,000/1,000,000/250,000; --projects/--tasks/--sessions
       override. The same arguments give a byte-identical tree on any machine and with any
@@ -28,7 +28,7 @@ struct GenerateCommand: AsyncParsableCommand {
       more is refused (exit 16). Classes:
 
       \(FaultClass.helpText)
-      """ + "\n\n" + ExitStatus.helpText
+      """) + "\n\n" + ExitStatus.helpText
   )
 
   @Option(name: .long, help: ArgumentHelp("The data dir to create.", valueName: "dir"))
@@ -94,14 +94,14 @@ struct GenerateCommand: AsyncParsableCommand {
       let report = try await DataGenerator.run(options, progress: progress)
       progress.finish()
       out.record(report.json)
-      out.text(
+      out.verdict(
         "Wrote \(report.out): \(grouped(report.counts.projects)) projects, \(grouped(report.counts.tasks)) tasks, "
           + "\(grouped(report.counts.sessions)) sessions (\(options.format.rawValue), \(options.resolvedStyle.rawValue))")
       out.text(
         "  \(grouped(report.files)) files, \(humanBytes(report.bytes)), tree hash \(GeneratedTreeHash.hex(report.treeHash))")
       if !report.faults.isEmpty {
         out.text(
-          "  \(report.faults.count) planted faults on \(grouped(report.faultEntities)) extra entities; ground truth in \(report.faultsFile)")
+          "  \(grouped(report.faults.count)) planted faults on \(grouped(report.faultEntities)) extra entities; ground truth in \(report.faultsFile)")
       }
       let t = report.timings
       out.text(

@@ -7,7 +7,7 @@ struct JournalCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "journal",
     abstract: "List, show and prune the journals of changing runs.",
-    discussion: """
+    discussion: helpParagraphs("""
       Every changing run (repair, archive, migrate, undo) writes a journal in
       DATA_DIR/.maestro-admin/journal: <id>.jsonl (the plan and its progress) and
       <id>.pack (the old and new content of every file it changed, for undo and
@@ -18,7 +18,7 @@ struct JournalCommand: AsyncParsableCommand {
       finished by the next changing command; one that cannot be (the command says
       why and names it) is undone with `undo`, or ended with `journal abandon`.
 
-      """ + "\n" + ExitStatus.helpText,
+      """) + "\n" + ExitStatus.helpText,
     subcommands: [
       JournalListCommand.self, JournalShowCommand.self, JournalPruneCommand.self, JournalAbandonCommand.self,
     ]
@@ -55,11 +55,11 @@ struct JournalListCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list",
     abstract: "List the journals, oldest first, with their state and the disk they use.",
-    discussion: """
+    discussion: helpParagraphs("""
       State: committed (finished), stopped (a file changed under the run; what it
       made stays made and can be undone), unfinished (a crash interrupted it; the
       next changing command finishes it) or unreadable. Reads only; exit 0.
-      """
+      """)
   )
 
   @OptionGroup var dataDir: DataDirOptions
@@ -78,7 +78,7 @@ struct JournalListCommand: AsyncParsableCommand {
         out.record(["type": "orphanPack", "path": .string(pack)])
       }
       let total = catalog.entries.reduce(catalog.orphanPackBytes) { $0 + $1.totalBytes }
-      out.text(
+      out.verdict(
         catalog.entries.isEmpty && catalog.orphanPacks.isEmpty
           ? "no journals in \(Journal.folder(root))"
           : "\(grouped(catalog.entries.count)) journal(s), \(humanBytes(total)) in all")
@@ -138,14 +138,14 @@ struct JournalPruneCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "prune",
     abstract: "Remove old journals and what they keep for undo.",
-    discussion: """
+    discussion: helpParagraphs("""
       Removes the journals older than --older-than (s, m, h, d or w: 30d) and/or
       beyond the --keep newest, each with its pack, torn records kept aside and the
       folders a migration kept for its undo. Never removes an unfinished journal, an
       unreadable one, or one linked by undo to a journal that is kept (an undo run
       and the run it undoes go together). Takes the maintenance lock (not with
       --dry-run). Exit 1 journals removed, 0 nothing removed or --dry-run, 16 no rule.
-      """
+      """)
   )
 
   @OptionGroup var dataDir: DataDirOptions
@@ -198,7 +198,7 @@ struct JournalPruneCommand: AsyncParsableCommand {
         out.record(["type": "orphanPack", "path": .string(pack), "pruned": true])
       }
       let count = report.decisions.filter(\.prune).count
-      out.text("\(dryRun ? "would remove" : "removed") \(grouped(count)) journal(s), \(humanBytes(report.freedBytes))")
+      out.verdict("\(dryRun ? "would remove" : "removed") \(grouped(count)) journal(s), \(humanBytes(report.freedBytes))")
       out.record([
         "type": "summary", "pruned": number(count), "kept": number(report.decisions.count - count),
         "freedBytes": number(report.freedBytes), "dryRun": .bool(dryRun),
@@ -217,10 +217,7 @@ private func start(_ dataDir: DataDirOptions, _ output: OutputOptions) throws ->
 
 /// A missing data dir is an error (8), not an empty list.
 private func requireDataDir(_ root: String) throws {
-  guard FileSystem.isDirectory(root) else {
-    if FileSystem.fileExists(root) { throw MaestroError(.io, "the data dir is not a folder", path: root) }
-    throw MaestroError(.notFound, "the data dir does not exist", path: root)
-  }
+  try DataDirectory.requireDirectory(root)
 }
 
 /// `journal abandon`.
@@ -228,14 +225,14 @@ struct JournalAbandonCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "abandon",
     abstract: "End an unfinished journal where it stands (a way out when it cannot be finished).",
-    discussion: """
+    discussion: helpParagraphs("""
       For a journal that recovery cannot finish (the message of the failing command
       names it): the changes it made are marked (told by their result), the rest are
       not made, and the journal is recorded stopped, so later commands go on and the
       made changes can still be undone. A journal file that cannot be read is renamed
       <id>.jsonl.unreadable-<UTC time>. Run `maestro-admin check` afterwards. Takes
       the maintenance lock. Exit 1 abandoned, 0 already finished, 8 no such journal.
-      """
+      """)
   )
 
   @Argument(help: ArgumentHelp("The journal id.", valueName: "journal"))
@@ -255,19 +252,19 @@ struct JournalAbandonCommand: AsyncParsableCommand {
       let id = journal.hasSuffix(".jsonl") ? String(FileSystem.lastComponent(of: journal).dropLast(6)) : journal
       switch try JournalRunner(dataDir: root).abandon(id: id) {
       case .alreadyFinished:
-        out.text("journal \(id) is finished already; nothing to do")
+        out.verdict("journal \(id) is finished already; nothing to do")
         out.record(["type": "summary", "journal": .string(id), "outcome": "alreadyFinished"])
         return .ok
       case .stopped(let made, let notMade):
-        out.text("journal \(id) stopped: \(grouped(made)) change(s) made (undoable), \(grouped(notMade)) not made")
-        out.text("check the data dir: maestro-admin check --data-dir \(ShellQuote.quote(root))")
+        out.verdict("journal \(id) stopped: \(grouped(made)) change(s) made (undoable), \(grouped(notMade)) not made")
+        out.verdict("check the data dir: maestro-admin check --data-dir \(ShellQuote.quote(root))")
         out.record([
           "type": "summary", "journal": .string(id), "outcome": "stopped", "made": number(made),
           "notMade": number(notMade),
         ])
         return .changed
       case .setAside(let path):
-        out.text("journal \(id) cannot be read; set aside as \(path)")
+        out.verdict("journal \(id) cannot be read; set aside as \(path)")
         out.record(["type": "summary", "journal": .string(id), "outcome": "setAside", "path": .string(path)])
         return .changed
       }

@@ -6,17 +6,18 @@ import MaestroStorage
 /// writes the run's metrics whatever the outcome: the exit code the body
 /// returned or its error mapped to, the times, and what the body put in
 /// its `RunMeasurements`. A metrics file that cannot be written is reported
-/// and turns a success (0, 1) into exit 8, so the nightly job shows it.
+/// on stderr and leaves the exit code alone (it is the command's: the
+/// summary already said it); the stale last-success time shows it.
 func runMeasured(
   _ options: MetricsOptions, command: String, target: [(name: String, value: String)],
-  refusing codes: Set<MaestroError.Code> = [], _ body: (inout RunMeasurements) async throws -> ExitStatus
+  refusing codes: Set<MaestroError.Code> = [], json: Bool = false, _ body: (inout RunMeasurements) async throws -> ExitStatus
 ) async throws {
   let stopwatch = RunStopwatch()
   var measurements = RunMeasurements()
   var exitCode = ExitStatus.ok.rawValue
   var thrown: Error?
   do {
-    try await runMapped(refusing: codes) { try await body(&measurements) }
+    try await runMapped(refusing: codes, json: json) { try await body(&measurements) }
   } catch let error as ExitCode {
     exitCode = error.rawValue
     thrown = error
@@ -36,7 +37,6 @@ func runMeasured(
     try file.write(run)
   } catch {
     Output.error("cannot write the metrics file: \(error)")
-    if RunMetrics.isSuccess(exitCode) { throw ExitCode(ExitStatus.operationalError.rawValue) }
   }
   if let thrown { throw thrown }
 }

@@ -8,7 +8,7 @@ struct MigrateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "migrate",
     abstract: "Versioned migrations of a data dir: status, plan, up.",
-    discussion: """
+    discussion: helpParagraphs("""
       Versions: 0 seed-era (flat tasks/*.json, no Phase IV-A fields); 1 Phase IV-A written down;
       2 the newer servers' fields written down. DATA_DIR/.maestro-admin/migrations.json records
       every applied migration with the SHA-256 of its definition; without it the version is
@@ -21,24 +21,37 @@ struct MigrateCommand: AsyncParsableCommand {
       when migrations.json records a migration this tool does not know (a newer tool wrote it)
       or one whose checksum differs from this tool's definition, naming it; 8 when it is unreadable.
 
-      """ + ExitStatus.helpText,
+      """) + "\n" + ExitStatus.helpText,
     subcommands: [MigrateStatusCommand.self, MigratePlanCommand.self, MigrateUpCommand.self]
   )
 }
 
 /// Like `runMapped`, with a refused history mapped to exit 4.
 private func runMigrate(json: Bool, _ body: () async throws -> ExitStatus) async throws {
-  try await runMapped {
+  try await runMapped(json: json) {
     do {
       return try await body()
     } catch let refusal as MigrationRefusal {
-      Output.error("refused: " + refusal.description)
       Output(json: json).record([
         "type": "refused", "reason": .string(refusal.reason.rawValue), "version": .number(Double(refusal.version)),
         "name": .string(refusal.name), "file": .string(refusal.path), "message": .string(refusal.message),
-        "exit": 4,
+        "exitCode": 4,
       ])
+      Output.failure("refused: " + refusal.description, exitCode: ExitStatus.problemsLeft.rawValue)
       return .problemsLeft
+    } catch let changed as MigrationChangedUnderneath {
+      // Every path named; nothing live was changed (exit 8, operational).
+      let out = Output(json: json)
+      for path in changed.paths {
+        Output.error("\(changed.dataDir)/\(path): created, removed or changed while migrate read the data dir")
+        out.record(["type": "conflict", "file": .string(path), "why": "created, removed or changed after the scan"])
+      }
+      Output.error("refused: " + changed.description)
+      out.record([
+        "type": "stopped", "conflicts": .array(changed.paths.map { .string($0) }), "changedNothing": true,
+        "exit": .number(Double(ExitStatus.operationalError.rawValue)),
+      ])
+      return .operationalError
     }
   }
 }
@@ -76,10 +89,10 @@ struct MigrateStatusCommand: AsyncParsableCommand {
       let out = Output(json: output.json, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root))
       printStatus(status, out)
       let exit: ExitStatus = status.hasPending ? .problemsLeft : .ok
-      out.text(status.hasPending ? "\(status.pending.count) migration(s) pending — exit 4" : "up to date — exit 0")
+      out.verdict(status.hasPending ? "\(status.pending.count) migration(s) pending — exit 4" : "up to date — exit 0")
       var summary = status.jsonObject
       summary["type"] = "summary"
-      summary["exit"] = .number(Double(exit.rawValue))
+      summary["exitCode"] = .number(Double(exit.rawValue))
       out.record(summary)
       return exit
     }
@@ -134,9 +147,12 @@ struct MigratePlanCommand: AsyncParsableCommand {
       summary["files"] = .number(Double(plan.steps.count))
       summary["perMigration"] = .object(perMigration)
       summary["conflicts"] = .number(Double(plan.conflicts.count))
-      summary["exit"] = .number(Double(exit.rawValue))
+      summary["exitCode"] = .number(Double(exit.rawValue))
       out.record(summary)
-      if migrations.isEmpty { out.text("nothing to migrate — exit 0") }
+      out.verdict(
+        migrations.isEmpty
+          ? "nothing to migrate — exit 0"
+          : "\(migrations.count) migration(s) pending, \(grouped(plan.steps.count)) file(s) to change, \(grouped(plan.conflicts.count)) conflict(s) — exit 4")
       return exit
     }
   }
@@ -224,20 +240,20 @@ struct MigrateUpCommand: AsyncParsableCommand {
         "newErrors": .number(Double(outcome.newErrors.count)), "changedNothing": .bool(outcome.changedNothing),
         "strategy": .string(outcome.strategy.rawValue), "fallbackReason": outcome.fallbackReason.map(JSONValue.string) ?? .null,
         "phasesSeconds": .object(JSONObject(outcome.phases.map { ($0.name, .number(($0.seconds * 1000).rounded() / 1000)) })),
-        "exit": .number(Double(exit.rawValue)),
+        "exitCode": .number(Double(exit.rawValue)),
       ])
       if outcome.applied.isEmpty {
-        out.text("nothing to migrate: version \(outcome.status.currentVersion) is the newest this tool knows or the --to target")
+        out.verdict("nothing to migrate: version \(outcome.status.currentVersion) is the newest this tool knows or the --to target")
       } else if outcome.changedNothing {
-        out.text("the migrated data, checked before it went live, has \(outcome.newErrors.count) error(s) the data dir does not have now; nothing was changed; fix what they point at (see check, repair) and run again")
+        out.verdict("the migrated data, checked before it went live, has \(grouped(outcome.newErrors.count)) error(s) the data dir does not have now; nothing was changed; fix what they point at (see check, repair) and run again")
       } else if dryRun {
-        out.text("dry run: migrations \(outcome.applied.map { String($0.version) }.joined(separator: ", ")) would change \(grouped(outcome.steps.count)) file(s); nothing changed")
+        out.verdict("dry run: migrations \(outcome.applied.map { String($0.version) }.joined(separator: ", ")) would change \(grouped(outcome.steps.count)) file(s); nothing changed")
       } else {
-        out.text("migrated from version \(outcome.status.currentVersion) to \(outcome.applied.last!.version): \(grouped(outcome.steps.count)) file(s), journal \(outcome.journal ?? "-")")
+        out.verdict("migrated from version \(outcome.status.currentVersion) to \(outcome.applied.last!.version): \(grouped(outcome.steps.count)) file(s), journal \(outcome.journal ?? "-")")
         if !outcome.newErrors.isEmpty {
-          out.text("check found \(outcome.newErrors.count) error(s) that were not there before; the migration is recorded — to put everything back: maestro-admin undo \(outcome.journal ?? "-") --data-dir \(root)")
+          out.verdict("check found \(grouped(outcome.newErrors.count)) error(s) that were not there before; the migration is recorded — to put everything back: \(undoCommand(journals: outcome.journal.map { [$0] } ?? [], dataDir: root))")
         } else {
-          out.text("to undo: maestro-admin undo \(outcome.journal ?? "-") --data-dir \(root)")
+          out.verdict("to undo: \(undoCommand(journals: outcome.journal.map { [$0] } ?? [], dataDir: root))")
         }
       }
       return exit

@@ -60,6 +60,6 @@ struct LiveServerReport {
 func refusalSummary(_ status: LiveServerStatus) -> JSONObject {
   [
     "type": "summary", "refused": "server-live", "dataDir": .string(status.dataDir),
-    "server": .object(status.jsonObject), "exit": .number(Double(ExitStatus.locked.rawValue)),
+    "server": .object(status.jsonObject), "exitCode": .number(Double(ExitStatus.locked.rawValue)),
   ]
 }

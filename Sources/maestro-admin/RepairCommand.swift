@@ -7,7 +7,7 @@ struct RepairCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "repair",
     abstract: "Repair what check finds: planned, journaled, reversible with undo.",
-    discussion: """
+    discussion: helpParagraphs("""
       Checks the data dir, plans a change for every finding the policy repairs
       (README, "maestro-admin repair"), writes the plan and every old byte to a
       journal under DATA_DIR/.maestro-admin/journal/, then makes the changes.
@@ -22,7 +22,7 @@ struct RepairCommand: AsyncParsableCommand {
       server is running on the data dir (refused before anything changes; a dry
       run only reports it).
 
-      """ + ExitStatus.helpText
+      """) + "\n" + ExitStatus.helpText
   )
 
   @OptionGroup var dataDir: DataDirOptions
@@ -40,7 +40,7 @@ struct RepairCommand: AsyncParsableCommand {
   @OptionGroup var liveServer: LiveServerOptions
 
   func run() async throws {
-    try await runMapped {
+    try await runMapped(json: output.json) {
       let filter = try FindingFilter(only: only, ignore: nil)
       let root = try dataDir.resolve().root
       var job = RepairJob(
@@ -54,7 +54,7 @@ struct RepairCommand: AsyncParsableCommand {
         out.record(["type": "recovered", "journal": .string(id)])
       }
       for (k, round) in outcome.rounds.enumerated() {
-        if !dryRun { out.text("round \(k + 1): \(round.steps.count) change(s), journal \(round.journal ?? "-")") }
+        if !dryRun { out.text("round \(k + 1): \(grouped(round.steps.count)) change(s), journal \(round.journal ?? "-")") }
         for step in round.steps {
           out.text("  \(dryRun ? "would " : "")\(step.change)  [\(step.code)]")
           var record = step.jsonObject
@@ -74,16 +74,16 @@ struct RepairCommand: AsyncParsableCommand {
         "type": "summary", "dryRun": .bool(dryRun), "changes": .number(Double(outcome.steps.count)),
         "rounds": .number(Double(outcome.rounds.count)), "journals": .array(journals.map { .string($0) }),
         "left": .number(Double(outcome.remaining.count)), "info": .number(Double(outcome.reportOnly.count)),
-        "exit": .number(Double(outcome.exitStatus.rawValue)),
+        "exitCode": .number(Double(outcome.exitStatus.rawValue)),
       ])
       if dryRun {
-        out.text("dry run: \(outcome.steps.count) change(s) planned, \(outcome.remaining.count) finding(s) left to a person; nothing changed")
+        out.verdict("dry run: \(grouped(outcome.steps.count)) change(s) planned, \(grouped(outcome.remaining.count)) finding(s) left to a person; nothing changed")
       } else if journals.isEmpty {
-        out.text("nothing to repair; \(outcome.remaining.count) finding(s) left to a person")
+        out.verdict("nothing to repair; \(grouped(outcome.remaining.count)) finding(s) left to a person")
       } else {
-        out.text(
-          "repaired: \(outcome.steps.count) change(s) in \(journals.count) journal(s); \(outcome.remaining.count) finding(s) left")
-        out.text("to undo: " + journals.reversed().map { "maestro-admin undo \($0) --data-dir \(root)" }.joined(separator: " && "))
+        out.verdict(
+          "repaired: \(grouped(outcome.steps.count)) change(s) in \(journals.count) journal(s); \(grouped(outcome.remaining.count)) finding(s) left")
+        out.verdict("to undo: " + undoCommand(journals: journals, dataDir: root))
       }
       return outcome.exitStatus
     }

@@ -48,6 +48,11 @@ struct StatsCommand: AsyncParsableCommand {
       "oldest": s.oldest.map { .number($0) } ?? .null, "newest": s.newest.map { .number($0) } ?? .null,
     ])
     guard !out.json else { return }
+    if OutputMode.quiet {
+      out.verdict(
+        "\(s.root): \(grouped(s.projects)) projects, \(grouped(s.tasks)) tasks, \(grouped(s.sessions)) sessions, \(grouped(s.files)) files, \(humanBytes(s.bytes))")
+      return
+    }
     out.text("Data dir: \(s.root)")
     out.text("  projects      \(grouped(s.projects))")
     out.text("  tasks         \(grouped(s.tasks))\(s.legacyTaskFiles > 0 ? " (\(grouped(s.legacyTaskFiles)) in the legacy flat layout)" : "")")
@@ -69,11 +74,11 @@ struct StatsCommand: AsyncParsableCommand {
       }
     }
     if !s.unparseable.isEmpty {
-      out.text("Unparseable files (\(s.unparseable.count)):")
+      out.text("Unparseable files (\(grouped(s.unparseable.count))):")
       for u in s.unparseable.prefix(20) { out.text("  \(u.file): \(u.reason)") }
     }
     if !s.strayFiles.isEmpty {
-      out.text("Other files in entity folders (\(s.strayFiles.count)): \(s.strayFiles.prefix(5).joined(separator: ", "))\(s.strayFiles.count > 5 ? ", ..." : "")")
+      out.text("Other files in entity folders (\(grouped(s.strayFiles.count))): \(s.strayFiles.prefix(5).joined(separator: ", "))\(s.strayFiles.count > 5 ? ", ..." : "")")
     }
     if !s.symlinks.isEmpty {
       out.text("Symlinks, never followed (\(s.symlinks.count)): \(s.symlinks.prefix(5).joined(separator: ", "))\(s.symlinks.count > 5 ? ", ..." : "")")

@@ -7,7 +7,7 @@ struct UndoCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "undo",
     abstract: "Undo a repair, archive, migrate or undo run from its journal.",
-    discussion: """
+    discussion: helpParagraphs("""
       JOURNAL is a journal file (DATA_DIR/.maestro-admin/journal/<id>.jsonl) or its id
       with --data-dir. Undo first finishes any run a crash left unfinished, then puts
       every file the run changed back as it was (quarantined files back in place,
@@ -15,8 +15,11 @@ struct UndoCommand: AsyncParsableCommand {
       files, when a file changed since the run (exit 4), unless --force: then the
       current content goes into the undo's journal too, so nothing is lost. A data dir
       a server is running on is refused before anything changes (exit 75).
+      A journal file belongs to the data dir that holds it: with a --data-dir
+      naming another directory it is refused (exit 16), and so is a file that
+      is not in a data dir's .maestro-admin/journal/ folder.
 
-      """ + ExitStatus.helpText
+      """) + "\n" + ExitStatus.helpText
   )
 
   @Argument(help: ArgumentHelp("The journal file or id.", valueName: "journal"))
@@ -34,7 +37,7 @@ struct UndoCommand: AsyncParsableCommand {
   @OptionGroup var liveServer: LiveServerOptions
 
   func run() async throws {
-    try await runMapped {
+    try await runMapped(json: output.json) {
       // A journal file names its data dir; an id needs one.
       let dir = journal.hasSuffix(".jsonl") && dataDir.dataDir == nil ? nil : try dataDir.resolve().root
       let job = try UndoJob(journal: journal, dataDir: dir)
@@ -50,7 +53,7 @@ struct UndoCommand: AsyncParsableCommand {
         out.record(["type": "recovered", "journal": .string(id)])
       }
       if outcome.alreadyUndone {
-        out.text("journal \(outcome.target) is already undone; nothing to do")
+        out.verdict("journal \(outcome.target) is already undone; nothing to do")
         out.record(["type": "summary", "journal": .string(outcome.target), "alreadyUndone": true, "changes": 0])
         return .ok
       }
@@ -68,11 +71,14 @@ struct UndoCommand: AsyncParsableCommand {
         "undoJournal": outcome.journal.map { .string($0) } ?? .null,
       ])
       if !outcome.conflicts.isEmpty && !force {
-        out.text("refused: \(outcome.conflicts.count) file(s) changed since the run; see above, or use --force")
+        out.verdict("refused: \(grouped(outcome.conflicts.count)) file(s) changed since the run; see above, or use --force")
         return .problemsLeft
       }
-      if dryRun || outcome.actions.isEmpty { return .ok }
-      out.text("undone \(outcome.target): \(outcome.actions.count) change(s), journal \(outcome.journal ?? "-")")
+      if dryRun || outcome.actions.isEmpty {
+        out.verdict("\(dryRun ? "dry run: " : "")\(grouped(outcome.actions.count)) change(s) \(dryRun ? "would be undone" : "to undo"); nothing changed")
+        return .ok
+      }
+      out.verdict("undone \(outcome.target): \(grouped(outcome.actions.count)) change(s), journal \(outcome.journal ?? "-")")
       return .changed
     }
   }

@@ -10,7 +10,8 @@ import Testing
 @Suite struct LiveServerEndToEndTests {
   /// The last line of `--json` output, the summary.
   static func summary(_ r: CommandResult) throws -> JSONObject {
-    try #require(try JSONParser.parse(r.lines.last ?? "").objectValue, "\(r.stdout)\n\(r.stderr)")
+    let objects = r.lines.compactMap { try? JSONParser.parse($0).objectValue }
+    return try #require(objects.last { $0["type"] == "summary" }, "\(r.stdout)\n\(r.stderr)")
   }
 
   /// The summary's `server` field.
@@ -76,7 +77,10 @@ import Testing
     #expect(json.status == 75)
     let s = try Self.summary(json)
     #expect(s["refused"] == "server-live")
-    #expect(s["exit"] == .number(75))
+    #expect(s["exitCode"] == .number(75))
+    // ... and the run ends with the error object.
+    let error = try #require(try JSONParser.parse(json.lines.last ?? "").objectValue)
+    #expect(error["type"] == "error" && error["exitCode"] == .number(75) && error["code"] == "SERVER_LIVE")
     #expect(try Self.server(json)["url"] == .string(listener.url))
     #expect(try TreeHash.entries(of: p.dir, includeModes: true) == before)
   }

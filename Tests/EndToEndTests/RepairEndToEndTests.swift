@@ -72,7 +72,7 @@ import Testing
     let summary = objects.last
     #expect(summary?["type"]?.stringValue == "summary")
     #expect(summary?["journals"]?.arrayValue?.count == 2)
-    #expect(summary?["exit"]?.numberValue == 1)
+    #expect(summary?["exitCode"]?.numberValue == 1)
   }
 
   @Test func manualFindingsLeaveExit4() throws {

@@ -70,7 +70,7 @@ import Testing
     #expect(help.stdout.contains("stats"))
     let version = try runMaestroAdmin(["--version"])
     #expect(version.status == 0)
-    #expect(version.stdout.hasPrefix("0."))
+    #expect(version.stdout.hasPrefix("maestro-admin 0."))
   }
 }
 
@@ -108,6 +108,34 @@ import Testing
 
       let again = try runMaestroAdmin(["fmt", "--check", dir])
       #expect(again.status == 0)
+    }
+  }
+
+  /// Keys with lone surrogates (which servers accept in `env`, `metadata` and
+  /// event `data`) come through fmt as Node writes them: a canonical file is
+  /// left alone, and a rewrite gives Node's bytes, keys kept apart.
+  @Test func loneSurrogateKeysSurviveFmt() throws {
+    let corpus = ProjectPaths.fixtures + "/json/node-awkward"
+    let name = try #require(
+      try FileSystem.listDirectory(corpus + "/in").map(\.name).first { $0.hasSuffix("-session-with-awkward-env.json") })
+    try withTemporaryDirectory { dir in
+      try copyTree(ProjectPaths.samples + "/upstream-head", to: dir)
+      let canonical = dir + "/sessions/sess_1700000000000_abcdefghi.json"
+      let nodePretty = try FileSystem.readFile(corpus + "/pretty/" + name)
+      try AtomicFile.write(nodePretty, to: canonical)
+      let loose = dir + "/sessions/sess_1700000000001_abcdefghi.json"
+      try AtomicFile.write(try FileSystem.readFile(corpus + "/in/" + name), to: loose)
+
+      let check = try runMaestroAdmin(["fmt", "--check", dir])
+      #expect(check.status == 4)
+      #expect(check.lines == [loose])
+
+      let fix = try runMaestroAdmin(["fmt", dir])
+      #expect(fix.status == 1, "\(fix.stderr)")
+      #expect(try FileSystem.readFile(canonical) == nodePretty)
+      #expect(try FileSystem.readFile(loose) == (try FileSystem.readFile(corpus + "/compact/" + name)))
+      #expect(String(decoding: try FileSystem.readFile(loose), as: UTF8.self).contains(#""\ud800":"lone high","\udc00":"lone low""#))
+      #expect(try runMaestroAdmin(["fmt", "--check", dir]).status == 0)
     }
   }
 

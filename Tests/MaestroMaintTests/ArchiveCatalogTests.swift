@@ -1,5 +1,6 @@
 import MaestroMaint
 import MaestroStorage
+import MaestroTestSupport
 import Testing
 
 /// The catalog line format (shared with check), search filters and the
@@ -64,5 +65,34 @@ import Testing
     #expect(throws: MaestroError.self) {
       try ArchiveCriteria(statuses: nil, olderThan: nil, before: nil, projectId: "../p")
     }
+  }
+
+  /// Only calendar dates (leap years counted), known statuses and a
+  /// project the data dir has: anything else is a usage error, not a
+  /// silently empty selection.
+  @Test func criteriaAreValidated() throws {
+    func usage(_ body: () throws -> Void) -> Bool {
+      do { try body() } catch let e as MaestroError { return e.code == .usage } catch { return false }
+      return false
+    }
+    for bad in ["2026-02-29", "2026-02-30", "2026-04-31", "2100-02-29", "2026-06-31T00:00:00Z", "2026-00-10", "2026-01-00"] {
+      #expect(usage { _ = try ArchiveCriteria.date(bad) }, "\(bad)")
+    }
+    #expect(try ArchiveCriteria.date("2028-02-29") == ArchiveCriteria.date("2028-03-01") - 86_400_000)
+    #expect(try ArchiveCriteria.date("2000-02-29") == 951_782_400_000)
+    #expect(try ArchiveCriteria.date("2026-12-31") > 0)
+    #expect(usage { _ = try ArchiveCriteria(statuses: "completed,done", olderThan: nil, before: nil, projectId: nil) })
+    #expect(usage { _ = try ArchiveCriteria(statuses: "Completed", olderThan: nil, before: nil, projectId: nil) })
+    #expect(try ArchiveCriteria(statuses: "todo,pending,in_progress,in_review,completed,cancelled,blocked,archived", olderThan: nil, before: nil, projectId: nil).statuses.count == 8)
+
+    let dir = try TemporaryDirectory()
+    try FileSystem.makeDirectories(dir.appending("projects"))
+    try FileSystem.makeDirectories(dir.appending("tasks/p_orphans"))
+    try AtomicFile.write(Array(#"{"id":"p1"}"#.utf8), to: dir.appending("projects/p1.json"))
+    for (project, known) in [("p1", true), ("p_orphans", true), ("p2", false)] {
+      let c = try ArchiveCriteria(statuses: nil, olderThan: nil, before: nil, projectId: project)
+      #expect(usage { try c.validateProject(in: dir.path) } == !known, "\(project)")
+    }
+    try ArchiveCriteria(statuses: nil, olderThan: nil, before: nil, projectId: nil).validateProject(in: dir.path)
   }
 }

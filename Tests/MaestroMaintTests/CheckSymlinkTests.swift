@@ -92,7 +92,7 @@ import Testing
     #expect(repair.remaining.contains { $0.code == .taskMisplaced })
     #expect(FileSystem.fileExists(d.root + "/tasks/p/t_mis.json"))
     _ = try await MigrateJob(dataDir: d.root).up(.init(snapshot: false))
-    _ = await JSONFormatter(style: .compact, rewrite: true).run(try JSONFormatter.collectFiles([d.root]))
+    _ = try await JSONFormatter(style: .compact, rewrite: true).run(try JSONFormatter.collectFiles([d.root]))
     #expect(try TreeHash.hash(of: outside.path, includeModes: true) == before)
     // The links themselves are still there, as they were.
     #expect(SymlinkTarget.resolve(d.root + "/tasks/p/t_out.json", dataDir: d.root)?.text == outside.path + "/t_out.json")

@@ -206,7 +206,7 @@ func generate(
     #expect(dir.files.keys.filter { $0.hasPrefix("session-docs/") }.count == docFiles)
 
     // Canonical for `fmt --check`, and Storage loads it without a word.
-    let formatted = await JSONFormatter(style: .auto, rewrite: false).run(try JSONFormatter.collectFiles([report.out]))
+    let formatted = try await JSONFormatter(style: .auto, rewrite: false).run(try JSONFormatter.collectFiles([report.out])).results
     let odd = formatted.filter { $0.outcome != .canonical || $0.style != format.defaultStyle }
     let oddCount = odd.count
     #expect(oddCount == 0, "not canonical or not \(format.defaultStyle): \(odd.first.map(\.path) ?? "")")

@@ -151,7 +151,7 @@ import Testing
     try FileSystem.rename(scene.staged, to: scene.root + "/.maestro-admin/staging/x/a-moved")
     try FileSystem.makeDirectories(scene.staged)
     let before = try scene.everything()
-    #expect(throws: MaestroError.self) { try JournalRunner(dataDir: scene.root).run(plan, command: "test") }
+    #expect(throws: JournalStop.self) { try JournalRunner(dataDir: scene.root).run(plan, command: "test") }
     #expect(try scene.everything() == before)
     let journal = try #require(try Journal.list(dataDir: scene.root).first)
     #expect(journal.stopReason != nil && journal.done.isEmpty && !journal.committed)
@@ -209,8 +209,8 @@ import Testing
     try AtomicFile.write(Array("theirs".utf8), to: scene.live + "/one.json")
     let before = try scene.everything()
 
-    let error = #expect(throws: MaestroError.self) { try JournalRunner(dataDir: scene.root).recoverInterrupted() }
-    #expect(error?.path == scene.live)
+    let error = #expect(throws: JournalStop.self) { try JournalRunner(dataDir: scene.root).recoverInterrupted() }
+    #expect(error?.conflicts.map(\.path) == ["a"])
     #expect(try scene.everything() == before)
     #expect(!FileSystem.fileExists(scene.root + "/b.json"))
     let reread = try Journal.open(path: journal.path)

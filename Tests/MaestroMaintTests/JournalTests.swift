@@ -95,8 +95,10 @@ import Testing
     do {
       try JournalRunner(dataDir: dir.path).run(plan, command: "repair")
       Issue.record("overwrote a file that changed after planning")
-    } catch let error as MaestroError {
-      #expect(error.path == dir.path + "/sessions/s1.json")
+    } catch let stop as JournalStop {
+      #expect(stop.conflicts.map(\.path) == ["sessions/s1.json"])
+      #expect(stop.applied == 1)
+      #expect(stop.undoCommands == ["maestro-admin undo --data-dir \(JournalStop.shellQuoted(dir.path)) \(stop.journal)"])
     }
     #expect(try text(dir.path + "/sessions/s1.json") == #"{"id":"s1","taskIds":["x"]}"#)
     let journal = try #require(try Journal.list(dataDir: dir.path).first)

@@ -132,3 +132,63 @@ import Testing
     #expect(JSONWriter.string(.object(o), style: .compact) == #"{"id":"x","b":5,"new":true}"#)
   }
 }
+
+@Suite struct JSONKeyTests {
+  @Test func keysDifferingOnlyInLoneSurrogatesStayApart() throws {
+    let value = try JSONParser.parse(#"{"\ud800":1,"\udbff":2,"\ufffd":3,"\ud800":4}"#)
+    let object = try #require(value.objectValue)
+    #expect(object.count == 3)
+    #expect(object.values == [4, 2, 3])
+    #expect(JSONWriter.string(value, style: .compact) == #"{"\ud800":4,"\udbff":2,"�":3}"#)
+    #expect(object.keys.map { JSONKey.utf16(of: $0) } == [[0xD800], [0xDBFF], [0xFFFD]])
+  }
+
+  @Test func canonicallyEquivalentKeysStayApart() throws {
+    let value = try JSONParser.parse("{\"\u{e9}\":1,\"e\u{301}\":2}")
+    let object = try #require(value.objectValue)
+    #expect(object.count == 2)
+    #expect(object["\u{e9}"] == 1)
+    #expect(object["e\u{301}"] == 2)
+    var edited = object
+    edited["e\u{301}"] = 3
+    #expect(edited.values == [1, 3])
+    #expect(edited != object)
+    #expect(JSONValue.string("\u{e9}") != .string("e\u{301}"))
+  }
+
+  @Test func spellingIsInjectiveAndReversible() {
+    let samples: [[UInt16]] = [
+      [0xD800], [0xDC00], [0xDC00, 0xD800], [0xFFFD], Array("plain".utf16),
+      Array("\u{10F7FF}".utf16), Array("\u{10F800}".utf16), Array("\u{10FFFF}".utf16), [0xDBFE, 0xDC00, 0xD800],
+      Array("\u{10F7FF}\u{10F7FF}".utf16), Array("é".utf16), [],
+    ]
+    let spellings = samples.map(JSONKey.spelling(ofUTF16:))
+    #expect(Set(spellings.map { Array($0.utf8) }).count == samples.count)
+    for (units, spelling) in zip(samples, spellings) {
+      #expect(JSONKey.utf16(of: spelling) == units)
+    }
+    #expect(JSONKey.spelling(ofUTF16: Array("plain".utf16)) == "plain")
+    #expect(JSONKey.spelling(of: "\u{10F800}") != "\u{10F800}")
+    #expect(JSONKey.utf16(of: JSONKey.spelling(of: "\u{10FFFF}")) == Array("\u{10FFFF}".utf16))
+  }
+
+  @Test func arrayIndicesAreTheCanonicalOnes() {
+    #expect(JSONKey.arrayIndex("0") == 0)
+    #expect(JSONKey.arrayIndex("4294967294") == 4_294_967_294)
+    for key in ["4294967295", "01", "-0", "1e3", "1.5", " 1", "", "-1", "00", "9007199254740993", "42 ", "a1"] {
+      #expect(JSONKey.arrayIndex(key) == nil, "\(key)")
+    }
+  }
+
+  @Test func objectsKeepArrayIndicesFirstAsJavaScriptDoes() {
+    var object: JSONObject = ["b": 1, "a": 2]
+    object["10"] = 3
+    object["2"] = 4
+    object["c"] = 5
+    object["4294967295"] = 6
+    #expect(object.keys == ["2", "10", "b", "a", "c", "4294967295"])
+    object["2"] = nil
+    object["0"] = 7
+    #expect(object.keys == ["0", "10", "b", "a", "c", "4294967295"])
+  }
+}

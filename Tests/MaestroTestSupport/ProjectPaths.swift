@@ -11,15 +11,15 @@ public enum ProjectPaths {
   /// The checked-in fixtures.
   public static var fixtures: String { root + "/Fixtures" }
 
-  /// The workplace's shared folder beside the clone (conformance corpora,
-  /// real server samples).
-  public static var shared: String { root + "/../shared" }
+  /// The conformance corpora kept in the repository (Fixtures/conformance,
+  /// each with its origin and license in Fixtures/conformance/README.md).
+  public static var conformance: String { fixtures + "/conformance" }
 
   /// JSONTestSuite's parsing cases.
-  public static var jsonTestSuite: String { shared + "/conformance/JSONTestSuite/test_parsing" }
+  public static var jsonTestSuite: String { conformance + "/JSONTestSuite/test_parsing" }
 
   /// Node's `JSON.stringify(v, null, 2)` cases: `in/N.json` and `out/N.json`.
-  public static var nodeStringify: String { shared + "/conformance/node-stringify" }
+  public static var nodeStringify: String { conformance + "/node-stringify" }
 
   /// Copies of the data dirs real servers wrote, kept in Fixtures.
   public static var samples: String { fixtures + "/samples" }

@@ -68,11 +68,13 @@ public struct ArchiveCreateJob: Sendable {
   }
 
   /// Runs the job.
-  /// - Throws: `.serverLive` or `.locked` (exit 75); `.notFound`/`.io` naming the file
-  ///   (exit 8), including an archive that does not verify after writing
-  ///   (nothing is removed then).
+  /// - Throws: `.usage` (exit 16) for a `--project` the data dir does not
+  ///   have; `.serverLive` or `.locked` (exit 75); `.notFound`/`.io` naming
+  ///   the file (exit 8), including an archive that does not verify after
+  ///   writing (nothing is removed then).
   public func run() async throws -> Outcome {
     try DataDirectory.requireDataDirectory(dataDir, command: "archive create")
+    try criteria.validateProject(in: dataDir)
     let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin archive create", liveServer: liveServer)
     defer { lock?.release() }
     let runner = JournalRunner(dataDir: dataDir)

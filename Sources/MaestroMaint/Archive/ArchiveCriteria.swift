@@ -36,12 +36,32 @@ public struct ArchiveCriteria: Sendable, Equatable {
   ) throws {
     let list = (statuses ?? "completed").split(separator: ",").map { String($0).trimmed }.filter { !$0.isEmpty }
     guard !list.isEmpty else { throw MaestroError(.usage, "--status needs at least one status") }
+    let known = TaskStatus.knownValues.map(\.rawValue)
+    if let unknown = list.first(where: { !known.contains($0) }) {
+      throw MaestroError(
+        .usage, "--status: \"\(unknown)\" is not a task status; known: \(known.joined(separator: ", "))")
+    }
     if let projectId { try EntityId.validate(projectId) }
     var cutoff = Double.infinity
     if let olderThan { cutoff = now - (try Self.duration(olderThan)) }
     if let before { cutoff = min(cutoff, try Self.date(before)) }
     if olderThan == nil && before == nil { cutoff = now - 30 * 86_400_000 }
     self.init(statuses: list, cutoffMs: cutoff, projectId: projectId, olderThan: olderThan, before: before)
+  }
+
+  /// Checks that `--project` names a project of the data dir at `root`:
+  /// its `projects/<id>.json` or its `tasks/<id>/` folder exists (a typo
+  /// would otherwise archive nothing and exit 0).
+  /// - Throws: `MaestroError(.usage)` naming the project.
+  public func validateProject(in root: String) throws {
+    guard let projectId else { return }
+    guard FileSystem.fileExists(root + "/projects/" + projectId + ".json")
+      || FileSystem.isDirectory(root + "/tasks/" + projectId)
+    else {
+      throw MaestroError(
+        .usage, "--project: no project \(EntityId.quoted(projectId)) in this data dir (neither projects/\(projectId).json nor tasks/\(projectId)/)",
+        path: root)
+    }
   }
 
   /// Whether a task with this status, project and time qualifies.
@@ -79,6 +99,10 @@ public struct ArchiveCriteria: Sendable, Equatable {
       (1...31).contains(d)
     else {
       throw MaestroError(.usage, "cannot read the date \"\(text)\": use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)")
+    }
+    guard d <= UTCTime.daysInMonth(mo, year: y) else {
+      throw MaestroError(
+        .usage, "\"\(text)\" is not a date: \(y)-\(mo < 10 ? "0" : "")\(mo) has \(UTCTime.daysInMonth(mo, year: y)) days")
     }
     var time = UTCTime(year: y, month: mo, day: d, hour: 0, minute: 0, second: 0)
     if bytes.count > 10 {

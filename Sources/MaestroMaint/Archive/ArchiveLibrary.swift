@@ -66,7 +66,10 @@ public struct ArchiveLibrary: Sendable {
   }
 
   /// The catalog's entries, the latest line per id, in line order.
+  /// - Throws: `.notFound`/`.io` (exit 8) when the data dir is missing or
+  ///   not a directory: an empty answer would pass for "nothing archived".
   public func entries() throws -> [ArchiveCatalogEntry] {
+    try DataDirectory.requireDirectory(root)
     let all = try ArchiveCatalog(root: root).entries
     var last: [String: Int] = [:]
     for (k, e) in all.enumerated() { last[e.id] = k }
@@ -76,6 +79,7 @@ public struct ArchiveLibrary: Sendable {
   /// Every archive file and every archive the catalog names, by name, with
   /// the names the catalog lists but that are missing on disk.
   public func list() throws -> (archives: [Summary], missing: [String]) {
+    try DataDirectory.requireDirectory(root)
     var byName: [String: Summary] = [:]
     let folder = Self.folder(root)
     if FileSystem.isDirectory(folder) {
@@ -114,6 +118,7 @@ public struct ArchiveLibrary: Sendable {
   ///   catalog or the member is unsafe, missing or damaged (exit 4); `.io`
   ///   when the archive cannot be opened (exit 8).
   public func show(_ id: String) throws -> (entry: ArchiveCatalogEntry, bytes: [UInt8]) {
+    try DataDirectory.requireDirectory(root)
     try EntityId.validate(id)
     guard let entry = try entries().last(where: { $0.id == id }) else {
       throw MaestroError(.archiveRefused, "task \(EntityId.quoted(id)) is not in the archive catalog", id: id)

@@ -40,8 +40,10 @@ enum DirectorySwap {
   }
 
   /// Renames `source` to `target`, failing if `target` exists
-  /// (`RENAME_NOREPLACE`; a plain `rename` where the kernel lacks it, after
-  /// checking that `target` is absent).
+  /// (`RENAME_NOREPLACE`; where the kernel or file system lacks it, a file
+  /// is hard-linked at `target`, which also never replaces, and unlinked at
+  /// `source`; a folder gets a plain `rename` after checking that `target`
+  /// is absent).
   ///
   /// - Throws: `MaestroError` naming `source`; `EEXIST` when `target` exists.
   static func renameNoReplace(_ source: String, to target: String) throws {
@@ -51,6 +53,14 @@ enum DirectorySwap {
       if code != EINVAL && code != ENOSYS && code != ENOTSUP {
         throw MaestroError.system("cannot rename to \(target)", path: source, errno: code)
       }
+    }
+    if link(source, target) == 0 {
+      guard unlink(source) == 0 else { throw MaestroError.system("cannot remove after linking", path: source) }
+      return
+    }
+    let code = errno
+    if code == EEXIST || code == ENOENT {
+      throw MaestroError.system("cannot rename to \(target)", path: source, errno: code)
     }
     if FileSystem.fileExists(target, followSymlinks: false) {
       throw MaestroError.system("cannot rename to \(target)", path: source, errno: EEXIST)

@@ -114,10 +114,7 @@ public struct SnapshotCreator: Sendable {
     let clockStart = Self.monotonic()
     let startNs = UTCTime.nowNanoseconds()
     let root = DirectorySwap.absolute(options.dataDir)
-    guard FileSystem.isDirectory(root) else {
-      if FileSystem.fileExists(root) { throw MaestroError(.io, "the data dir is not a directory", path: root) }
-      throw MaestroError(.notFound, "the data dir does not exist", path: root)
-    }
+    try DataDirectory.requireDirectory(root)
     if S3Location.isObjectStoreAddress(options.destination) {
       return try runToObjectStore(
         try S3Location(parsing: options.destination), root: root, started: started, startNs: startNs,

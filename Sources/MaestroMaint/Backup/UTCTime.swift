@@ -26,6 +26,16 @@ struct UTCTime: Sendable, Equatable {
     (self.hour, self.minute, self.second) = (hour, minute, second)
   }
 
+  /// The number of days in `month` (1–12) of `year`, leap years counted
+  /// (proleptic Gregorian).
+  static func daysInMonth(_ month: Int, year: Int) -> Int {
+    switch month {
+    case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+    case 4, 6, 9, 11: return 30
+    default: return 31
+    }
+  }
+
   /// Milliseconds since the Unix epoch.
   var milliseconds: Int64 {
     Int64(Self.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second) * 1000

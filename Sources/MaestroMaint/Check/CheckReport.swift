@@ -163,14 +163,6 @@ public struct CheckReport: Sendable {
       "\(Self.grouped(e)) error\(e == 1 ? "" : "s"), \(Self.grouped(w)) warning\(w == 1 ? "" : "s"), \(Self.grouped(i)) info\(transient) in \(Self.grouped(filesRead)) files\(live) — exit \(exitStatus.rawValue)"
   }
 
-  /// 25100 → "25,100".
-  static func grouped(_ n: Int) -> String {
-    let s = String(n.magnitude)
-    var out = ""
-    for (k, c) in s.enumerated() {
-      if k > 0 && (s.count - k) % 3 == 0 { out.append(",") }
-      out.append(c)
-    }
-    return n < 0 ? "-" + out : out
-  }
+  /// 25100 → "25,100" (`NumberText.grouped`).
+  static func grouped(_ n: Int) -> String { NumberText.grouped(n) }
 }

@@ -60,12 +60,7 @@ public struct DataDirCheck: Sendable {
   ///   `.cancelled` after SIGINT (exit 32).
   public func run() async throws -> CheckReport {
     let started = ContinuousClock.now
-    guard FileSystem.isDirectory(root) else {
-      if FileSystem.fileExists(root) {
-        throw MaestroError(.io, "the data dir is not a directory", path: root)
-      }
-      throw MaestroError(.notFound, "the data dir does not exist", path: root)
-    }
+    try DataDirectory.requireDirectory(root)
     let ledger = ReadLedger()
     let tree: any DataDirTree =
       overlay.isEmpty ? RecordingTree(root: root, ledger: ledger) : OverlayTree(root: root, overlay: overlay)

@@ -6,6 +6,8 @@ import Synchronization
   import Darwin
 #endif
 
+private let progressSuppressed = Atomic<Bool>(false)
+
 /// A progress bar on stderr for long work, drawn only when stderr is a
 /// terminal (silent when piped or under `--json`). Safe to advance from any
 /// number of workers; redraws at most once per percent.
@@ -20,8 +22,12 @@ public final class ProgressBar: Sendable {
   public init(_ label: String, total: Int, enabled: Bool = ProgressBar.stderrIsTerminal) {
     self.label = label
     self.total = max(total, 1)
-    self.enabled = enabled && total > 0
+    self.enabled = enabled && total > 0 && !progressSuppressed.load(ordering: .relaxed)
   }
+
+  /// Silences every bar made from now on, whatever the caller asks
+  /// (`--no-progress`, `--quiet`).
+  public static func suppressAll() { progressSuppressed.store(true, ordering: .relaxed) }
 
   /// Whether stderr is a terminal.
   public static var stderrIsTerminal: Bool { isatty(2) == 1 }
@@ -38,7 +44,7 @@ public final class ProgressBar: Sendable {
     let width = 30
     let filled = width * percent / 100
     let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-    let line = "\r\(label) [\(bar)] \(percent)% \(min(now, total))/\(total)"
+    let line = "\r\(label) [\(bar)] \(percent)% \(NumberText.grouped(min(now, total)))/\(NumberText.grouped(total))"
     StandardError.write(line)
   }
 

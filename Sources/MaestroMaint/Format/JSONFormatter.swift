@@ -49,13 +49,16 @@ public struct JSONFormatter: Sendable {
   /// quarantine.
   public static let skippedFolders: Set<String> = [".maestro-admin", "lost+found"]
 
-  /// The arguments among `paths` that are data dirs (folders holding
-  /// `projects/`, `tasks/` or `sessions/`): a rewrite takes their
-  /// maintenance lock.
-  public static func dataDirectories(among paths: [String]) -> [String] {
-    paths.filter { path in
-      FileSystem.isDirectory(path, followSymlinks: false) && DataDirectory.isDataDirectory(path)
+  /// The data dirs the `files` lie in (`EnclosingDataDirectory`), each
+  /// once: what a rewrite refuses while live, locks and journals.
+  public static func dataDirectories(of files: [String]) -> [String] {
+    var folders: [String] = []
+    var seen = Set<String>()
+    for file in files {
+      let folder = FileSystem.parentDirectory(of: file)
+      if seen.insert(folder).inserted { folders.append(folder) }
     }
+    return EnclosingDataDirectory.of(paths: folders)
   }
 
   /// Lists the `.json` files named by `paths` (files as given, folders
@@ -91,24 +94,77 @@ public struct JSONFormatter: Sendable {
   }
 
   /// Formats `files` on every core, in order of `files`.
-  public func run(_ files: [String], progress: ProgressBar? = nil) async -> [FileResult] {
+  ///
+  /// A file outside any data dir is rewritten at once, atomically. The
+  /// files inside a data dir are rewritten after all are read, under one
+  /// journal per data dir (the caller holds its lock): each rewrite expects
+  /// exactly the bytes it was computed from and is made by exchange and
+  /// verify, so `undo` reverses the run and a concurrent write is never
+  /// replaced.
+  /// - Returns: each file's result, and the journals written.
+  /// - Throws: `JournalStop` naming every file that changed under the run;
+  ///   I/O errors of the journal.
+  public func run(_ files: [String], progress: ProgressBar? = nil) async throws -> (
+    results: [FileResult], journals: [(dataDir: String, id: String)]
+  ) {
     let choice = style
     let rewrite = rewrite
-    return await ParallelMap.map(files) { path in
-      defer { progress?.advance() }
-      if Cancellation.isRequested { return FileResult(path: path, outcome: .skipped, style: nil) }
-      return Self.format(path, choice: choice, rewrite: rewrite)
+    var home: [String: String?] = [:]
+    if rewrite {
+      for file in files {
+        let folder = FileSystem.parentDirectory(of: file)
+        if home[folder] == nil { home[folder] = .some(EnclosingDataDirectory.of(folder)) }
+      }
     }
+    let homes = home
+    let formatted = await ParallelMap.map(files) { path -> (FileResult, Rewrite?) in
+      defer { progress?.advance() }
+      if Cancellation.isRequested { return (FileResult(path: path, outcome: .skipped, style: nil), nil) }
+      let dataDir = homes[FileSystem.parentDirectory(of: path)] ?? nil
+      return Self.format(path, choice: choice, rewriteNow: rewrite && dataDir == nil, dataDir: dataDir)
+    }
+    var journals: [(dataDir: String, id: String)] = []
+    var byDataDir: [String: [Rewrite]] = [:]
+    for case let (_, pending?) in formatted where rewrite { byDataDir[pending.dataDir, default: []].append(pending) }
+    for dataDir in byDataDir.keys.sorted() {
+      var plan = ChangePlan(dataDir: dataDir)
+      for r in byDataDir[dataDir] ?? [] {
+        try plan.write(
+          r.relative, r.canonical, computedFrom: r.original, reason: "fmt",
+          summary: "reformat \(r.relative) (\(r.style.rawValue))")
+      }
+      let runner = JournalRunner(dataDir: dataDir)
+      _ = try runner.recoverInterrupted()
+      let journal = try await BulkJournalRunner(dataDir: dataDir).run(plan, bulkCount: plan.actions.count, command: "fmt")
+      journals.append((dataDir, journal.id))
+    }
+    return (formatted.map(\.0), journals)
+  }
+
+  /// A rewrite inside a data dir, made later under its journal.
+  struct Rewrite: Sendable {
+    var dataDir: String
+    var relative: String
+    var original: [UInt8]
+    var canonical: [UInt8]
+    var style: JSONStyle
   }
 
   static func format(_ path: String, choice: StyleChoice, rewrite: Bool) -> FileResult {
+    format(path, choice: choice, rewriteNow: rewrite, dataDir: nil).0
+  }
+
+  /// Reads and formats one file; rewrites it at once when `rewriteNow`,
+  /// else, inside `dataDir`, returns the rewrite for the journal.
+  static func format(_ path: String, choice: StyleChoice, rewriteNow: Bool, dataDir: String?) -> (FileResult, Rewrite?) {
     do {
       let bytes = try FileSystem.readFile(path)
+      RaceHook.reached("fmt:read", path: path)
       let value: JSONValue
       do {
         value = try JSONParser.parse(bytes)
       } catch {
-        return FileResult(path: path, outcome: .failed, style: nil, error: "malformed JSON: \(error)")
+        return (FileResult(path: path, outcome: .failed, style: nil, error: "malformed JSON: \(error)"), nil)
       }
       let style: JSONStyle =
         switch choice {
@@ -117,13 +173,21 @@ public struct JSONFormatter: Sendable {
         case .compact: .compact
         }
       let canonical = JSONWriter.serialize(value, style: style)
-      if canonical == bytes { return FileResult(path: path, outcome: .canonical, style: style) }
-      if rewrite { try AtomicFile.write(canonical, to: path) }
-      return FileResult(path: path, outcome: .reformatted, style: style)
+      if canonical == bytes { return (FileResult(path: path, outcome: .canonical, style: style), nil) }
+      if rewriteNow { try AtomicFile.write(canonical, to: path) }
+      var pending: Rewrite?
+      if let dataDir {
+        // The data dir is spelled canonically; so is the file's folder (the
+        // file itself may be a symlink, which is not followed).
+        let folder = CanonicalPath.of(FileSystem.parentDirectory(of: path))
+        let relative = String((folder + "/" + FileSystem.lastComponent(of: path)).dropFirst(dataDir.count + 1))
+        pending = Rewrite(dataDir: dataDir, relative: relative, original: bytes, canonical: canonical, style: style)
+      }
+      return (FileResult(path: path, outcome: .reformatted, style: style), pending)
     } catch let error as MaestroError {
-      return FileResult(path: path, outcome: .failed, style: nil, error: error.message)
+      return (FileResult(path: path, outcome: .failed, style: nil, error: error.message), nil)
     } catch {
-      return FileResult(path: path, outcome: .failed, style: nil, error: "\(error)")
+      return (FileResult(path: path, outcome: .failed, style: nil, error: "\(error)"), nil)
     }
   }
 }

@@ -16,9 +16,11 @@ private func bulkSyncfs(_ fd: Int32) -> Int32
 /// The plan's first `bulkCount` actions must be folder creations followed
 /// by writes and removals of distinct files (no moves, nothing that depends
 /// on another change but a folder). Folders are made first; then each batch
-/// of writes and removals is made on every core (a write goes to a temp file
-/// beside its target, named as `AtomicFile`'s are, and is renamed over it:
-/// a reader sees the old or the new bytes, never a mix), the file system is
+/// of writes and removals is made on every core through `GuardedFileChange`
+/// (a write goes to a temp file beside its target and is exchanged with it,
+/// and what came out must be the bytes the change was computed from, else
+/// it goes back; a removal is renamed aside and checked the same way), the
+/// file system is
 /// flushed once (`syncfs`), and the whole batch is marked done in one
 /// journal append. Only then does the next batch start. The actions after
 /// `bulkCount` (for `migrate`, the history file) run one by one with the
@@ -27,7 +29,9 @@ private func bulkSyncfs(_ fd: Int32) -> Int32
 /// A crash at any point leaves a journal whose done marks name only
 /// durable changes; `JournalRunner.recoverInterrupted()` finishes it
 /// exactly as it finishes any other (each change recognised by its
-/// SHA-256, a leftover temp file removed).
+/// SHA-256, a leftover temp file settled by `settleLeftovers`). A change
+/// whose file changed under the run stops the journal after its batch,
+/// naming every such file (`JournalStop`).
 public struct BulkJournalRunner: Sendable {
   public let dataDir: String
   public var workers: Int
@@ -93,8 +97,19 @@ public struct BulkJournalRunner: Sendable {
   /// Makes the changes of `journal`, which `journal(_:bulkCount:command:blobs:)`
   /// wrote: its first `bulkCount` actions in batches on every core, the
   /// rest one by one.
-  /// - Throws: as `run`.
+  /// - Throws: as `run`; once a change was made, the error records the
+  ///   journal as its `partialRun`.
   public func apply(_ journal: Journal, bulkCount: Int, progress: ProgressBar? = nil) async throws {
+    do {
+      try await applyChanges(journal, bulkCount: bulkCount, progress: progress)
+    } catch let stop as JournalStop {
+      throw stop
+    } catch {
+      throw journal.done.isEmpty ? error : MaestroError.afterChanges(error, dataDir: dataDir, journals: [journal.id])
+    }
+  }
+
+  private func applyChanges(_ journal: Journal, bulkCount: Int, progress: ProgressBar?) async throws {
     let reader = try journal.packReader()
     let root = dataDir
     var pendingDone: [Int] = []
@@ -115,52 +130,78 @@ public struct BulkJournalRunner: Sendable {
         (journal.actions[$0], journal.afterRange($0 + 1))
       }
       start += batch.count
-      let results = await ParallelMap.map(batch, workers: workers) { action, after -> String? in
+      let guarded = GuardedFileChange(root: root, durable: false, keepFolder: JournalRunner.keepFolder(journal))
+      let results = await ParallelMap.map(batch, workers: workers) { action, after -> Outcome in
         defer { progress?.advance() }
         do {
-          try Self.apply(action, root: root) { try after.map(reader.read) ?? [] }
-          return nil
+          if let conflict = try Self.apply(action, guarded: guarded, newContent: { try after.map(reader.read) ?? [] }) {
+            return .changed(conflict)
+          }
+          return .made
         } catch {
-          return "\(error)"
+          return .failed("\(error)")
         }
       }
       try flush(root)
-      let failed = results.firstIndex { $0 != nil }
-      pendingDone += zip(batch, results).filter { $0.1 == nil }.map(\.0.0.seq)
+      pendingDone += zip(batch, results).filter { if case .made = $0.1 { true } else { false } }.map(\.0.0.seq)
       try journal.markDone(pendingDone)
       pendingDone = []
-      if let failed {
+      if let failed = results.firstIndex(where: { if case .failed = $0 { true } else { false } }),
+        case .failed(let reason) = results[failed]
+      {
         let action = batch[failed].0
-        let reason = results[failed]!
         try journal.stop(at: action.seq, reason: reason)
         throw MaestroError(.io, reason + " (journal \(journal.id) stopped; undo it to put back what it did)", path: root + "/" + action.path)
+      }
+      let conflicts = results.compactMap { if case .changed(let c) = $0 { c } else { nil } }
+      if let first = results.firstIndex(where: { if case .changed = $0 { true } else { false } }) {
+        let rest = journal.actions.filter { !journal.done.contains($0.seq) }
+        try JournalRunner(dataDir: dataDir).stop(journal, at: batch[first].0, conflicts: conflicts, rest: rest)
       }
       try Cancellation.check()
     }
     try JournalRunner(dataDir: dataDir).finish(journal, progress: progress)
   }
 
+  /// What became of one change of a batch.
+  enum Outcome: Sendable {
+    case made
+    case changed(JournalStop.Conflict)
+    case failed(String)
+  }
+
   /// Makes one write or removal, checking first that the path holds what
-  /// the plan expects (or already what it leaves); a write's new content
-  /// is read from the pack through `newContent` only when needed.
-  static func apply(_ action: JournalAction, root: String, newContent: () throws -> [UInt8]) throws {
+  /// the plan expects (or already what it leaves), then through `guarded`
+  /// (exchange and verify; nothing fsynced: the caller flushes the file
+  /// system); a write's new content is read from the pack through
+  /// `newContent` only when needed.
+  /// - Returns: the conflict when the path does not hold what the change
+  ///   was computed from (nothing changed then).
+  static func apply(_ action: JournalAction, guarded: GuardedFileChange, newContent: () throws -> [UInt8]) throws
+    -> JournalStop.Conflict?
+  {
     CrashPoint.reached("journal:before-action")
-    let path = root + "/" + action.path
+    let path = guarded.root + "/" + action.path
+    RaceHook.reached("journal:before-action", path: path)
     let current = try currentState(at: path)
     if !current.matches(action.after) {
-      guard current.matches(action.before) else {
-        throw MaestroError(.io, "\(action.path) changed since the plan was made; stopped before: \(action.summary)", path: path)
-      }
+      if let conflict = JournalRunner.conflict(action, current: current) { return conflict }
+      let mode = mode_t(action.after.mode ?? 0o644)
       switch action.operation {
+      case .write where current.exists:
+        if let conflict = try guarded.replace(action.path, with: try newContent(), mode: mode, expected: current.sha256 ?? "") {
+          return conflict
+        }
       case .write:
-        try writeReplacing(try newContent(), to: path, mode: mode_t(action.after.mode ?? 0o644), replacing: current.exists)
+        if let conflict = try guarded.create(action.path, with: try newContent(), mode: mode) { return conflict }
       case .remove:
-        if unlink(path) != 0 && errno != ENOENT { throw MaestroError.system("cannot remove file", path: path) }
+        if let conflict = try guarded.remove(action.path, expected: current.sha256 ?? "") { return conflict }
       default:
         break
       }
     }
     CrashPoint.reached("journal:after-action")
+    return nil
   }
 
   /// `FileState.current(at:)` in one open, one fstat and the reads (no
@@ -180,57 +221,6 @@ public struct BulkJournalRunner: Sendable {
     return .file(bytes, mode: UInt32(info.st_mode & 0o7777))
   }
 
-  /// Temp file beside the target (`.<name>.maestro-admin-<8 hex>.tmp`, so
-  /// recovery recognises and removes a leftover), then a rename; the caller
-  /// flushes the file system before counting the change as made.
-  static func writeReplacing(_ bytes: [UInt8], to path: String, mode: mode_t, replacing: Bool) throws {
-    let folder = FileSystem.parentDirectory(of: path)
-    let name = FileSystem.lastComponent(of: path)
-    var temp = ""
-    var fd: Int32 = -1
-    // Created with its final mode when the umask keeps it (no fchmod); the
-    // name's 8 hex digits come from a counter, not the random source.
-    let direct = mode & ~Self.processUmask == mode
-    for _ in 0..<8 {
-      temp = folder + "/." + name + ".maestro-admin-" + hex8() + ".tmp"
-      fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, direct ? mode : 0o600)
-      if fd >= 0 || errno != EEXIST { break }
-    }
-    guard fd >= 0 else { throw MaestroError.system("cannot create temporary file", path: path) }
-    // As root on a data dir the server's user owns: the data dir's owner
-    // (before fchmod, since fchown clears set-id bits).
-    var ok = (try? DataDirOwner.apply(descriptor: fd, path: path)) != nil
-    ok = ok && (direct || fchmod(fd, mode) == 0)
-    var offset = 0
-    while ok && offset < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-      if n < 0 && errno == EINTR { continue }
-      if n <= 0 { ok = false } else { offset += n }
-    }
-    if close(fd) != 0 { ok = false }
-    guard ok else {
-      let e = errno
-      unlink(temp)
-      throw MaestroError.system("cannot write file", path: path, errno: e)
-    }
-    // Replacing a file: exchange the names, then drop the old content now
-    // under the temp name. ext4 flushes a file renamed over another at once
-    // (auto_da_alloc), which made a rename cost twice an exchange here; a
-    // crash between the two steps leaves the new content in place and the
-    // old under a temp name that recovery removes.
-    if replacing, (try? DirectorySwap.exchange(temp, path)) == true {
-      unlink(temp)
-      return
-    }
-    guard rename(temp, path) == 0 else {
-      let e = errno
-      unlink(temp)
-      throw MaestroError.system("cannot write file", path: path, errno: e)
-    }
-  }
-
-  private static let counter = Atomic<UInt32>(UInt32.random(in: 0...UInt32.max))
-
   /// The process's umask, read once (reading it means setting it); also
   /// used by `MigrationStager`.
   static let processUmask: mode_t = {
@@ -238,12 +228,6 @@ public struct BulkJournalRunner: Sendable {
     umask(old)
     return old
   }()
-
-  private static func hex8() -> String {
-    let v = counter.wrappingAdd(0x9E37_79B9, ordering: .relaxed).newValue
-    let s = String(v, radix: 16)
-    return String(repeating: "0", count: 8 - s.count) + s
-  }
 
   private func flush(_ root: String) throws {
     let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -51,11 +51,51 @@ public struct ChangePlan: Sendable {
       oldBytes: before.exists ? try FileSystem.readFile(absolute(relative)) : nil)
   }
 
+  /// Plans `relative`, which held `original` when the caller read it and
+  /// computed `bytes` from it, to hold `bytes`: the change expects exactly
+  /// `original` (not whatever is there when the plan is written), so a
+  /// write someone makes after that read is never replaced.
+  public mutating func write(
+    _ relative: String, _ bytes: [UInt8], computedFrom original: [UInt8], reason: String, summary: String
+  ) throws {
+    try EntityPath.checkRelative(relative)
+    let mode = (try? FileSystem.stat(absolute(relative), followSymlinks: false).mode) ?? 0o644
+    try planParents(of: relative, reason: reason)
+    append(
+      JournalAction(
+        operation: .write, path: relative, reason: reason, summary: summary, before: .file(original, mode: mode),
+        after: .file(bytes, mode: mode), newBytes: bytes),
+      oldBytes: original)
+  }
+
+  /// Plans `relative` to hold `bytes` where the caller knows the state the
+  /// change was computed from (`before`, with its bytes `oldBytes` for
+  /// undo when a file): used by undo, whose expected state is what the
+  /// undone journal left.
+  mutating func write(
+    _ relative: String, _ bytes: [UInt8], mode: UInt32, before: FileState, oldBytes: [UInt8]?, reason: String,
+    summary: String
+  ) throws {
+    try EntityPath.checkRelative(relative)
+    try planParents(of: relative, reason: reason)
+    append(
+      JournalAction(
+        operation: .write, path: relative, reason: reason, summary: summary, before: before,
+        after: .file(bytes, mode: before.mode ?? mode), newBytes: bytes),
+      oldBytes: before.exists ? oldBytes : nil)
+  }
+
   /// Plans a rename of `relative` to `destination`, which must not exist.
-  public mutating func move(_ relative: String, to destination: String, reason: String, summary: String) throws {
+  /// - Parameter original: the bytes the decision to move was made from,
+  ///   when the caller read them (else the file is read now).
+  public mutating func move(
+    _ relative: String, to destination: String, computedFrom original: [UInt8]? = nil, reason: String,
+    summary: String
+  ) throws {
     try EntityPath.checkRelative(relative)
     try EntityPath.checkRelative(destination)
-    let before = try FileState.current(at: absolute(relative))
+    var before = try FileState.current(at: absolute(relative))
+    if let original, before.exists, !before.isDirectory { before = .file(original, mode: before.mode ?? 0o644) }
     guard before.exists else { throw MaestroError(.notFound, "nothing to move", path: absolute(relative)) }
     guard !FileSystem.fileExists(absolute(destination), followSymlinks: false), !claimed.contains(destination) else {
       throw MaestroError(.io, "destination of a move already exists", path: absolute(destination))

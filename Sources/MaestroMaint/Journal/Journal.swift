@@ -15,7 +15,9 @@ import MaestroStorage
 ///    "before":{exists, sha256, mode}, "after":{...}, "data":{...}}` per change
 /// 3. `{"type":"planned", "count"}`
 /// 4. then, as the run goes, `{"type":"done", "seq"}` after each change is
-///    durable, and `{"type":"commit"}` at the end.
+///    durable, and `{"type":"commit"}` at the end — or `{"type":"stopped",
+///    "seq", "reason", "conflicts":[{"path","why","keptAt"?}]}` when files
+///    changed under the run.
 ///
 /// Lines 1–3 are streamed to a temp file that is fsynced and renamed into
 /// place, so a journal either holds the whole plan or does not exist. The bytes an action needs (a file's old
@@ -184,8 +186,18 @@ public final class Journal {
   }
 
   /// Records that the run stopped at action `seq` without making it.
-  public func stop(at seq: Int, reason: String) throws {
-    try append(["type": "stopped", "seq": .number(Double(seq)), "reason": .string(reason)])
+  /// `conflicts` names every file found changed under the run.
+  public func stop(at seq: Int, reason: String, conflicts: [JournalStop.Conflict] = []) throws {
+    var line: JSONObject = ["type": "stopped", "seq": .number(Double(seq)), "reason": .string(reason)]
+    if !conflicts.isEmpty {
+      line["conflicts"] = .array(
+        conflicts.map { c in
+          var o: JSONObject = ["path": .string(c.path), "why": .string(c.why)]
+          if let kept = c.keptAt { o["keptAt"] = .string(kept) }
+          return .object(o)
+        })
+    }
+    try append(line)
     stopReason = reason
   }
 

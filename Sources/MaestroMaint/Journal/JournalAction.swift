@@ -39,10 +39,17 @@ public struct FileState: Sendable, Equatable {
 
   /// What is at `path` now (symlinks are not followed).
   public static func current(at path: String) throws -> FileState {
-    guard FileSystem.fileExists(path, followSymlinks: false) else { return .absent }
+    try currentWithBytes(at: path).state
+  }
+
+  /// What is at `path` now and, for a file, the bytes its hash was taken
+  /// from (one read).
+  static func currentWithBytes(at path: String) throws -> (state: FileState, bytes: [UInt8]?) {
+    guard FileSystem.fileExists(path, followSymlinks: false) else { return (.absent, nil) }
     let status = try FileSystem.stat(path, followSymlinks: false)
-    if status.kind == .directory { return FileState(exists: true, isDirectory: true) }
-    return .file(try FileSystem.readFile(path), mode: status.mode)
+    if status.kind == .directory { return (FileState(exists: true, isDirectory: true), nil) }
+    let bytes = try FileSystem.readFile(path)
+    return (.file(bytes, mode: status.mode), bytes)
   }
 
   /// The folder at `path` and its inode (nil when there is no folder).

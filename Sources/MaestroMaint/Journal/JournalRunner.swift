@@ -22,25 +22,46 @@ public struct JournalRunner: Sendable {
     self.dataDir = dataDir
   }
 
+  /// Checks a folder an `exchange` has just swapped out (now at the
+  /// action's `to`) against what the run read: the paths (relative to the
+  /// data dir, as they were live) created, removed or changed since.
+  public typealias ExchangeCheck = @Sendable (JournalAction) throws -> [String]
+
   /// Journals `plan` and applies it.
-  /// - Returns: the committed journal, or the stopped one when a file had
-  ///   changed since planning (its done changes stay made).
-  /// - Throws: I/O errors; `MaestroError(.io)` naming the file that changed.
+  /// - Parameter exchangeCheck: for plans with `exchange` actions, how to
+  ///   tell that the folder swapped out changed since it was read (without
+  ///   one, the folder is compared with the journal's manifest, hashing
+  ///   every file).
+  /// - Returns: the committed journal.
+  /// - Throws: `JournalStop` naming every file that changed since the
+  ///   plan's content was read (the journal is stopped; its done changes
+  ///   stay made and can be undone); I/O errors.
+  ///   Any other failure once a change was made records the journal as
+  ///   the error's `partialRun` (the data dir changed; undo the journal).
   @discardableResult
   public func run(
-    _ plan: ChangePlan, command: String, undoes: String? = nil, progress: ProgressBar? = nil
+    _ plan: ChangePlan, command: String, undoes: String? = nil, progress: ProgressBar? = nil,
+    exchangeCheck: ExchangeCheck? = nil
   ) throws -> Journal {
     let journal = try Journal.create(
       dataDir: dataDir, command: command, actions: plan.actions, beforeBytes: plan.beforeBytes, undoes: undoes)
-    try finish(journal, progress: progress)
+    do {
+      try finish(journal, progress: progress, exchangeCheck: exchangeCheck)
+    } catch let stop as JournalStop {
+      throw stop
+    } catch {
+      throw journal.done.isEmpty ? error : MaestroError.afterChanges(error, dataDir: dataDir, journals: [journal.id])
+    }
     return journal
   }
 
   /// Finishes every journal a crash left unfinished, oldest first (but
   /// `skipping`, which the caller deals with).
   /// - Returns: the journals it finished.
-  /// - Throws: for a journal that cannot be finished, an error naming it
-  ///   and the undo command that puts back what it changed.
+  /// - Throws: `JournalStop` when a file changed under an interrupted run
+  ///   (that journal is stopped there); for a journal that cannot be
+  ///   finished otherwise, an error naming it and the undo command that
+  ///   puts back what it changed.
   public func recoverInterrupted(skipping: String? = nil) throws -> [Journal] {
     var finished: [Journal] = []
     try removeOwnTemporaryFiles(in: Journal.folder(dataDir))
@@ -57,17 +78,15 @@ public struct JournalRunner: Sendable {
 
   /// Finishes one journal a crash left unfinished.
   func recover(_ journal: Journal) throws {
-    // A crash inside an atomic write leaves our temp file beside its
-    // target; the target itself is whole (old or new), so the temp goes.
-    let folders = Set(journal.actions.flatMap { [$0.path, $0.to].compactMap { $0 } }.map {
-      FileSystem.parentDirectory(of: absolute($0))
-    })
-    for folder in folders.sorted() { try removeOwnTemporaryFiles(in: folder) }
+    // A crash inside a change leaves our temp file beside its target: new
+    // content never swapped in, or the old content swapped out and not yet
+    // verified. Each is recognised and settled, never lost.
+    try settleLeftovers(of: journal)
     try finish(journal, progress: nil)
   }
 
   /// Removes `maestro-admin`'s own temp files (never a server's) in `folder`.
-  private func removeOwnTemporaryFiles(in folder: String) throws {
+  func removeOwnTemporaryFiles(in folder: String) throws {
     guard FileSystem.isDirectory(folder) else { return }
     for entry in try FileSystem.listDirectory(folder)
     where entry.kind == .file && AtomicFile.targetName(forTemporaryName: entry.name) != nil {
@@ -75,9 +94,13 @@ public struct JournalRunner: Sendable {
     }
   }
 
+  /// Where a run keeps content it could put neither back nor drop.
+  static func keepFolder(_ journal: Journal) -> String { "lost+found/" + journal.id }
+
   /// Makes every change of `journal` not yet marked done, in order, then
   /// commits it (also used by `BulkJournalRunner` for the serial tail).
-  func finish(_ journal: Journal, progress: ProgressBar?) throws {
+  func finish(_ journal: Journal, progress: ProgressBar?, exchangeCheck: ExchangeCheck? = nil) throws {
+    let guarded = GuardedFileChange(root: dataDir, durable: true, keepFolder: Self.keepFolder(journal))
     let pending = journal.actions.filter { !journal.done.contains($0.seq) }
     var k = 0
     while k < pending.count {
@@ -86,15 +109,18 @@ public struct JournalRunner: Sendable {
       var end = k
       while end < pending.count && end - k < Self.removalBatch && pending[end].operation == .remove { end += 1 }
       if end > k {
-        try removeBatch(Array(pending[k..<end]), journal: journal, progress: progress)
+        try removeBatch(Array(pending[k..<end]), journal: journal, progress: progress, rest: Array(pending[end...]))
         k = end
         continue
       }
       let action = pending[k]
       k += 1
       CrashPoint.reached("journal:before-action")
+      RaceHook.reached("journal:before-action", path: absolute(action.path))
       if action.operation == .exchange {
-        try exchange(action, journal: journal)
+        if let conflicts = try exchange(action, journal: journal, check: exchangeCheck) {
+          try stop(journal, at: action, conflicts: conflicts, rest: Array(pending[k...]))
+        }
         CrashPoint.reached("journal:after-action")
         try journal.markDone(action.seq)
         progress?.advance()
@@ -107,8 +133,9 @@ public struct JournalRunner: Sendable {
         || (action.operation == .rmdir && changed.isDirectory && !isEmptyDirectory(absolute(action.path)))
       if !alreadyMade {
         let current = action.changedPath == action.path ? changed : try FileState.current(at: absolute(action.path))
-        guard current.matches(action.before) else { try stop(journal, before: action) }
-        try apply(action, journal: journal)
+        if let conflict = try Self.conflict(action, current: current) ?? apply(action, journal: journal, guarded: guarded) {
+          try stop(journal, at: action, conflicts: [conflict], rest: Array(pending[k...]))
+        }
       }
       CrashPoint.reached("journal:after-action")
       try journal.markDone(action.seq)
@@ -117,50 +144,127 @@ public struct JournalRunner: Sendable {
     try journal.commit()
   }
 
-  /// Records that `action`'s path changed since planning and stops there.
-  func stop(_ journal: Journal, before action: JournalAction) throws -> Never {
-    let reason = "\(action.path) changed since the plan was made; stopped before: \(action.summary)"
-    try journal.stop(at: action.seq, reason: reason)
-    throw MaestroError(.io, reason + " (journal \(journal.id))", path: absolute(action.path))
+  /// Why `action` cannot be made on `current` (what its path holds now),
+  /// or nil when `current` is what the change was computed from.
+  static func conflict(_ action: JournalAction, current: FileState) -> JournalStop.Conflict? {
+    if current.matches(action.before) { return nil }
+    let why =
+      !current.exists ? "it was removed"
+      : !action.before.exists ? "a file was created there"
+      : current.isDirectory != action.before.isDirectory ? "a folder and a file changed places"
+      : "its content is not what the change was computed from"
+    return JournalStop.Conflict(path: action.path, why: why)
+  }
+
+  /// Records that the run stopped at `action` because of `conflicts`, adds
+  /// every later action's path that changed too (`rest`, looked at and not
+  /// touched), and throws the stop.
+  func stop(
+    _ journal: Journal, at action: JournalAction, conflicts first: [JournalStop.Conflict], rest: [JournalAction]
+  ) throws -> Never {
+    var conflicts = first
+    var named = Set(first.map(\.path))
+    for later in rest where later.operation != .mkdir && later.operation != .rmdir && !named.contains(later.path) {
+      let current: FileState
+      if later.operation == .exchange {
+        guard FileState.folder(at: absolute(later.path))?.inode != later.before.inode else { continue }
+        conflicts.append(JournalStop.Conflict(path: later.path, why: "the folder was replaced"))
+        named.insert(later.path)
+        continue
+      }
+      guard let state = try? FileState.current(at: absolute(later.path)) else { continue }
+      current = state
+      if current.matches(later.after) && later.operation != .move { continue }
+      if let conflict = Self.conflict(later, current: current) {
+        conflicts.append(conflict)
+        named.insert(later.path)
+      }
+    }
+    let head = conflicts[0]
+    let reason = "\(head.path) changed since it was read (\(head.why)); stopped before: \(action.summary)"
+    try journal.stop(at: action.seq, reason: reason, conflicts: conflicts)
+    throw JournalStop(dataDir: dataDir, journal: journal.id, conflicts: conflicts, applied: journal.done.count)
   }
 
   /// Swaps the two folders of an `exchange` unless that is done already:
   /// which folder is where is told by inode, so after a crash the swap is
-  /// made exactly once.
-  private func exchange(_ action: JournalAction, journal: Journal) throws {
+  /// made exactly once. Then the folder swapped out is checked against
+  /// what the run read (`check`, else the journal's manifest); if anything
+  /// in it changed, the folders are swapped back.
+  /// - Returns: the conflicts, when swapped back (or never swapped).
+  private func exchange(_ action: JournalAction, journal: Journal, check: ExchangeCheck?) throws
+    -> [JournalStop.Conflict]?
+  {
     let path = absolute(action.path)
     let other = absolute(action.to ?? "")
     let here = FileState.folder(at: path)
     let there = FileState.folder(at: other)
-    if here?.inode == action.after.inode && there?.inode == action.before.inode { return }
-    guard here?.inode == action.before.inode, there?.inode == action.after.inode else {
-      try stop(journal, before: action)
+    let made = here?.inode == action.after.inode && there?.inode == action.before.inode
+    if !made {
+      guard here?.inode == action.before.inode, there?.inode == action.after.inode else {
+        return [JournalStop.Conflict(path: action.path, why: "the folder is not the one the run read")]
+      }
+      RaceHook.reached("journal:before-swap", path: path)
+      guard try DirectorySwap.exchange(path, other) else {
+        throw MaestroError(
+          .io, "this file system cannot exchange two folders in one step (renameat2 RENAME_EXCHANGE)", path: path)
+      }
+      CrashPoint.reached("journal:exchanged")
+      RaceHook.reached("journal:swapped", path: path)
     }
-    guard try DirectorySwap.exchange(path, other) else {
-      throw MaestroError(
-        .io, "this file system cannot exchange two folders in one step (renameat2 RENAME_EXCHANGE)", path: path)
+    let changed = try check?(action) ?? swappedOutDifferences(action, journal: journal)
+    if !changed.isEmpty {
+      // Swapped back: what was written into the old folder is live again.
+      guard try DirectorySwap.exchange(path, other) else {
+        throw MaestroError(.io, "cannot swap the folders back", path: path)
+      }
+      try syncParents(path, other)
+      return changed.map { JournalStop.Conflict(path: $0, why: "changed after the run read it") }
     }
+    try syncParents(path, other)
+    return nil
+  }
+
+  private func syncParents(_ path: String, _ other: String) throws {
     try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: path))
     if FileSystem.parentDirectory(of: other) != FileSystem.parentDirectory(of: path) {
       try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: other))
     }
   }
 
-  private func apply(_ action: JournalAction, journal: Journal) throws {
+  /// The paths in the folder swapped out (now at the action's `to`) that
+  /// differ from the journal's manifest of it, as live paths.
+  private func swappedOutDifferences(_ action: JournalAction, journal: Journal) throws -> [String] {
+    guard let left = try journal.beforeBytes(action.seq) else { return [] }
+    let expected = try TreeManifest(bytes: left, source: journal.path)
+    let found = try TreeManifest.scan(absolute(action.to ?? ""))
+    return expected.differences(from: found).map { action.path + "/" + $0 }
+  }
+
+  /// Makes one change through `guarded`.
+  /// - Returns: the conflict when the path did not hold what the change
+  ///   was computed from (nothing changed then).
+  private func apply(_ action: JournalAction, journal: Journal, guarded: GuardedFileChange) throws
+    -> JournalStop.Conflict?
+  {
     let path = absolute(action.path)
     switch action.operation {
     case .write:
       guard let bytes = try action.newBytes ?? journal.afterBytes(action.seq) else {
         throw MaestroError(.badEntity, "journal holds no content for action \(action.seq)", path: journal.path)
       }
-      try AtomicFile.write(bytes, to: path, mode: mode_t(action.after.mode ?? 0o644))
+      let mode = mode_t(action.after.mode ?? 0o644)
+      if action.before.exists, let expected = action.before.sha256 {
+        return try guarded.replace(action.path, with: bytes, mode: mode, expected: expected)
+      }
+      return try guarded.create(action.path, with: bytes, mode: mode)
     case .move:
-      let destination = absolute(action.to!)
-      try FileSystem.rename(path, to: destination)
-      try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: destination))
-      try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: path))
+      return try guarded.move(action.path, to: action.to!, expected: action.before)
     case .remove:
-      try AtomicFile.remove(path)
+      guard let expected = action.before.sha256 else { return nil }
+      let conflict = try guarded.remove(action.path, expected: expected)
+      if conflict == nil { try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: path)) }
+      return conflict
     case .mkdir:
       if mkdir(path, 0o755) != 0 && errno != EEXIST {
         throw MaestroError.system("cannot create folder", path: path)
@@ -168,7 +272,7 @@ public struct JournalRunner: Sendable {
       try DataDirOwner.apply(path: path)
       try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: path))
     case .exchange:
-      try exchange(action, journal: journal)
+      return nil
     case .rmdir:
       // A folder someone has since put files in is left alone: removing it
       // is tidiness, never worth touching their data.
@@ -177,6 +281,7 @@ public struct JournalRunner: Sendable {
       }
       try FileSystem.fsyncDirectory(FileSystem.parentDirectory(of: path))
     }
+    return nil
   }
 
   /// The plan that puts back what `journal` changed (its done changes, in
@@ -193,30 +298,43 @@ public struct JournalRunner: Sendable {
         try planUndo(ofExchange: action, in: journal, force: force, plan: &plan, conflicts: &conflicts)
         continue
       }
-      let current = try FileState.current(at: absolute(action.changedPath))
+      // One read: the state compared and the bytes the undo is computed
+      // from are the same, so a write after it is never replaced.
+      let (current, bytes) = try FileState.currentWithBytes(at: absolute(action.changedPath))
       if !current.matches(action.after) {
         conflicts.append(action.changedPath)
         if !force { continue }
       }
       let reason = "undo \(journal.id)"
+      func removeCurrent(_ path: String) throws {
+        try plan.remove(
+          path, content: bytes ?? [], sha256: current.sha256 ?? "", mode: current.mode ?? 0o644, reason: reason,
+          summary: "remove \(path)")
+      }
       switch action.operation {
       case .write where action.before.exists:
         guard let old = try journal.beforeBytes(action.seq) else {
           throw MaestroError(.badEntity, "journal lacks the old content of \(action.path)", path: journal.path)
         }
-        try plan.write(action.path, old, mode: action.before.mode ?? 0o644, reason: reason, summary: "restore \(action.path)")
+        try plan.write(
+          action.path, old, mode: action.before.mode ?? 0o644, before: current, oldBytes: bytes, reason: reason,
+          summary: "restore \(action.path)")
       case .write:
-        if current.exists { try plan.remove(action.path, reason: reason, summary: "remove \(action.path)") }
+        if current.exists && !current.isDirectory { try removeCurrent(action.path) }
       case .move:
         if current.exists {
-          try plan.move(action.to!, to: action.path, reason: reason, summary: "move \(action.to!) back to \(action.path)")
+          try plan.move(
+            action.to!, to: action.path, computedFrom: bytes, reason: reason,
+            summary: "move \(action.to!) back to \(action.path)")
         }
       case .remove:
         guard let old = try journal.beforeBytes(action.seq) else {
           throw MaestroError(.badEntity, "journal lacks the content of \(action.path)", path: journal.path)
         }
-        if current.exists { try plan.remove(action.path, reason: reason, summary: "remove \(action.path)") }
-        try plan.write(action.path, old, mode: action.before.mode ?? 0o644, reason: reason, summary: "restore \(action.path)")
+        if current.exists && !current.isDirectory { try removeCurrent(action.path) }
+        try plan.write(
+          action.path, old, mode: action.before.mode ?? 0o644, before: .absent, oldBytes: nil, reason: reason,
+          summary: "restore \(action.path)")
       case .mkdir:
         if current.isDirectory { try plan.removeDirectory(action.path, reason: reason) }
       case .exchange:

@@ -41,9 +41,7 @@ public final class MaintenanceLock {
     dataDir: String, command: String, requireDataDir: Bool = true, liveServer: LiveServerGuard = LiveServerGuard()
   ) throws {
     let folder = Self.stateFolder(dataDir)
-    guard FileSystem.isDirectory(dataDir) else {
-      throw MaestroError(.notFound, "data directory does not exist", path: dataDir)
-    }
+    try DataDirectory.requireDirectory(dataDir)
     if requireDataDir {
       try DataDirectory.requireDataDirectory(dataDir, command: command)
     }

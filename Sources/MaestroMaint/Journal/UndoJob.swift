@@ -1,5 +1,11 @@
 import MaestroStorage
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// `undo`: puts a data dir back as it was before a journaled run (repair,
 /// archive, migrate, or an undo), itself under a new journal so that the
 /// undo can be finished after a crash, and undone in turn.
@@ -25,11 +31,32 @@ public struct UndoJob: Sendable {
 
   /// Locates `journal`: a path to a journal file, or an id of a journal in
   /// `dataDir`'s journal folder.
+  /// - Throws: `MaestroError(.usage)` (exit 16) when a journal file is not
+  ///   in a data dir's `.maestro-admin/journal/` folder, or is in another
+  ///   data dir than `dataDir`: undo changes the data dir the journal
+  ///   belongs to, so a mismatch means the wrong journal or the wrong dir.
+  ///   `.notFound` when there is no such journal.
   public init(journal: String, dataDir: String?) throws {
     if journal.hasSuffix(".jsonl") && FileSystem.fileExists(journal) {
+      // Where the file really is (a relative path, or one through symlinks).
+      let absolute = realpath(journal, nil).map { p in defer { free(p) }; return String(cString: p) } ?? journal
+      let folder = FileSystem.parentDirectory(of: absolute)
+      let state = FileSystem.parentDirectory(of: folder)
+      guard folder.split(separator: "/").last == "journal",
+        state.split(separator: "/").last.map(String.init) == Journal.stateFolderName
+      else {
+        throw MaestroError(
+          .usage, "not a journal of a data dir: journals live in DATA_DIR/\(Journal.stateFolderName)/journal/",
+          path: journal)
+      }
       journalPath = journal
-      self.dataDir =
-        FileSystem.parentDirectory(of: FileSystem.parentDirectory(of: FileSystem.parentDirectory(of: journal)))
+      self.dataDir = FileSystem.parentDirectory(of: state)
+      if let dataDir, !Self.sameDirectory(dataDir, self.dataDir) {
+        throw MaestroError(
+          .usage,
+          "this journal belongs to the data dir \(self.dataDir), not to --data-dir \(dataDir); nothing was changed",
+          path: journal)
+      }
     } else if let dataDir {
       let path = Journal.folder(dataDir) + "/" + journal + (journal.hasSuffix(".jsonl") ? "" : ".jsonl")
       guard FileSystem.fileExists(path) else {
@@ -40,6 +67,15 @@ public struct UndoJob: Sendable {
     } else {
       throw MaestroError(.notFound, "no such journal file", path: journal)
     }
+  }
+
+  /// Whether two paths name the same directory (same device and inode;
+  /// a path that cannot be read is compared as written).
+  static func sameDirectory(_ a: String, _ b: String) -> Bool {
+    var sa = stat()
+    var sb = stat()
+    guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return DataDirectory(root: a) == DataDirectory(root: b) }
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
   }
 
   /// Plans and (unless `dryRun`) makes the undo. The caller holds the lock.

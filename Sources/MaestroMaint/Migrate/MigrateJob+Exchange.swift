@@ -109,12 +109,13 @@ extension MigrateJob {
     // Everything staged is durable before the journal names it.
     try DirectorySwap.syncFileSystem(of: stagingPath)
     CrashPoint.reached("migrate:staged")
-    let changed = MigrationStager.changedSince(staged, dataDir: dataDir)
+    // Anything created, removed or changed under tasks/ and sessions/
+    // since the scan: refused, nothing swapped.
+    let watch = MigrationWatch(staged)
+    RaceHook.reached("migrate:scanned", path: dataDir)
+    let changed = watch.changes(dataDir: dataDir, in: MigrationStager.folders)
     guard changed.isEmpty else {
-      throw MaestroError(
-        .io,
-        "\(changed.count) file(s) changed while migrating (first: \(changed[0])); nothing was changed — stop the server and run again",
-        path: dataDir + "/" + changed[0])
+      throw MigrationChangedUnderneath(dataDir: dataDir, paths: changed)
     }
 
     var plan = ChangePlan(dataDir: dataDir)
@@ -136,7 +137,14 @@ extension MigrateJob {
     try plan.write(path, record.serialized(), mode: 0o600, reason: "migrate", summary: "record migrations in \(path)")
     clock.lap("plan")
     keepStaging = true
-    let journal = try JournalRunner(dataDir: dataDir).run(plan, command: "migrate up")
+    // Right after each swap, the folder swapped out must still be what was
+    // read: a write that landed after the look above is put back live.
+    let root = dataDir
+    let journal = try JournalRunner(dataDir: dataDir).run(
+      plan, command: "migrate up",
+      exchangeCheck: { action in
+        watch.changes(dataDir: root, in: [action.path], location: { _ in root + "/" + (action.to ?? "") })
+      })
     outcome.journal = journal.id
     // Folders staged but not swapped hold only links to the live files; a
     // staging folder the journal does not name at all goes entirely.

@@ -274,7 +274,14 @@ public struct MigrateJob: Sendable {
     progress.finish()
     lap("apply")
     outcome.journal = journal.id
-    let after = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
+    let after: CheckReport
+    do {
+      after = try await DataDirCheck(root: dataDir, showProgress: showProgress).run()
+    } catch {
+      // Migrated already: a failed (or cancelled) re-check leaves the
+      // journal to undo.
+      throw MaestroError.afterChanges(error, dataDir: dataDir, journals: [journal.id])
+    }
     lap("recheck")
     outcome.newErrors = Self.newErrors(before: errorsBefore, after: after.findings)
     outcome.phases = clock.phases

@@ -395,35 +395,6 @@ struct MigrationStager: Sendable {
     return (TreeManifest(entries: before), TreeManifest(entries: after))
   }
 
-  /// The paths (relative to the data dir) of everything read that no
-  /// longer looks as it did: the live tree changed during the run.
-  static func changedSince(_ staged: Staged, dataDir: String, workers: Int = ParallelMap.defaultWorkers) -> [String] {
-    let files = staged.content.files
-    let prints = staged.fingerprints
-    let others = staged.folders + staged.others
-    let total = files.count + others.count
-    let changed = SlotBuffer<Bool>(count: total, initial: false)
-    let threads = max(1, min(workers, total))
-    let work: @Sendable (Int) -> Void = { w in
-      var k = w
-      while k < total {
-        if k < files.count {
-          changed[k] = Fingerprint.current(dataDir + "/" + files[k].path) != prints[k]
-        } else {
-          let o = others[k - files.count]
-          changed[k] = Fingerprint.current(dataDir + "/" + o.path) != o.fingerprint
-        }
-        k += threads
-      }
-    }
-    NativeThreads.run(threads - 1, work, main: { work(threads - 1) })
-    var result: [String] = []
-    for k in 0..<total where changed[k] {
-      result.append(k < files.count ? files[k].path : others[k - files.count].path)
-    }
-    return result
-  }
-
   // MARK: Files
 
   private func makeFolder(_ relative: String, mode: UInt32) throws {

@@ -88,9 +88,12 @@ public struct RepairJob: Sendable {
 
   /// Runs the repair.
   /// - Throws: `MaestroError` `.serverLive` (exit 75) when a server runs on
-  ///   the data dir, `.locked` (exit 75) when another run holds the lock; `.notFound`/`.io` naming the file for I/O trouble (exit 8),
-  ///   including a file that changed between planning and applying (its
-  ///   journal is stopped there and can be undone).
+  ///   the data dir, `.locked` (exit 75) when another run holds the lock;
+  ///   `.notFound`/`.io` naming the file for I/O trouble (exit 8);
+  ///   `JournalStop` naming every file that changed between the read a
+  ///   change was computed from and the change (nothing of theirs is
+  ///   overwritten; the round's journal is stopped and, with the earlier
+  ///   rounds', can be undone).
   public func run() async throws -> Outcome {
     try DataDirectory.requireDataDirectory(dataDir, command: "repair")
     let lock = dryRun ? nil : try MaintenanceLock(dataDir: dataDir, command: "maestro-admin repair", liveServer: liveServer)
@@ -104,33 +107,49 @@ public struct RepairJob: Sendable {
       quarantineFolder: outcome.quarantineFolder, now: now)
     let check = DataDirCheck(root: dataDir, showProgress: showProgress)
     var findings = try await check.run().findings
-    for _ in 0..<max(maxRounds, 1) {
-      try Cancellation.check()
-      let plan = try planner.plan(findings)
-      if dryRun {
-        // What the first round would leave to a person; the findings its
-        // own changes would cause show only after it is applied.
-        if !plan.isEmpty { outcome.rounds.append(Round(steps: plan.steps, journal: nil)) }
-        findings = plan.manual + plan.deferred + plan.reportOnly
-        break
+    do {
+      for _ in 0..<max(maxRounds, 1) {
+        try Cancellation.check()
+        let plan = try planner.plan(findings)
+        if dryRun {
+          // What the first round would leave to a person; the findings its
+          // own changes would cause show only after it is applied.
+          if !plan.isEmpty { outcome.rounds.append(Round(steps: plan.steps, journal: nil)) }
+          findings = plan.manual + plan.deferred + plan.reportOnly
+          break
+        }
+        if plan.isEmpty { break }
+        let journal: Journal
+        do {
+          journal = try runner.run(plan.changes, command: "repair")
+        } catch var stop as JournalStop {
+          // The earlier rounds' journals are undone too, after this one.
+          stop.earlierJournals = outcome.journals
+          throw stop
+        }
+        outcome.rounds.append(Round(steps: plan.steps, journal: journal.id))
+        if plan.needsRecheck {
+          findings = try await check.run().findings
+        } else {
+          // Only list edits: every finding they answer is settled; what is
+          // left is what the plan left alone.
+          // left is what the policy leaves alone, and what the plan could
+          // not act on.
+          findings =
+            findings.filter {
+              !filter.includes($0.code) || $0.transience != nil || RepairPlanner.treatment($0.code) != .repair
+            }
+            + plan.manual.filter { RepairPlanner.treatment($0.code) == .repair }
+          break
+        }
       }
-      if plan.isEmpty { break }
-      let journal = try runner.run(plan.changes, command: "repair")
-      outcome.rounds.append(Round(steps: plan.steps, journal: journal.id))
-      if plan.needsRecheck {
-        findings = try await check.run().findings
-      } else {
-        // Only list edits: every finding they answer is settled; what is
-        // left is what the plan left alone.
-        // left is what the policy leaves alone, and what the plan could
-        // not act on.
-        findings =
-          findings.filter {
-            !filter.includes($0.code) || $0.transience != nil || RepairPlanner.treatment($0.code) != .repair
-          }
-          + plan.manual.filter { RepairPlanner.treatment($0.code) == .repair }
-        break
-      }
+    } catch let stop as JournalStop {
+      throw stop  // it names every journal to undo already
+    } catch {
+      // A later round (or its check) failed after earlier rounds changed
+      // the data dir: their journals go with the error.
+      let done = outcome.rounds.compactMap(\.journal)
+      throw done.isEmpty ? error : MaestroError.afterChanges(error, dataDir: dataDir, journals: done)
     }
     let selected = findings.filter { filter.includes($0.code) }
     outcome.remaining = selected.filter { $0.severity.affectsExitCode }.sorted()

@@ -12,7 +12,8 @@ struct RepairPlanBuilder {
   /// Files leaving their place this round (quarantined or moved).
   private var leaving: Set<String> = []
   private var quarantines: [(file: String, code: FindingCode, why: String)] = []
-  private var moves: [(file: String, to: String, code: FindingCode)] = []
+  /// With the bytes the destination was decided from.
+  private var moves: [(file: String, to: String, code: FindingCode, bytes: [UInt8])] = []
   private var creations: [(file: String, bytes: [UInt8], code: FindingCode, change: String)] = []
   private var edits: [String: RepairEdit] = [:]
   private var editOrder: [String] = []
@@ -118,7 +119,9 @@ struct RepairPlanBuilder {
   /// A misplaced task (to its project's folder) or a file named after
   /// another id (to `<id>.json` beside it).
   mutating func relocate(_ finding: Finding) {
-    guard let file = finding.file, !leaving.contains(file), let object = object(file) else { return }
+    guard let file = finding.file, !leaving.contains(file), let bytes = try? FileSystem.readFile(dataDir + "/" + file),
+      let object = (try? JSONDocument(parsing: bytes))?.value.objectValue
+    else { return }
     let name = FileSystem.lastComponent(of: file)
     let destination: String
     if finding.code == .taskMisplaced {
@@ -144,7 +147,7 @@ struct RepairPlanBuilder {
       return manual(finding)
     }
     leaving.insert(file)
-    moves.append((file, destination, finding.code))
+    moves.append((file, destination, finding.code, bytes))
   }
 
   private mutating func manual(_ finding: Finding) { plan.manual.append(finding) }
@@ -274,7 +277,8 @@ struct RepairPlanBuilder {
       plan.needsRecheck = true
     }
     for m in moves {
-      try plan.changes.move(m.file, to: m.to, reason: m.code.rawValue, summary: "move \(m.file) -> \(m.to)")
+      try plan.changes.move(
+        m.file, to: m.to, computedFrom: m.bytes, reason: m.code.rawValue, summary: "move \(m.file) -> \(m.to)")
       plan.steps.append(RepairStep(code: m.code.rawValue, file: m.file, change: "move \(m.file) -> \(m.to)"))
       plan.needsRecheck = true
     }
@@ -288,8 +292,10 @@ struct RepairPlanBuilder {
       let bytes = edit.newBytes
       guard bytes != edit.original else { continue }
       let codes = Array(Set(edit.steps.map(\.code))).sorted().joined(separator: ",")
+      // Expected: the bytes the edit was computed from, not a later read.
       try plan.changes.write(
-        file, bytes, reason: codes, summary: edit.steps.map(\.change).joined(separator: "; "))
+        file, bytes, computedFrom: edit.original, reason: codes,
+        summary: edit.steps.map(\.change).joined(separator: "; "))
       plan.steps += edit.steps
     }
     return plan

@@ -19,7 +19,13 @@ import Synchronization
 ///   staging folder), `migrate:staged` (after its flush): before the
 ///   journal exists.
 /// - `journal:before-action`, `journal:after-action`: around each journaled
-///   change (see `JournalRunner`).
+///   change (see `JournalRunner`); inside one (`GuardedFileChange`):
+///   `journal:temp-written` (the new content is in its temp file),
+///   `journal:exchanged` (swapped in; the old content under the temp name,
+///   not yet verified; also after a folder exchange), `journal:set-aside` (a
+///   file to remove renamed aside), `journal:moved` (a move made, not yet
+///   verified), `journal:verified` (the old content verified and the change
+///   durable; the old content not yet dropped).
 /// - `any`: every site counts, so `any:<n>` dies at the `n`-th site of any
 ///   kind; a crash test raises `n` until the run completes.
 ///

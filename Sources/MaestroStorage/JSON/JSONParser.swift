@@ -7,7 +7,9 @@
 /// A strict RFC 8259 parser with JavaScript's `JSON.parse` semantics for what
 /// the RFC leaves open: numbers become doubles (out-of-range ones become
 /// ±infinity), a repeated object key keeps its first position and its last
-/// value, and `\u` escapes of lone surrogates are kept.
+/// value, keys that are array indices come first in ascending order, and
+/// `\u` escapes of lone surrogates are kept, in keys (see `JSONKey`) as in
+/// values.
 ///
 /// Deliberate choices for the grammar's implementation-defined corners (the
 /// `i_` cases of JSONTestSuite):
@@ -53,6 +55,11 @@ private struct Parser {
   var depth = 0
   /// Scratch space for strings with escapes, reused across strings.
   var scratch: [UInt8] = []
+  /// Set when a string holds a scalar from U+100000 up (UTF-8 lead byte
+  /// 0xF4), which a key may need to escape (`JSONKey`).
+  var sawHighPlaneScalar = false
+  /// Whether the key `parseKey` just returned is an array index.
+  var keyIsArrayIndex = false
 
   init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
     self.bytes = bytes
@@ -187,36 +194,33 @@ private struct Parser {
       return .object(object)
     }
     var keySet: Set<String>? = nil
+    var sawArrayIndex = false
     while true {
       skipWhitespace()
       guard i < bytes.count, bytes[i] == quote else {
         throw unexpected(at: i, expecting: "a string key")
       }
-      let key: String
-      switch try parseString() {
-      case .string(let s): key = s
-      // Keys are Swift strings: a lone surrogate in a key (never seen in
-      // Maestro data) becomes U+FFFD.
-      case .utf16String(let units): key = String(decoding: units, as: UTF16.self)
-      default: preconditionFailure("parseString returns strings")
-      }
+      let key = try parseKey()
+      if keyIsArrayIndex { sawArrayIndex = true }
       skipWhitespace()
       guard i < bytes.count, bytes[i] == 0x3A else { throw unexpected(at: i, expecting: "':'") }
       i += 1
       skipWhitespace()
       let value = try parseValue()
       // JSON.parse semantics: a repeated key keeps its first position and
-      // takes the last value. Small objects are scanned; large ones hashed.
+      // takes the last value. Keys are compared by their bytes (`JSONKey`).
+      // Small objects are scanned; large ones hashed (`String` hashing
+      // merges canonically equivalent keys, so a hit is confirmed by bytes).
       if object.count < 32 {
-        if let at = object.keys.firstIndex(of: key) {
+        if let at = object.index(of: key) {
           object.replaceValue(at: at, with: value)
         } else {
           object.appendUnchecked(key, value)
         }
       } else {
         if keySet == nil { keySet = Set(object.keys) }
-        if keySet!.contains(key) {
-          object.replaceValue(at: object.keys.firstIndex(of: key)!, with: value)
+        if keySet!.contains(key), let at = object.index(of: key) {
+          object.replaceValue(at: at, with: value)
         } else {
           keySet!.insert(key)
           object.appendUnchecked(key, value)
@@ -234,6 +238,7 @@ private struct Parser {
       }
     }
     depth -= 1
+    if sawArrayIndex { object.moveArrayIndicesFirst() }
     return .object(object)
   }
 
@@ -305,6 +310,34 @@ private struct Parser {
 
   // MARK: Strings
 
+  /// Parses an object key into its `JSONKey` spelling, and sets
+  /// `keyIsArrayIndex`.
+  mutating func parseKey() throws(JSONParseError) -> String {
+    // Fast path: printable ASCII without escapes, as nearly every key is.
+    let start = i + 1
+    var k = start
+    while k < bytes.count {
+      let b = bytes[k]
+      if b == quote {
+        let utf8 = UnsafeBufferPointer(rebasing: bytes[start..<k])
+        keyIsArrayIndex = k > start && bytes[start] &- 0x30 < 10 && JSONKey.arrayIndex(utf8) != nil
+        i = k + 1
+        return String(decoding: utf8, as: UTF8.self)
+      }
+      if b == backslash || b < 0x20 || b >= 0x80 { break }
+      k += 1
+    }
+    sawHighPlaneScalar = false
+    let key: String
+    switch try parseString() {
+    case .string(let s): key = sawHighPlaneScalar ? JSONKey.spelling(of: s) : s
+    case .utf16String(let units): key = JSONKey.spelling(ofUTF16: units)
+    default: preconditionFailure("parseString returns strings")
+    }
+    keyIsArrayIndex = JSONKey.arrayIndex(key) != nil
+    return key
+  }
+
   mutating func parseString() throws(JSONParseError) -> JSONValue {
     i += 1
     let start = i
@@ -324,6 +357,7 @@ private struct Parser {
       if b < 0x80 {
         i += 1
       } else {
+        if b == JSONKey.reservedLeadByte { sawHighPlaneScalar = true }
         i = try validateUTF8Sequence(at: i)
       }
     }
@@ -373,6 +407,7 @@ private struct Parser {
               let low = try readHex4(save)
               if low >= 0xDC00 && low < 0xE000 {
                 let scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                if scalar >= 0x100000 { sawHighPlaneScalar = true }
                 appendUTF8(scalar)
                 continue
               }
@@ -395,6 +430,7 @@ private struct Parser {
         scratch.append(b)
         i += 1
       } else {
+        if b == JSONKey.reservedLeadByte { sawHighPlaneScalar = true }
         let next = try validateUTF8Sequence(at: i)
         scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<next]))
         i = next

@@ -9,6 +9,9 @@
 
 /// A JSON document with JavaScript semantics: objects keep their key order,
 /// numbers are IEEE doubles, strings may hold lone surrogates.
+///
+/// Equality is JavaScript's for strings: code unit for code unit (Swift's
+/// `String.==` would also match canonically equivalent strings).
 public enum JSONValue: Sendable, Equatable {
   case null
   case bool(Bool)
@@ -92,6 +95,21 @@ extension JSONValue {
   }
 }
 
+extension JSONValue {
+  public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    switch (lhs, rhs) {
+    case (.null, .null): return true
+    case (.bool(let a), .bool(let b)): return a == b
+    case (.number(let a), .number(let b)): return a == b
+    case (.string(let a), .string(let b)): return JSONKey.same(a, b)
+    case (.utf16String(let a), .utf16String(let b)): return a == b
+    case (.array(let a), .array(let b)): return a == b
+    case (.object(let a), .object(let b)): return a == b
+    default: return false
+    }
+  }
+}
+
 extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral,
   ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByStringLiteral,
   ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
@@ -109,14 +127,17 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral,
   }
 }
 
-/// A JSON object that keeps its members in insertion order, as JavaScript
-/// objects do for string keys.
+/// A JSON object that keeps its members in the order a JavaScript object
+/// does: keys that are array indices first, ascending, then the others in
+/// insertion order (what `JSON.stringify(JSON.parse(text))` prints).
 ///
-/// Setting an existing key replaces its value in place; a new key goes last;
-/// removing a key closes the gap. Lookups are linear, which beats hashing for
-/// the 10–30 keys of a Maestro entity.
+/// Setting an existing key replaces its value in place; a new key goes last
+/// (an array index goes to its place among the leading indices); removing a
+/// key closes the gap. Keys are spelled and compared as `JSONKey` describes,
+/// so keys that differ in any code unit stay apart. Lookups are linear,
+/// which beats hashing for the 10–30 keys of a Maestro entity.
 public struct JSONObject: Sendable, Equatable, Sequence {
-  /// The keys in order.
+  /// The keys in order, spelled as `JSONKey` describes.
   public private(set) var keys: [String]
   /// The values, parallel to `keys`.
   public private(set) var values: [JSONValue]
@@ -127,8 +148,9 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     values = []
   }
 
-  /// An object of these members, in this order; a repeated key keeps its
-  /// first position and its last value, as `JSON.parse` does.
+  /// An object of these members, in this order (array indices first); a
+  /// repeated key keeps its first position and its last value, as
+  /// `JSON.parse` does.
   public init(_ members: [(String, JSONValue)]) {
     self.init()
     keys.reserveCapacity(members.count)
@@ -144,7 +166,11 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
   /// The position of `key`, if present.
   public func index(of key: String) -> Int? {
-    keys.firstIndex(of: key)
+    // `==` rejects fast; byte equality (`JSONKey.same`) confirms a match.
+    for i in keys.indices where keys[i] == key {
+      if keys[i].utf8.elementsEqual(key.utf8) { return i }
+    }
+    return nil
   }
 
   /// The value of `key`; assigning nil removes the member.
@@ -162,10 +188,22 @@ public struct JSONObject: Sendable, Equatable, Sequence {
           values.remove(at: i)
         }
       } else if let newValue {
-        keys.append(key)
-        values.append(newValue)
+        insertNew(key, newValue)
       }
     }
+  }
+
+  /// Adds a key known to be absent where a JavaScript object would put it.
+  private mutating func insertNew(_ key: String, _ value: JSONValue) {
+    guard let index = JSONKey.arrayIndex(key) else {
+      keys.append(key)
+      values.append(value)
+      return
+    }
+    var at = 0
+    while at < keys.count, let other = JSONKey.arrayIndex(keys[at]), other < index { at += 1 }
+    keys.insert(key, at: at)
+    values.insert(value, at: at)
   }
 
   /// Whether `key` is present.
@@ -184,6 +222,22 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     values[index] = value
   }
 
+  /// Moves array-index keys to the front in ascending order, the others
+  /// keeping their order; the parser calls it after appending an object's
+  /// members in file order.
+  mutating func moveArrayIndicesFirst() {
+    var indexed: [(index: UInt32, position: Int)] = []
+    for (position, key) in keys.enumerated() {
+      if let index = JSONKey.arrayIndex(key) { indexed.append((index, position)) }
+    }
+    guard !indexed.isEmpty else { return }
+    indexed.sort { $0.index < $1.index }
+    let isIndex = Set(indexed.map(\.position))
+    let order = indexed.map(\.position) + keys.indices.filter { !isIndex.contains($0) }
+    keys = order.map { keys[$0] }
+    values = order.map { values[$0] }
+  }
+
   /// Removes `key` and returns its value.
   @discardableResult
   public mutating func removeValue(forKey key: String) -> JSONValue? {
@@ -194,6 +248,13 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
   public func makeIterator() -> Zip2Sequence<[String], [JSONValue]>.Iterator {
     zip(keys, values).makeIterator()
+  }
+
+  /// Same members in the same order, keys and strings compared code unit for
+  /// code unit.
+  public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+    lhs.keys.count == rhs.keys.count && zip(lhs.keys, rhs.keys).allSatisfy { JSONKey.same($0, $1) }
+      && lhs.values == rhs.values
   }
 }
 

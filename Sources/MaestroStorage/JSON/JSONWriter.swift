@@ -62,7 +62,7 @@ public enum JSONWriter {
       for (key, member) in object {
         if !first { out.append(0x2C) }
         first = false
-        writeString(key, &out)
+        writeKey(key, &out)
         out.append(0x3A)
         writeCompact(member, &out)
       }
@@ -100,7 +100,7 @@ public enum JSONWriter {
         if !first { out.append(0x2C) }
         first = false
         newline(indent + 2, &out)
-        writeString(key, &out)
+        writeKey(key, &out)
         out.append(0x3A)
         out.append(0x20)
         writePretty(member, indent: indent + 2, &out)
@@ -133,24 +133,43 @@ public enum JSONWriter {
   private static let trueBytes: [UInt8] = Array("true".utf8)
   private static let falseBytes: [UInt8] = Array("false".utf8)
 
+  /// Prints an object key, undoing `JSONKey`'s escapes: a key that stands
+  /// for a lone surrogate prints it as `\udxxx`, as Node does.
+  static func writeKey(_ key: String, _ out: inout [UInt8]) {
+    writeString(key, &out, isKey: true)
+  }
+
   static func writeString(_ s: String, _ out: inout [UInt8]) {
+    writeString(s, &out, isKey: false)
+  }
+
+  @inline(__always)
+  private static func writeString(_ s: String, _ out: inout [UInt8], isKey: Bool) {
     var s = s
-    s.withUTF8 { utf8 in
+    let start = out.count
+    let escaped = s.withUTF8 { utf8 -> Bool in
       out.append(0x22)
       var runStart = 0
       for k in 0..<utf8.count {
         let b = utf8[k]
-        if b >= 0x20 && b != 0x22 && b != 0x5C { continue }
+        if b >= 0x20 && b != 0x22 && b != 0x5C && (!isKey || b != JSONKey.reservedLeadByte) { continue }
+        // A key may hold `JSONKey` escapes: printed from its code units.
+        if isKey && b == JSONKey.reservedLeadByte { return true }
         if runStart < k { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<k])) }
         appendEscape(b, &out)
         runStart = k + 1
       }
       if runStart < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
       out.append(0x22)
+      return false
+    }
+    if escaped {
+      out.removeSubrange(start...)
+      writeUTF16String(JSONKey.utf16(of: s), &out)
     }
   }
 
-  private static func writeUTF16String(_ units: [UInt16], _ out: inout [UInt8]) {
+  static func writeUTF16String(_ units: [UInt16], _ out: inout [UInt8]) {
     out.append(0x22)
     var k = 0
     while k < units.count {

@@ -17,9 +17,7 @@ extension DataDirectory {
   /// - Throws: `MaestroError` `.notFound` when `path` does not exist,
   ///   `.usage` (exit 16) when it is not a data dir.
   public static func requireDataDirectory(_ path: String, command: String) throws {
-    guard FileSystem.isDirectory(path) else {
-      throw MaestroError(.notFound, "data directory does not exist", path: path)
-    }
+    try requireDirectory(path)
     guard isDataDirectory(path) else {
       throw MaestroError(
         .usage,

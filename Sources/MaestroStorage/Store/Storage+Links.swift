@@ -7,12 +7,16 @@ extension Storage {
       throw MaestroError(.sessionNotFound, "Session not found", id: sessionId)
     }
     guard tasks[taskId] != nil else { throw MaestroError(.taskNotFound, "Task not found", id: taskId) }
-    if !(session.entity.taskIds ?? []).contains(taskId) {
+    var batch = StoreWriteBatch()
+    let sessionChanged = !(session.entity.taskIds ?? []).contains(taskId)
+    if sessionChanged {
       appendString(taskId, to: "taskIds", in: &session.entity.json)
-      try persist(&session, canonicalFile: "sessions/\(sessionId).json")
-      sessions[sessionId] = session
+      stage(&session, canonicalFile: "sessions/\(sessionId).json", in: &batch)
     }
-    try linkTask(taskId, toSession: sessionId, at: now())
+    let task = try stageLink(taskId, toSession: sessionId, at: now(), in: &batch)
+    try commit(batch)
+    if sessionChanged { sessions[sessionId] = session }
+    if let task { tasks[taskId] = task }
     emit(.sessionTaskAdded, ["sessionId": .string(sessionId), "taskId": .string(taskId)])
     emit(.taskSessionAdded, ["taskId": .string(taskId), "sessionId": .string(sessionId)])
   }
@@ -23,31 +27,47 @@ extension Storage {
     guard var session = sessions[sessionId] else {
       throw MaestroError(.sessionNotFound, "Session not found", id: sessionId)
     }
-    guard var task = tasks[taskId] else { throw MaestroError(.taskNotFound, "Task not found", id: taskId) }
-    if (session.entity.taskIds ?? []).contains(taskId) {
+    guard tasks[taskId] != nil else { throw MaestroError(.taskNotFound, "Task not found", id: taskId) }
+    var batch = StoreWriteBatch()
+    let sessionChanged = (session.entity.taskIds ?? []).contains(taskId)
+    if sessionChanged {
       session.entity.json["taskIds"] = .array((session.entity.taskIds ?? []).filter { $0 != taskId }.map { .string($0) })
-      try persist(&session, canonicalFile: "sessions/\(sessionId).json")
-      sessions[sessionId] = session
+      stage(&session, canonicalFile: "sessions/\(sessionId).json", in: &batch)
     }
-    if (task.entity.sessionIds ?? []).contains(sessionId) {
-      removeSession(sessionId, from: &task.entity.json)
-      appendTimeline(&task.entity.json, type: "session_ended", sessionId: sessionId, at: now())
-      try persist(&task, canonicalFile: try taskFile(for: task.entity))
-      tasks[taskId] = task
-    }
+    let task = try stageUnlink(taskId, fromSession: sessionId, at: now(), in: &batch)
+    try commit(batch)
+    if sessionChanged { sessions[sessionId] = session }
+    if let task { tasks[taskId] = task }
     emit(.sessionTaskRemoved, ["sessionId": .string(sessionId), "taskId": .string(taskId)])
     emit(.taskSessionRemoved, ["taskId": .string(taskId), "sessionId": .string(sessionId)])
   }
 
-  /// Adds `sessionId` to the task's `sessionIds` with a `session_started`
-  /// entry, unless already there; writes the task when it changed.
-  func linkTask(_ taskId: String, toSession sessionId: String, at time: Double) throws {
+  /// Stages adding `sessionId` to the task's `sessionIds` with a
+  /// `session_started` entry, unless already there; returns the changed
+  /// entry to store once the batch is committed, or nil if nothing changes.
+  func stageLink(
+    _ taskId: String, toSession sessionId: String, at time: Double, in batch: inout StoreWriteBatch
+  ) throws -> EntityTable<MaestroTask>.Entry? {
     guard var task = tasks[taskId] else { throw MaestroError(.taskNotFound, "Task not found", id: taskId) }
-    guard !(task.entity.sessionIds ?? []).contains(sessionId) else { return }
+    guard !(task.entity.sessionIds ?? []).contains(sessionId) else { return nil }
     appendString(sessionId, to: "sessionIds", in: &task.entity.json)
     appendTimeline(&task.entity.json, type: "session_started", sessionId: sessionId, at: time)
-    try persist(&task, canonicalFile: try taskFile(for: task.entity))
-    tasks[taskId] = task
+    stage(&task, canonicalFile: try taskFile(for: task.entity), in: &batch)
+    return task
+  }
+
+  /// Stages removing `sessionId` from the task (`sessionIds`,
+  /// `taskSessionStatuses`) with a `session_ended` entry, if the task lists
+  /// it; returns the changed entry, or nil if the task is unknown or does
+  /// not list the session.
+  func stageUnlink(
+    _ taskId: String, fromSession sessionId: String, at time: Double, in batch: inout StoreWriteBatch
+  ) throws -> EntityTable<MaestroTask>.Entry? {
+    guard var task = tasks[taskId], (task.entity.sessionIds ?? []).contains(sessionId) else { return nil }
+    removeSession(sessionId, from: &task.entity.json)
+    appendTimeline(&task.entity.json, type: "session_ended", sessionId: sessionId, at: time)
+    stage(&task, canonicalFile: try taskFile(for: task.entity), in: &batch)
+    return task
   }
 
   func removeSession(_ sessionId: String, from json: inout JSONObject) {

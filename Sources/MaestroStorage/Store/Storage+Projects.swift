@@ -15,7 +15,9 @@ extension Storage {
     for (key, value) in data where !json.contains(key) && key != "id" { json[key] = value }
     let project = try Project(object: json, file: nil)
     let file = "projects/\(project.id).json"
-    try write(project.json, style: defaultStyle, to: file)
+    var batch = StoreWriteBatch()
+    batch.write(project.json, style: defaultStyle, to: file)
+    try commit(batch)
     projects[project.id] = .init(entity: project, style: defaultStyle, file: file)
     emit(.projectCreated, .object(project.json))
     return project
@@ -36,7 +38,9 @@ extension Storage {
     }
     merge(updates, into: &entry.entity.json)
     entry.entity.json["updatedAt"] = .number(now())
-    try persist(&entry, canonicalFile: "projects/\(id).json")
+    var batch = StoreWriteBatch()
+    stage(&entry, canonicalFile: "projects/\(id).json", in: &batch)
+    try commit(batch)
     projects[id] = entry
     emit(.projectUpdated, .object(entry.entity.json))
     return entry.entity
@@ -57,7 +61,9 @@ extension Storage {
       throw MaestroError(
         .projectHasDependents, "Cannot delete project with \(sessionCount) existing session(s)", id: id)
     }
-    try remove(entry.file)
+    var batch = StoreWriteBatch()
+    batch.remove(entry.file)
+    try commit(batch)
     projects[id] = nil
     emit(.projectDeleted, ["id": .string(id)])
   }
@@ -68,14 +74,14 @@ extension Storage {
     for (key, value) in updates where key != "id" { json[key] = value }
   }
 
-  /// Writes an entry to the file its id and kind call for. If it was found
-  /// elsewhere (a misnamed file, a legacy flat task, a task whose project
-  /// changed), the old file is removed once the new one is durable, so a
-  /// stale copy cannot come back at the next load.
-  func persist<E>(_ entry: inout EntityTable<E>.Entry, canonicalFile: String) throws {
-    try write(entry.entity.json, style: entry.style, to: canonicalFile)
+  /// Stages writing an entry to the file its id and kind call for. If it
+  /// was found elsewhere (a misnamed file, a legacy flat task, a task whose
+  /// project changed), removing the old file is staged after the write, so
+  /// a stale copy cannot come back at the next load.
+  func stage<E>(_ entry: inout EntityTable<E>.Entry, canonicalFile: String, in batch: inout StoreWriteBatch) {
+    batch.write(entry.entity.json, style: entry.style, to: canonicalFile)
     if entry.file != canonicalFile {
-      try remove(entry.file)
+      batch.remove(entry.file)
       entry.file = canonicalFile
     }
   }

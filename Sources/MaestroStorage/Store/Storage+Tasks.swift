@@ -34,7 +34,9 @@ extension Storage {
     for (key, value) in data where !json.contains(key) { json[key] = value }
     let task = try MaestroTask(object: json, file: nil)
     let file = try taskFile(for: task)
-    try write(task.json, style: defaultStyle, to: file)
+    var batch = StoreWriteBatch()
+    batch.write(task.json, style: defaultStyle, to: file)
+    try commit(batch)
     tasks[id] = .init(entity: task, style: defaultStyle, file: file)
     emit(.taskCreated, .object(task.json))
     if let parentId = task.parentId {
@@ -46,9 +48,12 @@ extension Storage {
   /// The task `id`, if loaded.
   public func getTask(_ id: String) -> MaestroTask? { tasks[id]?.entity }
 
-  /// Tasks, optionally only those of a project and/or with a status.
+  /// Tasks, optionally only those of a project and/or with a status. As in
+  /// the seed (`if (filter.projectId)`), nil and `""` both mean no filter.
   public func listTasks(projectId: String? = nil, status: String? = nil) -> [MaestroTask] {
-    tasks.values.filter { task in
+    let projectId = projectId.flatMap { $0.isEmpty ? nil : $0 }
+    let status = status.flatMap { $0.isEmpty ? nil : $0 }
+    return tasks.values.filter { task in
       (projectId == nil || task.projectId == projectId) && (status == nil || task.json["status"]?.stringValue == status)
     }
   }
@@ -74,7 +79,9 @@ extension Storage {
         entry.entity.json["completedAt"] = .number(time)
       }
     }
-    try persist(&entry, canonicalFile: try taskFile(for: entry.entity))
+    var batch = StoreWriteBatch()
+    stage(&entry, canonicalFile: try taskFile(for: entry.entity), in: &batch)
+    try commit(batch)
     tasks[id] = entry
     emitTaskUpdated(entry.entity)
     return entry.entity
@@ -84,7 +91,9 @@ extension Storage {
   /// seed's policy: sessions are independent; `check` reports them).
   public func deleteTask(_ id: String) throws {
     guard let entry = tasks[id] else { throw MaestroError(.taskNotFound, "Task not found", id: id) }
-    try remove(entry.file)
+    var batch = StoreWriteBatch()
+    batch.remove(entry.file)
+    try commit(batch)
     tasks[id] = nil
     emit(.taskDeleted, ["id": .string(id)])
     if let parentId = entry.entity.parentId {

@@ -10,7 +10,15 @@
 ///   entities came back after a restart);
 /// - `removeTaskFromSession` is idempotent: it records `session_ended` only
 ///   when the link existed;
-/// - deleting a session also drops its key from tasks' `taskSessionStatuses`.
+/// - deleting a session also drops its key from tasks' `taskSessionStatuses`;
+/// - a call that throws changes nothing: every file it would write is
+///   computed and checked first, then all are written or none
+///   (`StoreWriteBatch`), and only then are the tables updated and events
+///   sent;
+/// - `updateSession` checks `projectId` and `taskIds` as `createSession` does
+///   and keeps both sides of each link;
+/// - `load()` never undoes another call: entities created, changed or
+///   deleted while it reads keep what those calls did.
 ///
 /// Each file keeps the style it was read in; new files take the style most of
 /// the data dir uses (two-space when it is empty, as the seed writes).
@@ -28,6 +36,12 @@ public actor Storage {
   public internal(set) var defaultStyle: JSONStyle = .pretty
   /// What loading found wrong and skipped or chose around.
   public internal(set) var loadIssues: [LoadIssue] = []
+  /// Loads started so far; each load's number orders it against the others.
+  var loadsStarted = 0
+  /// Loads reading right now: while any is, the tables log what calls change.
+  var loadsRunning = 0
+  /// The number of the newest load whose result is in the tables.
+  var newestAppliedLoad = 0
 
   /// A store over `root`; call `initialize()` before use.
   public init(root: String, ids: IdGenerator = IdGenerator()) {
@@ -69,16 +83,9 @@ public actor Storage {
 
   // MARK: Writing
 
-  func write(_ object: JSONObject, style: JSONStyle, to relativePath: String) throws {
-    let path = root + "/" + relativePath
-    let dir = String(path[..<path.lastIndex(of: "/")!])
-    if !FileSystem.isDirectory(dir) { try FileSystem.makeDirectories(dir) }
-    try AtomicFile.write(JSONWriter.serialize(.object(object), style: style), to: path)
-  }
-
-  func remove(_ relativePath: String) throws {
-    let path = root + "/" + relativePath
-    if FileSystem.fileExists(path, followSymlinks: false) { try AtomicFile.remove(path) }
+  /// Applies a call's file changes, all or none.
+  func commit(_ batch: StoreWriteBatch) throws {
+    try batch.commit(root: root)
   }
 
   func now() -> Double { Double(ids.clock.nowMilliseconds()) }
@@ -86,6 +93,9 @@ public actor Storage {
 
 /// Entities of one kind, by id, in insertion order (as a JavaScript `Map`),
 /// each with the file it lives in and that file's style.
+///
+/// While a load reads, the table logs the id of every entry set or removed
+/// (`changeLog`), so the load can keep what calls did meanwhile.
 struct EntityTable<Entity: MaestroEntity>: Sendable {
   struct Entry: Sendable {
     var entity: Entity
@@ -95,12 +105,16 @@ struct EntityTable<Entity: MaestroEntity>: Sendable {
 
   private(set) var order: [String] = []
   private var entries: [String: Entry] = [:]
+  /// The ids set or removed since logging started, oldest first; nil when
+  /// not logging.
+  var changeLog: [String]?
 
   var count: Int { entries.count }
 
   subscript(id: String) -> Entry? {
     get { entries[id] }
     set {
+      changeLog?.append(id)
       if let newValue {
         if entries.updateValue(newValue, forKey: id) == nil { order.append(id) }
       } else if entries.removeValue(forKey: id) != nil {
@@ -110,6 +124,17 @@ struct EntityTable<Entity: MaestroEntity>: Sendable {
   }
 
   var values: [Entity] { order.map { entries[$0]!.entity } }
+
+  /// Takes over from `current` every entry changed after position `mark` of
+  /// its change log (a removed one is removed here), and its log.
+  mutating func adoptChanges(of current: EntityTable, since mark: Int) {
+    let log = current.changeLog ?? []
+    var seen = Set<String>()
+    for id in log[min(mark, log.count)...] where seen.insert(id).inserted {
+      self[id] = current[id]
+    }
+    changeLog = current.changeLog
+  }
 }
 
 /// A file the store could not load as it is, and what it did about it.
