@@ -40,15 +40,20 @@ struct ArchiveCreateCommand: AsyncParsableCommand {
 
   @OptionGroup var output: OutputOptions
   @OptionGroup var liveServer: LiveServerOptions
+  @OptionGroup var metrics: MetricsOptions
 
   func run() async throws {
-    try await runArchive(json: output.json) {
+    try await runArchive(metrics, command: "archive create", target: [("data_dir", dataDir.metricsLabel)], json: output.json) { measured in
       let root = try dataDir.resolve().root
       let criteria = try ArchiveCriteria(statuses: status, olderThan: olderThan, before: before, projectId: project)
       var job = ArchiveCreateJob(dataDir: root, criteria: criteria, dryRun: dryRun, showProgress: !output.json)
       job.liveServer = liveServer.makeGuard(json: output.json)
       let o = try await job.run()
       let out = Output(json: output.json, server: LiveServerReport(job.liveServer, dataDir: root))
+      measured.bytes = Int64(o.bytes)
+      measured.outputBytes = Int64(o.archiveSize)
+      measured.tasks = (o.archived.count, o.holds.count)
+      measured.serverLive = job.liveServer.status(of: root).isLive
       for id in o.recovered {
         out.text("finished journal \(id), which a crash had interrupted")
         out.record(["type": "recovered", "journal": .string(id)])

@@ -32,8 +32,19 @@ struct ArchiveCommand: AsyncParsableCommand {
 /// Like `runMapped`, with a refused archive, member or catalog line mapped
 /// to exit 4.
 func runArchive(json: Bool = false, _ body: () async throws -> ExitStatus) async throws {
-  try await runMapped(refusing: [.archiveRefused, .hostileId], json: json, body)
+  try await runMapped(refusing: archiveRefusals, json: json, body)
 }
+
+/// `runArchive` with `--metrics-file`.
+func runArchive(
+  _ metrics: MetricsOptions, command: String, target: [(name: String, value: String)], json: Bool,
+  _ body: (inout RunMeasurements) async throws -> ExitStatus
+) async throws {
+  try await runMeasured(metrics, command: command, target: target, refusing: archiveRefusals, json: json, body)
+}
+
+/// Errors that refuse an archive (naming the member): exit 4, not 8.
+private let archiveRefusals: Set<MaestroError.Code> = [.archiveRefused, .hostileId]
 
 /// A catalog entry for people: `task_1  tasks/p/task_1.json  "Title"  (completed 2026-10-01)`.
 func describe(_ e: ArchiveCatalogEntry) -> String {

@@ -32,6 +32,20 @@ private func runBackup(_ body: () async throws -> ExitStatus) async throws {
   try await runMapped(refusing: [.snapshotInvalid], body)
 }
 
+/// A backup folder or snapshot as a metrics label: an s3:// address as
+/// given, a local path made absolute.
+private func destinationLabel(_ path: String) -> String {
+  S3Location.isObjectStoreAddress(path) ? path : FileSystem.absolutePath(path)
+}
+
+/// `runBackup` with `--metrics-file`.
+private func runBackup(
+  _ metrics: MetricsOptions, command: String, target: [(name: String, value: String)],
+  _ body: (inout RunMeasurements) async throws -> ExitStatus
+) async throws {
+  try await runMeasured(metrics, command: command, target: target, refusing: [.snapshotInvalid], body)
+}
+
 private func number(_ n: Int) -> JSONValue { .number(Double(n)) }
 private func number(_ n: Int64) -> JSONValue { .number(Double(n)) }
 
@@ -99,6 +113,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
 
   @OptionGroup var output: OutputOptions
   @OptionGroup var serverProbe: ServerProbeOptions
+  @OptionGroup var metrics: MetricsOptions
 
   func validate() throws {
     if let limitUpload, limitUpload <= 0 { throw ValidationError("--limit-upload must be 1 or more (KiB/s)") }
@@ -115,9 +130,10 @@ struct BackupCreateCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    try await runBackup {
+    try await runBackup(metrics, command: "backup create", target: [("data_dir", dataDir.metricsLabel)]) { measured in
       let root = try dataDir.resolve().root
-      let out = Output(json: output.json, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root))
+      let liveServer = serverProbe.makeGuard()
+      let out = Output(json: output.json, server: LiveServerReport(liveServer, dataDir: root))
       var options = SnapshotCreator.Options(dataDir: root, destination: dest)
       options.compression = compression
       options.level = level
@@ -133,6 +149,10 @@ struct BackupCreateCommand: AsyncParsableCommand {
         out.record(["type": "abortedUpload", "path": .string(aborted)])
       }
       let m = report.manifest
+      measured.files = m.counts.files
+      measured.bytes = m.counts.bytes
+      measured.outputBytes = report.archiveBytes
+      measured.serverLive = liveServer.status(of: root).isLive
       for e in m.excluded {
         out.record(["type": "excluded", "path": .string(e.path), "reason": .string(e.reason)])
       }
@@ -265,13 +285,21 @@ struct BackupVerifyCommand: AsyncParsableCommand {
   var deep = false
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var metrics: MetricsOptions
 
   func run() async throws {
-    try await runBackup {
+    let dest = FileSystem.parentDirectory(of: destinationLabel(snapshot))
+    try await runBackup(metrics, command: "backup verify", target: [("dest", dest)]) { measured in
       let out = Output(json: output.json)
       var verifier = SnapshotVerifier(path: snapshot)
       verifier.deep = deep
       let report = try verifier.run(showProgress: !output.json)
+      measured.files = report.manifest?.files.count ?? 0
+      measured.bytes = report.bytes
+      measured.problems = report.problems.count
+      if let check = report.check {
+        measured.findings = Dictionary(uniqueKeysWithValues: Finding.Severity.allCases.map { ($0, check.count($0)) })
+      }
       for p in report.problems {
         Output.error(p.member == snapshot ? "\(snapshot): \(p.message)" : "\(snapshot): \(p.member): \(p.message)")
         out.record(["type": "problem", "member": .string(p.member), "message": .string(p.message)])
@@ -418,6 +446,7 @@ struct BackupPruneCommand: AsyncParsableCommand {
   var dryRun = false
 
   @OptionGroup var output: OutputOptions
+  @OptionGroup var metrics: MetricsOptions
 
   func validate() throws {
     for (flag, n) in [("last", keepLast), ("hourly", keepHourly), ("daily", keepDaily), ("weekly", keepWeekly), ("monthly", keepMonthly), ("yearly", keepYearly)] {
@@ -432,12 +461,15 @@ struct BackupPruneCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    try await runBackup {
+    try await runBackup(metrics, command: "backup prune", target: [("dest", destinationLabel(dest))]) { measured in
       let out = Output(json: output.json)
       let policy = RetentionPolicy(
         last: keepLast, hourly: keepHourly, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly,
         yearly: keepYearly)
       let report = try SnapshotPruner(destination: try snapshotCollection(at: dest), policy: policy, dryRun: dryRun).run()
+      let kept = report.decisions.filter(\.keep)
+      measured.snapshots = (kept.count, report.removed)
+      measured.bytes = kept.reduce(0) { $0 + $1.snapshot.size }
       for d in report.decisions.reversed() {
         let verb = d.keep ? "keep" : (dryRun ? "would remove" : "removed")
         out.text("\(verb.padding(12)) \(d.snapshot.name.fileName)  \(d.reasons.joined(separator: ", "))")

@@ -33,6 +33,7 @@ struct CheckCommand: AsyncParsableCommand {
   @OptionGroup var dataDir: DataDirOptions
   @OptionGroup var output: OutputOptions
   @OptionGroup var serverProbe: ServerProbeOptions
+  @OptionGroup var metrics: MetricsOptions
 
   @Option(name: .long, help: ArgumentHelp("Report only these codes or families.", valueName: "codes"))
   var only: String?
@@ -48,11 +49,16 @@ struct CheckCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    try await runMapped {
+    try await runMeasured(metrics, command: "check", target: [("data_dir", dataDir.metricsLabel)]) { measured in
       let filter = try FindingFilter(only: only, ignore: ignore)
       let root = try dataDir.resolve().root
       let report = try await DataDirCheck(root: root, filter: filter, showProgress: !output.json).run()
-      let out = Output(json: output.json, server: LiveServerReport(serverProbe.makeGuard(), dataDir: root))
+      let liveServer = serverProbe.makeGuard()
+      let out = Output(json: output.json, server: LiveServerReport(liveServer, dataDir: root))
+      measured.files = report.filesRead
+      measured.bytes = Int64(report.bytesRead)
+      measured.findings = Dictionary(uniqueKeysWithValues: Finding.Severity.allCases.map { ($0, report.count($0)) })
+      measured.serverLive = liveServer.status(of: root).isLive
       if output.json {
         for finding in report.findings { out.record(finding.jsonObject) }
       } else {

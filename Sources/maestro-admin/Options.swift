@@ -85,3 +85,29 @@ struct LiveServerOptions: ParsableArguments {
 }
 
 func processEnvironment() -> [String: String] { ProcessEnvironment.current() }
+
+/// `--metrics-file`, for the commands a nightly job runs (`check`, `backup
+/// create/verify/prune`, `archive create`): a Prometheus text file for
+/// node_exporter's textfile collector, replaced on every run.
+struct MetricsOptions: ParsableArguments {
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Write the run's metrics (Prometheus text format, replaced atomically, also on failure) to this file; name it *.prom in node_exporter's textfile folder.",
+      valueName: "path"))
+  var metricsFile: String?
+
+  func validate() throws {
+    guard let metricsFile else { return }
+    let folder = FileSystem.parentDirectory(of: metricsFile)
+    guard FileSystem.isDirectory(folder) else {
+      throw ValidationError("--metrics-file: the folder \(folder) does not exist")
+    }
+  }
+}
+
+extension DataDirOptions {
+  /// The data dir as the metrics' `data_dir` label: resolved when it can
+  /// be, else as given (a run that fails to resolve it still reports).
+  var metricsLabel: String { (try? resolve().root) ?? dataDir ?? "" }
+}

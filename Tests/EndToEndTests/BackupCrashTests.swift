@@ -65,7 +65,7 @@ import Testing
   /// what seed-era servers do), each about every 50 ms, while `create` runs
   /// three times; every JSON
   /// file in every snapshot parses and is exactly one of the versions written.
-  @Test(.timeLimit(.minutes(2))) func createDuringInPlaceRewritesCapturesWholeVersions() throws {
+  @Test(.timeLimit(.minutes(10))) func createDuringInPlaceRewritesCapturesWholeVersions() throws {
     let work = try TemporaryDirectory(prefix: "backup-live")
     let source = work.appending("src")
     try BackupScene.dataDir(source)

@@ -21,6 +21,7 @@ struct ServerUserEndToEndTests {
     init(user: NonRootUser) throws {
       root = try TemporaryDirectory(prefix: "maestro-admin-job")
       try FileSystem.makeDirectories(root.appending("bin"))
+      try FileSystem.makeDirectories(root.appending("metrics"))
       binary = try user.copyOfBinary(in: root.appending("bin"))
       job = root.appending("bin/maestro-admin-job")
       try AtomicFile.write(try FileSystem.readFile(ProjectPaths.root + "/contrib/maestro-admin-job"), to: job, mode: 0o755)
@@ -37,7 +38,7 @@ struct ServerUserEndToEndTests {
         "MAESTRO_DATA_DIR": root.appending("data"), "MAESTRO_BACKUP_DEST": root.appending("backups"),
         "MAESTRO_LOG_DIR": root.appending("logs"), "MAESTRO_LOG_KEEP": "2", "MAESTRO_ARCHIVE_OLDER_THAN": "0d",
         "MAESTRO_SERVER_UNIT": "maestro-test.service", "MAESTRO_SYSTEMCTL": root.appending("bin/fake-systemctl"),
-        "MAESTRO_ADMIN": binary,
+        "MAESTRO_ADMIN": binary, "MAESTRO_METRICS_DIR": root.appending("metrics"),
       ]
       for (k, v) in settings { all[k] = v }
       let path = root.appending("config")
@@ -92,6 +93,16 @@ struct ServerUserEndToEndTests {
     #expect(backupLog.contains("$ \(setup.binary) backup verify \(snapshot)"))
     #expect(backupLog.hasSuffix("exit 0\n"))
     #expect(try text(setup.root.appending("logs/backup.status")).contains("exit=0 log=\(setup.root.appending("logs/" + backupLogs.last!))"))
+    // Each step left its metrics: a success.
+    let backups = setup.root.appending("backups")
+    for (file, labels) in [
+      ("backup-create", #"command="backup create",data_dir="\#(data)""#),
+      ("backup-verify", #"command="backup verify",dest="\#(backups)""#),
+      ("backup-prune", #"command="backup prune",dest="\#(backups)""#),
+    ] {
+      let prom = try text(setup.root.appending("metrics/maestro-\(file).prom"))
+      #expect(prom.contains("maestro_admin_exit_code{\(labels)} 0\n"), "\(file): \(prom)")
+    }
 
     // The monthly archive: server stopped and started around it, the
     // archive and catalog written, the journal id kept in this run's log.
@@ -106,6 +117,8 @@ struct ServerUserEndToEndTests {
     let journal = try #require(firstText.split(separator: "\n").first { $0.hasPrefix("journal ") }?.split(separator: " ")[1])
     #expect(FileSystem.fileExists(data + "/.maestro-admin/journal/\(journal).jsonl"))
     #expect(firstText.hasSuffix("exit 0\n"))
+    #expect(try text(setup.root.appending("metrics/maestro-archive.prom")).contains(#"maestro_admin_exit_code{command="archive create",data_dir="\#(data)"} 1"#))
+    #expect(try text(setup.root.appending("metrics/maestro-check.prom")).contains(#"maestro_admin_exit_code{command="check",data_dir="\#(data)"} 0"#))
 
     // Later runs: each its own log, the first (with its journal id) kept
     // until MAESTRO_LOG_KEEP=2 newer ones exist.

@@ -6,9 +6,14 @@ import Testing
 /// A journaled run that fails part-way reports the journal that holds its
 /// changes so far, and `undo` refuses a journal that is not of its data dir.
 @Suite struct JournalPartialRunTests {
-  /// The `MaestroError` `body` throws, if any.
-  private func failure(_ body: () throws -> Void) -> MaestroError? {
-    do { try body() } catch let e as MaestroError { return e } catch {}
+  /// What a failed run says must be undone: the journals of a
+  /// `JournalStop` (a path held something else than the plan expected) or
+  /// of a `MaestroError`'s `partialRun` (any other failure); nil when it
+  /// did not fail.
+  private func journalsToUndo(_ body: () throws -> Void) -> [String]? {
+    do { try body() } catch let stop as JournalStop { return stop.undoJournals.reversed() } catch let e as MaestroError {
+      return e.partialRun?.journals ?? []
+    } catch { return [] }
     return nil
   }
 
@@ -19,14 +24,13 @@ import Testing
     // The plan creates projects/ last; a file there now stops the run
     // after every earlier change was made.
     try AtomicFile.write(Array("in the way".utf8), to: dir.appending("projects"))
-    let error = try #require(failure { try JournalRunner(dataDir: dir.path).run(plan, command: "repair") })
-    let partial = try #require(error.partialRun)
-    #expect(partial.dataDir == dir.path && partial.journals.count == 1)
-    let journal = try Journal.open(path: Journal.folder(dir.path) + "/\(partial.journals[0]).jsonl")
+    let journals = try #require(journalsToUndo { try JournalRunner(dataDir: dir.path).run(plan, command: "repair") })
+    #expect(journals.count == 1)
+    let journal = try Journal.open(path: Journal.folder(dir.path) + "/\(journals[0]).jsonl")
     #expect(!journal.done.isEmpty && journal.stopReason != nil)
     // Its journal puts back what was done.
     try FileSystem.removeFile(dir.appending("projects"))
-    _ = try UndoJob(journal: partial.journals[0], dataDir: dir.path).run(dryRun: false, force: false)
+    _ = try UndoJob(journal: journals[0], dataDir: dir.path).run(dryRun: false, force: false)
     #expect(try userTree(dir.path) == before)
   }
 
@@ -35,8 +39,8 @@ import Testing
     let plan = try makeDirAndPlan(dir.path)
     // The first action's file changed since planning.
     try AtomicFile.write(Array("{}".utf8), to: dir.appending("tasks/p1/t1.json"))
-    let error = failure { try JournalRunner(dataDir: dir.path).run(plan, command: "repair") }
-    #expect(error != nil && error?.partialRun == nil)
+    let journals = journalsToUndo { try JournalRunner(dataDir: dir.path).run(plan, command: "repair") }
+    #expect(journals == [])
   }
 
   @Test func laterJournalsOfOneRunAreKeptInOrder() {
