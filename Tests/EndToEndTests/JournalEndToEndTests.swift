@@ -6,6 +6,18 @@ import Testing
 /// Journals as operators meet them: a torn journal does not wedge later
 /// commands, and `journal list|show|prune` report and reclaim their disk.
 @Suite struct JournalEndToEndTests {
+  @Test func pruneOnADataDirWithoutJournalsRemovesNothing() throws {
+    try withTemporaryDirectory { dir in
+      let data = dir + "/data"
+      #expect(try runMaestroAdmin(["generate", "--out", data, "--no-sync"]).status == 0)
+      let before = try userTree(data)
+      // No .maestro-admin/journal/ yet: nothing to remove, not an error.
+      let r = try runMaestroAdmin(["journal", "prune", "--keep", "0", "--data-dir", data])
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(try userTree(data) == before)
+    }
+  }
+
   @Test func aJournalCutMidLineDoesNotStopTheNextCommandAndStaysUndoable() throws {
     try withTemporaryDirectory { dir in
       let data = dir + "/data"

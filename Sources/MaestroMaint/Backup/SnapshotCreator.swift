@@ -127,6 +127,16 @@ public struct SnapshotCreator: Sendable {
     // data dir is only read).
     let adoption = DataDirOwner.adopt(dataDir: root)
     defer { adoption?.release() }
+    // Folders this run creates for the destination are removed again when
+    // it fails (rmdir: only while empty), so a failed run leaves nothing.
+    var created: [String] = []
+    var missing = destination
+    while missing != "/", missing != ".", !FileSystem.fileExists(missing, followSymlinks: false) {
+      created.append(missing)
+      missing = FileSystem.parentDirectory(of: missing)
+    }
+    var succeeded = false
+    defer { if !succeeded { for folder in created { rmdir(folder) } } }
     try FileSystem.makeDirectories(destination, mode: 0o700)
     // A backup folder inside the data dir must not back itself up.
     var inside: String?
@@ -174,6 +184,7 @@ public struct SnapshotCreator: Sendable {
     renamed = true
     try FileSystem.fsyncDirectory(destination)
     CrashPoint.reached("backup:after-rename")
+    succeeded = true
     return Report(
       path: final, manifest: manifest, archiveBytes: archiveBytes, torn: torn,
       seconds: Self.monotonic() - clockStart)

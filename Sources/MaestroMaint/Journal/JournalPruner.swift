@@ -121,6 +121,8 @@ public struct JournalPruner: Sendable {
   /// Removes the journal files first (durably: from then on nothing names
   /// the rest), then packs, kept records and folders.
   private func remove(_ paths: [String]) throws {
+    // Nothing to remove: a data dir without journals may have no folder.
+    guard !paths.isEmpty else { return }
     let journals = paths.filter { $0.hasSuffix(".jsonl") }
     for path in journals { try FileSystem.removeFile(path) }
     if !journals.isEmpty { try FileSystem.fsyncDirectory(Journal.folder(dataDir)) }
