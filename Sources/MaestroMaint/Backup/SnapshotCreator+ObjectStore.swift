@@ -66,7 +66,7 @@ extension SnapshotCreator {
     kept = true
     var report = Report(
       path: location.description, manifest: manifest, archiveBytes: result.size, torn: torn,
-      seconds: Self.monotonic() - clockStart)
+      seconds: MonotonicClock.seconds() - clockStart)
     report.abortedUploads = aborted
     return report
   }

@@ -111,7 +111,7 @@ public struct SnapshotCreator: Sendable {
   ///   SIGINT. Nothing is left under a final name on failure.
   public func run() throws -> Report {
     let started = UTCTime.nowMilliseconds()
-    let clockStart = Self.monotonic()
+    let clockStart = MonotonicClock.seconds()
     let startNs = UTCTime.nowNanoseconds()
     let root = DirectorySwap.absolute(options.dataDir)
     try DataDirectory.requireDirectory(root)
@@ -187,7 +187,7 @@ public struct SnapshotCreator: Sendable {
     succeeded = true
     return Report(
       path: final, manifest: manifest, archiveBytes: archiveBytes, torn: torn,
-      seconds: Self.monotonic() - clockStart)
+      seconds: MonotonicClock.seconds() - clockStart)
   }
 
   /// Steps 2: read, hash and spool every file; returns the manifest's file
@@ -389,11 +389,5 @@ public struct SnapshotCreator: Sendable {
     var buffer = [CChar](repeating: 0, count: 256)
     guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-  }
-
-  static func monotonic() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
   }
 }

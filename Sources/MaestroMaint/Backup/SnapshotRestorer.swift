@@ -88,7 +88,7 @@ public struct SnapshotRestorer: Sendable {
   ///   archive: the target is untouched), `.serverLive` (a server runs on
   ///   the target), `.locked`, `.io`, `.cancelled`.
   public func run() throws -> Report {
-    let clockStart = SnapshotCreator.monotonic()
+    let clockStart = MonotonicClock.seconds()
     let target = DirectorySwap.absolute(options.target)
     var trimmed = target
     while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
@@ -196,7 +196,7 @@ public struct SnapshotRestorer: Sendable {
     try FileSystem.fsyncDirectory(parent)
     CrashPoint.reached("restore:after-swap")
     report.restored = true
-    report.seconds = SnapshotCreator.monotonic() - clockStart
+    report.seconds = MonotonicClock.seconds() - clockStart
     return report
   }
 

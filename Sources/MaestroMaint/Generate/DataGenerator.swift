@@ -38,7 +38,7 @@ public enum DataGenerator {
   ///   place; `.io`/`.notFound` errors naming the file. On any error the
   ///   staging tree is removed and `out` is left as it was.
   public static func run(_ options: GeneratorOptions, progress: ProgressBar? = nil) async throws -> GenerateReport {
-    let started = now()
+    let started = MonotonicClock.seconds()
     let c = options.counts
     for (name, value) in [("projects", c.projects), ("tasks", c.tasks), ("sessions", c.sessions)] {
       guard (0...maxCount).contains(value) else {
@@ -99,10 +99,10 @@ public enum DataGenerator {
         }
       }
     }
-    timings.plan = now() - started
+    timings.plan = MonotonicClock.seconds() - started
 
     // Write every clean entity in parallel.
-    let writeStart = now()
+    let writeStart = MonotonicClock.seconds()
     let results = await writePlan.run(into: stage, workers: options.workers, progress: progress)
     var files = 0
     var bytes: Int64 = 0
@@ -122,20 +122,20 @@ public enum DataGenerator {
       bytes += Int64(content.count)
     }
     try stage.writeCompanion(groundTruth(options, faults: planter.faults))
-    timings.write = now() - writeStart
+    timings.write = MonotonicClock.seconds() - writeStart
 
     if options.sync {
-      let syncStart = now()
+      let syncStart = MonotonicClock.seconds()
       try stage.sync()
-      timings.sync = now() - syncStart
+      timings.sync = MonotonicClock.seconds() - syncStart
     }
     try Cancellation.check()
-    let commitStart = now()
+    let commitStart = MonotonicClock.seconds()
     let directoryCount = tree.count - files
     let hash = tree.value()
     try stage.commit()
-    timings.commit = now() - commitStart
-    timings.total = now() - started
+    timings.commit = MonotonicClock.seconds() - commitStart
+    timings.total = MonotonicClock.seconds() - started
     return GenerateReport(
       out: stage.target, faultsFile: stage.companionTarget, counts: options.counts,
       faultEntities: planter.entityCount, faults: planter.faults, files: files, directories: directoryCount,
@@ -159,12 +159,5 @@ public enum DataGenerator {
     ]
     let doc: JSONObject = ["generator": .object(generator), "faults": .array(faults.map { .object($0.json) })]
     return JSONWriter.serialize(.object(doc), style: .pretty)
-  }
-
-  /// Monotonic seconds (for timings only; never part of the output).
-  static func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
   }
 }

@@ -35,7 +35,7 @@ public enum EnclosingDataDirectory {
 
   private static func looksLikeDataDirectory(_ folder: String) -> Bool {
     let base = folder == "/" ? "" : folder
-    return ["projects", "tasks", "sessions"].contains { FileSystem.isDirectory(base + "/" + $0) }
+    return DataDirectory.isDataDirectory(base)
       || FileSystem.fileExists(base + "/" + LiveServerDetector.serverURLFileName)
   }
 }

@@ -74,7 +74,7 @@ public struct HealthProbe: Sendable {
   /// Probes `url`: each address its host resolves to, in order, until one
   /// answers or the deadline passes.
   public func probe(_ url: ServerURL) -> Answer {
-    let deadline = Self.nowMilliseconds() + Int64(max(timeoutMilliseconds, 1))
+    let deadline = MonotonicClock.milliseconds() + Int64(max(timeoutMilliseconds, 1))
     var hints = addrinfo()
     hints.ai_family = AF_UNSPEC
     #if canImport(Glibc)
@@ -95,7 +95,7 @@ public struct HealthProbe: Sendable {
       let answer = attempt(entry.pointee, url, deadline: deadline)
       if case .unreachable(let why) = answer {
         reason = why
-        if Self.nowMilliseconds() >= deadline { break }
+        if MonotonicClock.milliseconds() >= deadline { break }
         continue
       }
       return answer
@@ -177,7 +177,7 @@ public struct HealthProbe: Sendable {
   /// Polls `fd` for `events` until `deadline`; false on timeout or error.
   private static func wait(_ fd: Int32, for events: Int16, until deadline: Int64) -> Bool {
     while true {
-      let left = deadline - nowMilliseconds()
+      let left = deadline - MonotonicClock.milliseconds()
       guard left > 0 else { return false }
       var entry = pollfd(fd: fd, events: events, revents: 0)
       let n = poll(&entry, 1, Int32(min(left, Int64(Int32.max))))
@@ -187,9 +187,4 @@ public struct HealthProbe: Sendable {
     }
   }
 
-  static func nowMilliseconds() -> Int64 {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Int64(t.tv_sec) * 1000 + Int64(t.tv_nsec) / 1_000_000
-  }
 }
