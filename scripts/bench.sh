@@ -36,6 +36,8 @@
 #   BENCH_NIGHTLY_FRACTION  nightly: share of entity files rewritten per night (default: 0.01)
 #   BENCH_FULL_EVERY        nightly: a --full snapshot every N nights, when
 #                           `backup create` has --full (default: 7)
+#   BENCH_RESTIC_PRUNE_EVERY  nightly: restic's forget gets --prune every N
+#                           nights and on the last (default: 7)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -663,6 +665,10 @@ fi
 #   nights    BENCH_NIGHTS nights (default 30; nights 1 and 2 are the ones
 #             above), each: rewrite 1% (seed = night), backup, retention
 #             keep-daily 7 / keep-weekly 4; final repository size, total time.
+#             restic runs `forget` every night and `forget --prune` every
+#             BENCH_RESTIC_PRUNE_EVERY nights (default 7) and on the last:
+#             at l a prune repacks for about 30 s, which nightly would add
+#             some 12 minutes to the run; 1 prunes every night.
 # Night N is 2026-11-01 02:30 UTC plus N-1 days in both tools' eyes: restic
 # `backup --time`, maestro-admin under libfaketime (Debian `faketime`;
 # FAKETIME="@DATE" starts the clock there and lets it run; monotonic clocks
@@ -698,6 +704,7 @@ if wants nightly; then
   nt_nights=${BENCH_NIGHTS:-30}
   nt_fraction=${BENCH_NIGHTLY_FRACTION:-0.01}
   nt_full_every=${BENCH_FULL_EVERY:-7}
+  nt_restic_prune_every=${BENCH_RESTIC_PRUNE_EVERY:-7}
   nt_gen="$data_root/$nt_scale"
   if [ ! -d "$nt_gen" ] || [ ! -f "$nt_gen.faults.json" ]; then
     log "generating $nt_scale-size data in $nt_gen"
@@ -844,9 +851,13 @@ PY
     [ "$where" = s3 ] && at=()
     timed "ours-$where-$night" 0 "${at[@]}" "$admin" backup create --data-dir "$src" --dest "$o_dest" --json "${flags[@]}"
   }
-  # prune_night NIGHT: retention on both local repositories.
+  # prune_night NIGHT: retention on both local repositories. restic forgets
+  # every night and prunes (repacks) every BENCH_RESTIC_PRUNE_EVERY nights
+  # and on the last one, so the final repository is pruned.
   prune_night() {
-    timed "restic-prune-$1" 0 restic -r "$restic_local" forget --keep-daily 7 --keep-weekly 4 --prune
+    local prune=()
+    if [ $(($1 % nt_restic_prune_every)) = 0 ] || [ "$1" = "$nt_nights" ]; then prune=(--prune); fi
+    timed "restic-prune-$1" 0 restic -r "$restic_local" forget --keep-daily 7 --keep-weekly 4 "${prune[@]}"
     at_night "$1"
     timed "ours-prune-$1" 0,1 "${at[@]}" "$admin" backup prune --dest "$ours_local" --keep-daily 7 --keep-weekly 4
   }
@@ -996,8 +1007,9 @@ print(sum(1 for l in sys.stdin if l.strip() and json.loads(l).get("type") == "sn
     row "restored tree vs the source (diff -r, files)" "$(cat "$nt/times/restic-tree-local.txt")" "$(cat "$nt/times/ours-tree-local.txt")" "" \
       "$(cat "$nt/times/restic-tree-s3.txt")" "$(cat "$nt/times/ours-tree-s3.txt")" ""
     echo
-    echo "$nt_nights nights with retention (local repositories; each night: rewrite, backup, then"
-    echo "\`restic forget --keep-daily 7 --keep-weekly 4 --prune\` / \`backup prune --keep-daily 7 --keep-weekly 4\`):"
+    echo "$nt_nights nights with retention (local repositories: a faked clock cannot sign S3 requests). Each night:"
+    echo "rewrite, backup, then \`restic forget --keep-daily 7 --keep-weekly 4\` (with \`--prune\` every"
+    echo "$nt_restic_prune_every nights and on the last) / \`backup prune --keep-daily 7 --keep-weekly 4\`:"
     echo
     echo "| | restic | maestro-admin | ratio |"
     echo "|---|---|---|---|"
@@ -1008,10 +1020,12 @@ print(sum(1 for l in sys.stdin if l.strip() and json.loads(l).get("type") == "sn
     echo
     echo "<details><summary>Per night (local): backup wall, retention wall, repository size after retention</summary>"
     echo
-    echo "| night | restic backup | restic forget --prune | restic repository | maestro-admin backup | backup prune | maestro-admin destination |"
+    echo "| night | restic backup | restic forget (--prune) | restic repository | maestro-admin backup | backup prune | maestro-admin destination |"
     echo "|---|---|---|---|---|---|---|"
     while read -r n rl ol; do
-      echo "| $n | $(secs "$(wall_of "restic-local-$n")") | $(secs "$(wall_of "restic-prune-$n")") | $(mb "$rl") | $(secs "$(wall_of "ours-local-$n")") | $(secs "$(wall_of "ours-prune-$n")") | $(mb "$ol") |"
+      pruned=""
+      if [ $((n % nt_restic_prune_every)) = 0 ] || [ "$n" = "$nt_nights" ]; then pruned=" (--prune)"; fi
+      echo "| $n | $(secs "$(wall_of "restic-local-$n")") | $(secs "$(wall_of "restic-prune-$n")")$pruned | $(mb "$rl") | $(secs "$(wall_of "ours-local-$n")") | $(secs "$(wall_of "ours-prune-$n")") | $(mb "$ol") |"
     done <"$nt/sizes.txt"
     echo
     echo "</details>"
