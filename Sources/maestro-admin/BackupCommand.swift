@@ -111,11 +111,22 @@ struct BackupCreateCommand: AsyncParsableCommand {
   @Flag(name: .long, help: "Keep .maestro-admin's journals, packs and undo copies (left out by default).")
   var includeJournals = false
 
+  @Flag(name: .long, help: "Write a full snapshot even when an incremental one could be made.")
+  var full = false
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Incrementals after a full snapshot before the next one is made full (default 6; 0: always full).",
+      valueName: "n"))
+  var maxChain = 6
+
   @OptionGroup var output: OutputOptions
   @OptionGroup var serverProbe: ServerProbeOptions
   @OptionGroup var metrics: MetricsOptions
 
   func validate() throws {
+    if maxChain < 0 { throw ValidationError("--max-chain must be 0 or more") }
     if let limitUpload, limitUpload <= 0 { throw ValidationError("--limit-upload must be 1 or more (KiB/s)") }
     if let partSize, !(5...1024).contains(partSize) { throw ValidationError("--part-size must be in 5...1024 (MiB)") }
     if (limitUpload != nil || partSize != nil) && !S3Location.isObjectStoreAddress(dest) {
@@ -140,6 +151,8 @@ struct BackupCreateCommand: AsyncParsableCommand {
       options.label = label
       options.allowTorn = allowTorn
       options.includeJournals = includeJournals
+      options.full = full
+      options.maxChain = maxChain
       options.showProgress = !output.json
       options.uploadRateLimit = (limitUpload ?? 0) * 1024
       if let partSize { options.objectPartSize = partSize << 20 }
