@@ -161,9 +161,10 @@ struct BackupCreateCommand: AsyncParsableCommand {
         Output.error("\(aborted): aborted the incomplete upload an interrupted create left")
         out.record(["type": "abortedUpload", "path": .string(aborted)])
       }
+      for warning in report.warnings { Output.error("warning: \(warning)") }
       let m = report.manifest
-      measured.files = m.counts.files
-      measured.bytes = m.counts.bytes
+      measured.files = m.restoredCounts.files
+      measured.bytes = m.restoredCounts.bytes
       measured.outputBytes = report.archiveBytes
       measured.serverLive = liveServer.status(of: root).isLive
       for e in m.excluded {
@@ -179,14 +180,22 @@ struct BackupCreateCommand: AsyncParsableCommand {
       out.record([
         "type": "summary", "snapshot": .string(report.path), "id": .string(m.id),
         "createdAt": .string(isoTime(m.createdAt)), "source": .string(m.source), "label": m.label.map { .string($0) } ?? .null,
-        "counts": countsObject(m.counts), "archiveBytes": number(report.archiveBytes), "verified": true,
+        "counts": countsObject(m.restoredCounts), "archiveBytes": number(report.archiveBytes), "verified": true,
         "seconds": .number((report.seconds * 1000).rounded() / 1000), "live": liveObject(m.live),
+        "kind": .string(m.isIncremental ? "incremental" : "full"), "parent": report.parent.map { .string($0) } ?? .null,
+        "chain": number(m.chainLength), "stored": storedObject(m),
       ])
-      let c = m.counts
+      let c = m.restoredCounts
       out.verdict(
         "Snapshot \(report.path) (\(humanBytes(report.archiveBytes)), verified) in \(String(format3(report.seconds))) s")
       out.text(
         "  \(grouped(c.files)) files, \(humanBytes(c.bytes)): \(grouped(c.projects)) projects, \(grouped(c.tasks)) tasks, \(grouped(c.sessions)) sessions")
+      if let parent = report.parent {
+        out.text(
+          "  incremental on \(FileSystem.lastComponent(of: parent)) (chain of \(m.chainLength)): \(grouped(m.counts.files)) changed files stored, \(grouped(m.removed.count)) paths removed")
+      } else {
+        out.text("  full snapshot")
+      }
       if c.excluded > 0 {
         let reasons = Dictionary(grouping: m.excluded, by: \.reason).map { "\($0.value.count) \($0.key)" }.sorted()
         out.text("  left out: \(reasons.joined(separator: ", "))")
@@ -202,6 +211,15 @@ struct BackupCreateCommand: AsyncParsableCommand {
       return report.torn.isEmpty ? .ok : .problemsLeft
     }
   }
+}
+
+/// What a snapshot's own archive holds, for `--json`: files, bytes,
+/// directories and removed paths (an incremental's delta; a full one's all).
+private func storedObject(_ m: SnapshotManifest) -> JSONValue {
+  [
+    "files": number(m.counts.files), "bytes": number(m.counts.bytes), "directories": number(m.counts.directories),
+    "removed": number(m.removed.count),
+  ]
 }
 
 /// A manifest's `live` record for `--json` (null for a quiet snapshot).
@@ -244,11 +262,15 @@ struct BackupListCommand: AsyncParsableCommand {
             "type": "snapshot", "name": .string(s.name.fileName), "path": .string(s.path),
             "createdAt": .string(isoTime(m.createdAt)), "size": number(s.size), "id": .string(m.id),
             "label": m.label.map { .string($0) } ?? .null, "hostname": .string(m.hostname),
-            "source": .string(m.source), "toolVersion": .string(m.toolVersion), "counts": countsObject(m.counts),
+            "source": .string(m.source), "toolVersion": .string(m.toolVersion),
+            "counts": countsObject(m.restoredCounts), "kind": .string(m.isIncremental ? "incremental" : "full"),
+            "parent": m.parent.map { .string($0.name) } ?? .null, "chain": number(m.chainLength),
+            "stored": storedObject(m), "restoredBytes": number(m.restoredCounts.bytes),
           ])
-          let c = m.counts
+          let c = m.restoredCounts
+          let kind = m.parent.map { "incr. #\($0.depth) on \($0.id): \(grouped(m.counts.files)) changed, \(grouped(m.removed.count)) removed" } ?? "full"
           out.text(
-            "\(s.name.fileName)  \(isoTime(m.createdAt))  \(humanBytes(s.size).padding(10))  \(grouped(c.projects)) projects, \(grouped(c.tasks)) tasks, \(grouped(c.sessions)) sessions, \(grouped(c.files)) files\(m.label.map { "  [\($0)]" } ?? "")"
+            "\(s.name.fileName)  \(isoTime(m.createdAt))  \(humanBytes(s.size).padding(10))  \(grouped(c.projects)) projects, \(grouped(c.tasks)) tasks, \(grouped(c.sessions)) sessions, \(grouped(c.files)) files (\(humanBytes(c.bytes)) restored)  [\(kind)]\(m.label.map { "  [\($0)]" } ?? "")"
           )
         } catch let error as MaestroError {
           unreadable += 1
@@ -307,7 +329,7 @@ struct BackupVerifyCommand: AsyncParsableCommand {
       var verifier = SnapshotVerifier(path: snapshot)
       verifier.deep = deep
       let report = try verifier.run(showProgress: !output.json)
-      measured.files = report.manifest?.files.count ?? 0
+      measured.files = report.manifest?.restoredCounts.files ?? 0
       measured.bytes = report.bytes
       measured.problems = report.problems.count
       if let check = report.check {
@@ -335,14 +357,16 @@ struct BackupVerifyCommand: AsyncParsableCommand {
       let m = report.manifest
       out.record([
         "type": "summary", "snapshot": .string(snapshot), "verified": .bool(report.isVerified),
-        "members": number(report.members), "files": number(m?.files.count ?? 0), "bytes": number(report.bytes),
+        "members": number(report.members), "files": number(m?.restoredCounts.files ?? 0), "bytes": number(report.bytes),
+        "chain": number(m?.chainLength ?? 1),
         "problems": number(report.problems.count), "createdAt": m.map { .string(isoTime($0.createdAt)) } ?? .null,
         "deep": .bool(deep), "check": checkSummary, "live": liveObject(m?.live),
         "exitCode": number(Int(status.rawValue)),
       ])
       if report.isVerified {
+        let chain = (m?.chainLength ?? 1) > 1 ? " across its chain of \(m?.chainLength ?? 1) snapshots" : ""
         out.verdict(
-          "\(snapshot): verified \(grouped(m?.files.count ?? 0)) files, \(humanBytes(report.bytes)) against the manifest")
+          "\(snapshot): verified \(grouped(m?.restoredCounts.files ?? 0)) files, \(humanBytes(report.bytes)) against the manifest\(chain)")
       } else {
         out.verdict("\(snapshot): \(grouped(report.problems.count)) problem(s); see above")
       }
@@ -421,11 +445,15 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         "verified": .bool(report.manifest != nil), "snapshotId": report.manifest.map { .string($0.id) } ?? .null,
         "movedAside": report.movedAside.map { .string($0) } ?? .null, "files": number(report.files),
         "bytes": number(report.bytes), "seconds": .number((report.seconds * 1000).rounded() / 1000),
+        "chain": .array(report.chain.map { .string($0) }),
       ])
       out.verdict(
         "Restored \(grouped(report.files)) files, \(humanBytes(report.bytes)) into \(report.target)\(report.manifest != nil ? " (every SHA-256 verified)" : " (NOT verified: no manifest)")"
       )
       if let aside = report.movedAside { out.text("  the previous content is in \(aside)") }
+      if report.chain.count > 1 {
+        out.text("  through a chain of \(report.chain.count) snapshots, from \(FileSystem.lastComponent(of: report.chain[0]))")
+      }
       return .changed
     }
   }
