@@ -90,7 +90,7 @@ extension Trait where Self == SeaweedFSScope {
     let first = try #require(try summary(create)["snapshot"]?.stringValue)
     #expect(first.hasPrefix(prefix + "/maestro-") && first.hasSuffix(".tar.zst"))
     #expect(try summary(create)["verified"]?.boolValue == true)
-    let text = try await run(["backup", "create", "--data-dir", source, "--dest", prefix])
+    let text = try await run(["backup", "create", "--data-dir", source, "--dest", prefix, "--full"])
     #expect(text.status == 0, "\(text.stderr)")
     #expect(text.stdout.hasPrefix("Snapshot \(prefix)/maestro-"))
 

@@ -20,11 +20,27 @@ extension SnapshotCreator {
   /// the same data dir on this host whose chain resolves, or `nil` (a full
   /// snapshot) with `full`, `maxChain` reached, no such snapshot, or none of
   /// the newest three usable (each one's reason in `warnings`).
-  func chooseBase(in collection: any SnapshotCollection, root: String, warnings: inout [String]) throws -> Base? {
+  ///
+  /// Also waits, if need be, until the clock's second is past the newest
+  /// snapshot's (at most a second), so that names order snapshots as they
+  /// were taken even when two runs follow each other within a second:
+  /// "newest" means the same to `create`, `list` and `prune`. `started`
+  /// and `startNs` are then taken again.
+  func chooseBase(
+    in collection: any SnapshotCollection, root: String, started: inout Int64, startNs: inout Int64,
+    warnings: inout [String]
+  ) throws -> Base? {
+    let snapshots = try collection.snapshots()
+    if let newest = snapshots.last?.name.time, newest / 1000 >= started / 1000, newest / 1000 <= started / 1000 + 1 {
+      let now = UTCTime.nowMilliseconds()
+      usleep(useconds_t(1000 * (1000 - now % 1000) + 1000))
+      started = UTCTime.nowMilliseconds()
+      startNs = UTCTime.nowNanoseconds()
+    }
     guard !options.full, options.maxChain > 0 else { return nil }
     let host = Self.hostname()
     var tried = 0
-    for candidate in try collection.snapshots().reversed() {
+    for candidate in snapshots.reversed() {
       guard tried < 3 else { break }
       let manifest: SnapshotManifest
       do { manifest = try BackupDestination.manifest(of: candidate.path) } catch let error as MaestroError {

@@ -30,7 +30,8 @@ extension SnapshotCreator {
     let store = ObjectStoreSnapshots(location: prefix, configuration: configuration)
     let aborted = try store.abortStaleUploads()
     var warnings: [String] = []
-    let base = try chooseBase(in: store, root: root, warnings: &warnings)
+    var (started, startNs) = (started, startNs)
+    let base = try chooseBase(in: store, root: root, started: &started, startNs: &startNs, warnings: &warnings)
     let tree = try SourceTree.scan(root, skipping: skippedFolders(backupFolder: nil))
     let directories = Self.changedDirectories(tree, base: base)
     let name = SnapshotName(time: started, id: SnapshotName.randomId(), compression: options.compression)

@@ -138,9 +138,9 @@ public struct SnapshotCreator: Sendable {
   ///   (without `allowTorn`), `.io`/`.notFound` for I/O, `.cancelled` on
   ///   SIGINT. Nothing is left under a final name on failure.
   public func run() throws -> Report {
-    let started = UTCTime.nowMilliseconds()
+    var started = UTCTime.nowMilliseconds()
     let clockStart = MonotonicClock.seconds()
-    let startNs = UTCTime.nowNanoseconds()
+    var startNs = UTCTime.nowNanoseconds()
     let root = DirectorySwap.absolute(options.dataDir)
     try DataDirectory.requireDirectory(root)
     if S3Location.isObjectStoreAddress(options.destination) {
@@ -174,7 +174,8 @@ public struct SnapshotCreator: Sendable {
       while inside?.hasSuffix("/") == true { inside?.removeLast() }
     }
     var warnings: [String] = []
-    let base = try chooseBase(in: BackupDestination(path: destination), root: root, warnings: &warnings)
+    let base = try chooseBase(
+      in: BackupDestination(path: destination), root: root, started: &started, startNs: &startNs, warnings: &warnings)
     let tree = try SourceTree.scan(root, skipping: skippedFolders(backupFolder: inside))
 
     let name = SnapshotName(time: started, id: SnapshotName.randomId(), compression: options.compression)

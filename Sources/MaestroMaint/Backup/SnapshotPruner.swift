@@ -11,8 +11,8 @@ import MaestroStorage
 /// pruning never breaks a retained snapshot. Snapshots go newest first, so
 /// that a prune killed part way never leaves a snapshot whose parent is
 /// gone while it remains (a parent outlives its children). When a kept
-/// snapshot's manifest cannot be read, its parents are unknown and every
-/// older snapshot is kept.
+/// snapshot's manifest cannot be read (damaged, unreadable file), its
+/// parents are unknown and every older snapshot is kept.
 public struct SnapshotPruner: Sendable {
   /// One snapshot's fate.
   public struct Decision: Sendable {
@@ -74,6 +74,7 @@ public struct SnapshotPruner: Sendable {
       for decision in decisions.reversed() where !decision.keep {
         try Cancellation.check()
         try destination.remove(decision.snapshot)
+        CrashPoint.reached("backup:pruned")
       }
       for leftover in stale { try? destination.removeLeftover(leftover) }
       try destination.sync()
@@ -94,7 +95,7 @@ public struct SnapshotPruner: Sendable {
       let name = decisions[k].snapshot.name.fileName
       let header: SnapshotHeader
       do { header = try SnapshotHeader.read(decisions[k].snapshot.path) } catch let error as MaestroError
-      where error.code == .snapshotInvalid {
+      where [.snapshotInvalid, .io, .notFound].contains(error.code) {
         for older in 0..<k where !decisions[older].keep {
           decisions[older].keep = true
           decisions[older].reasons.append("kept: the manifest of \(name) is unreadable, so its parents are unknown")
