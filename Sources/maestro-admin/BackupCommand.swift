@@ -12,6 +12,9 @@ struct BackupCommand: AsyncParsableCommand {
       A snapshot is one pax tar (default .tar.zst) named maestro-<UTC yyyyMMddTHHmmssZ>-<id>.tar.zst,
       mode 0600, whose first member MANIFEST.json lists every file with its size, mode, mtime and
       SHA-256 (and a SHA-256 of the manifest itself); the data dir's content follows under data/.
+      An incremental snapshot holds only what changed since its parent (its manifest lists those
+      files, the removed paths and the parent); restore, verify and list follow the chain, and
+      prune keeps every parent a kept snapshot needs.
 
       Exit codes of the backup commands: create 0 (4 when --allow-torn kept torn files);
       list 0 (4 when a manifest is unreadable); verify 0 verified, 4 any mismatch or --deep finding;
@@ -78,6 +81,12 @@ struct BackupCreateCommand: AsyncParsableCommand {
       and endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
       AWS_ENDPOINT_URL) the tar is streamed into a multipart upload, read back and checked, and
       only then marked by PREFIX/<name>.verified, which makes it a snapshot.
+
+      Incremental by default: only files added or changed since the newest usable snapshot of the
+      same data dir at --dest are stored (a file whose size, mode, mtime match and whose ctime is
+      older than that snapshot is not even read), with the removed paths. --full makes a full
+      snapshot; one is also made when there is no usable parent or the chain already has
+      --max-chain incrementals.
       """)
   )
 
@@ -467,8 +476,9 @@ struct BackupPruneCommand: AsyncParsableCommand {
     discussion: helpParagraphs("""
       Snapshots are walked newest first; each --keep-* rule keeps the newest snapshot of each of
       its N most recent buckets (hour, day, ISO week, month, year, in UTC; --keep-last: the N newest).
-      A snapshot kept by any rule stays; the others are removed, as are .partial files interrupted
-      creates left over a day ago. At least one rule is required. --dry-run removes nothing and
+      A snapshot kept by any rule stays, and so does every snapshot it builds on ("kept as parent
+      of"); the others are removed, newest first, as are .partial files interrupted creates left
+      over a day ago. At least one rule is required. --dry-run removes nothing and
       gives each snapshot's keep or remove reasons. Exit 1 when snapshots were removed, else 0.
       """)
   )

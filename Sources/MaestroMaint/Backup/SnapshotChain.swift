@@ -26,8 +26,44 @@ struct SnapshotChain {
   /// The tree the requested snapshot restores; each file's `origin` is its
   /// link's index.
   var tree: SnapshotTree
-  /// The requested snapshot's manifest.
-  var head: SnapshotManifest
+  /// The requested snapshot's manifest (`nil` when it is a full one read
+  /// straight into `tree`).
+  var head: SnapshotManifest?
+  /// The requested snapshot's id and `manifestSha256` (what a child's
+  /// link records).
+  var headId: String
+  var headSha256: String
+
+  /// A manifest as `resolve` reads it: an incremental's in full, a full
+  /// one's straight into a tree when it is in the form `create` writes.
+  private enum Loaded {
+    case manifest(SnapshotManifest)
+    case tree(SnapshotTree.FullManifest)
+
+    var parent: SnapshotManifest.Parent? {
+      if case .manifest(let m) = self { return m.parent }
+      return nil
+    }
+    var id: String {
+      switch self {
+      case .manifest(let m): m.id
+      case .tree(let t): t.id
+      }
+    }
+    var sha256: String? {
+      switch self {
+      case .manifest(let m): m.recordedSha256
+      case .tree(let t): t.recordedSha256
+      }
+    }
+    var chainLength: Int { parent.map { $0.depth + 1 } ?? 1 }
+
+    static func load(_ path: String) throws -> Loaded {
+      let bytes = try BackupDestination.manifestBytes(of: path)
+      if let full = try SnapshotTree.readFullManifest(bytes, origin: 0, path: path) { return .tree(full) }
+      return .manifest(try SnapshotManifest(parsing: bytes, origin: path))
+    }
+  }
 
   /// Follows `path`'s parents and builds its tree.
   ///
@@ -38,16 +74,16 @@ struct SnapshotChain {
   ///   manifest that fails its checks; `.io`/`.notFound` when `path` itself
   ///   cannot be read; the store's errors.
   static func resolve(_ path: String, head: SnapshotManifest? = nil) throws -> SnapshotChain {
-    let head = try head ?? BackupDestination.manifest(of: path)
-    var newestFirst = [Link(path: path, name: FileSystem.lastComponent(of: path), manifest: head)]
-    var child = head
+    let first = try head.map { Loaded.manifest($0) } ?? Loaded.load(path)
+    var newestFirst: [(path: String, loaded: Loaded)] = [(path, first)]
+    var child = first
     var childPath = path
     while let link = child.parent {
       let parentPath = try sibling(of: childPath, named: link.name)
-      let parent: SnapshotManifest
+      let parent: Loaded
       do {
         try requireListed(parentPath)
-        parent = try BackupDestination.manifest(of: parentPath)
+        parent = try Loaded.load(parentPath)
       } catch let error as MaestroError where error.code == .notFound || error.code == .objectStoreNoSuchKey {
         throw MaestroError(
           .snapshotInvalid,
@@ -59,30 +95,35 @@ struct SnapshotChain {
           "parent snapshot \(link.name) of \(FileSystem.lastComponent(of: childPath)) is unreadable: \(error.message)",
           path: parentPath)
       }
-      guard parent.id == link.id, parent.recordedSha256 == link.manifestSha256,
-        parent.chainLength == link.depth
-      else {
+      guard parent.id == link.id, parent.sha256 == link.manifestSha256, parent.chainLength == link.depth else {
         throw MaestroError(
           .snapshotInvalid,
-          "parent snapshot \(link.name) does not match the link in \(FileSystem.lastComponent(of: childPath)) (id \(parent.id), manifest \(parent.recordedSha256 ?? "?"), chain \(parent.chainLength); the link says id \(link.id), manifest \(link.manifestSha256), chain \(link.depth))",
+          "parent snapshot \(link.name) does not match the link in \(FileSystem.lastComponent(of: childPath)) (id \(parent.id), manifest \(parent.sha256 ?? "?"), chain \(parent.chainLength); the link says id \(link.id), manifest \(link.manifestSha256), chain \(link.depth))",
           path: parentPath)
       }
       guard newestFirst.count <= UInt16.max else {
         throw MaestroError(.snapshotInvalid, "the chain of parents is too long", path: path)
       }
-      newestFirst.append(Link(path: parentPath, name: link.name, manifest: parent))
+      newestFirst.append((parentPath, parent))
       child = parent
       childPath = parentPath
     }
-    var links = Array(newestFirst.reversed())
-    guard let full = links[0].manifest else { throw MaestroError(.snapshotInvalid, "no manifest", path: path) }
-    var tree = try SnapshotTree(full: full, origin: 0, path: links[0].path)
-    links[0].manifest = nil
-    for k in links.indices.dropFirst() {
-      guard let delta = links[k].manifest else { continue }
-      tree = try tree.applying(delta, origin: UInt16(k), path: links[k].path)
+    let ordered = Array(newestFirst.reversed())
+    var tree: SnapshotTree
+    switch ordered[0].loaded {
+    case .tree(let full): tree = full.tree
+    case .manifest(let full): tree = try SnapshotTree(full: full, origin: 0, path: ordered[0].path)
     }
-    return SnapshotChain(links: links, tree: tree, head: head)
+    var links = [Link(path: ordered[0].path, name: FileSystem.lastComponent(of: ordered[0].path), manifest: nil)]
+    for (k, step) in ordered.enumerated().dropFirst() {
+      guard case .manifest(let delta) = step.loaded else { continue }
+      tree = try tree.applying(delta, origin: UInt16(k), path: step.path)
+      links.append(Link(path: step.path, name: FileSystem.lastComponent(of: step.path), manifest: delta))
+    }
+    var headManifest: SnapshotManifest?
+    if case .manifest(let m) = first { headManifest = m }
+    return SnapshotChain(
+      links: links, tree: tree, head: headManifest, headId: first.id, headSha256: first.sha256 ?? "")
   }
 
   /// The snapshot `name` in the same folder or S3 prefix as `path`.

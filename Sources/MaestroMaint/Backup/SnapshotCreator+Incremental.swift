@@ -42,25 +42,25 @@ extension SnapshotCreator {
     var tried = 0
     for candidate in snapshots.reversed() {
       guard tried < 3 else { break }
-      let manifest: SnapshotManifest
-      do { manifest = try BackupDestination.manifest(of: candidate.path) } catch let error as MaestroError {
+      let header: SnapshotHeader
+      do { header = try SnapshotHeader.read(candidate.path) } catch let error as MaestroError {
         tried += 1
         warnings.append("\(candidate.name.fileName) cannot be a parent: \(error.message)")
         continue
       }
-      guard manifest.source == root, manifest.hostname == host else { continue }
+      guard header.source == root, header.hostname == host else { continue }
       tried += 1
-      if manifest.chainLength > options.maxChain {
+      let chainLength = (header.parent?.depth ?? 0) + 1
+      if chainLength > options.maxChain {
         return nil
       }
       do {
-        let chain = try SnapshotChain.resolve(candidate.path, head: manifest)
-        guard let digest = manifest.recordedSha256 else { continue }
+        // The chain's manifests are read in full (and hash-checked) here.
+        let chain = try SnapshotChain.resolve(candidate.path)
         return Base(
           path: candidate.path,
-          link: .init(
-            name: candidate.name.fileName, id: manifest.id, manifestSha256: digest, depth: manifest.chainLength),
-          tree: chain.tree, untouchedBefore: manifest.createdAt * 1_000_000 - Self.liveMargin)
+          link: .init(name: candidate.name.fileName, id: chain.headId, manifestSha256: chain.headSha256, depth: chainLength),
+          tree: chain.tree, untouchedBefore: header.createdAt * 1_000_000 - Self.liveMargin)
       } catch let error as MaestroError where error.code == .snapshotInvalid {
         warnings.append("\(candidate.name.fileName) cannot be a parent: \(error.message)")
       }

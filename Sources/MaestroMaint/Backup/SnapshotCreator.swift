@@ -6,11 +6,15 @@ import Synchronization
 /// consistently while a server runs, and proves it readable before it gets
 /// its final name.
 ///
-/// 1. Walk the data dir (`SourceTree`).
+/// 1. Choose the parent (`chooseBase`: the newest usable snapshot of this
+///    data dir at the destination, unless `full`); walk the data dir
+///    (`SourceTree`).
 /// 2. Read every file on `workers` threads (`ConsistentFileReader`: stat
 ///    before and after, JSON must be complete, bounded re-reads), hashing
 ///    each, while this thread feeds the files in walk order to libarchive,
-///    whose zstd workers compress them into an unlinked spool file.
+///    whose zstd workers compress them into an unlinked spool file. With a
+///    parent, only new and changed files are read and spooled (see
+///    `SnapshotCreator+Incremental`), and the manifest is a delta.
 /// 3. Build the manifest from what was read, then write
 ///    `.<name>.partial` = the manifest's frame + the spool, fsync it.
 /// 4. Read the whole file back with `SnapshotVerifier`; only a snapshot

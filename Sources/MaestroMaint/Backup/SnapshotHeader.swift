@@ -25,14 +25,10 @@ public struct SnapshotHeader: Sendable {
   ///   not a manifest or its header does not parse; `.io`/`.notFound` when
   ///   the snapshot cannot be opened; the store's errors.
   public static func read(_ path: String) throws -> SnapshotHeader {
-    let source = try SnapshotSource(path)
-    defer { try? source.finish() }
-    let reader = try SnapshotArchiveReader(fd: source.fd, origin: path)
-    guard let first = try reader.next(), first.name == SnapshotManifest.memberName, first.kind == .regular else {
-      throw MaestroError(
-        .snapshotInvalid, "the first member is not \(SnapshotManifest.memberName): not a maestro-admin snapshot",
-        path: path)
-    }
+    try BackupDestination.withManifestMember(of: path) { reader, _ in try parse(reader, path: path) }
+  }
+
+  private static func parse(_ reader: SnapshotArchiveReader, path: String) throws -> SnapshotHeader {
     // Every key before "root" is in the header; stop reading once it shows
     // (its value is an object with "mode", which tells it from a folder
     // named root in "folders").
@@ -43,7 +39,7 @@ public struct SnapshotHeader: Sendable {
       try reader.readData { chunk in
         let from = max(0, bytes.count - marker.count)
         bytes.append(contentsOf: chunk)
-        if let found = Self.find(marker, in: bytes, from: from) {
+        if let found = SnapshotTree.firstIndex(of: marker, in: bytes, from: from, before: bytes.count) {
           end = found
           throw Stop()
         }
@@ -73,13 +69,4 @@ public struct SnapshotHeader: Sendable {
 
   private struct Stop: Error {}
 
-  private static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-    guard haystack.count >= needle.count else { return nil }
-    var i = from
-    while i + needle.count <= haystack.count {
-      if haystack[i] == needle[0] && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
-      i += 1
-    }
-    return nil
-  }
 }

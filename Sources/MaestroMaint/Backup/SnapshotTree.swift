@@ -29,9 +29,9 @@ struct SnapshotTree: Sendable {
   private var flags: [UInt8] = []
   private var origins: [UInt16] = []
   /// Every directory below the root, by relative path.
-  private(set) var directories: [String: Attributes] = [:]
+  var directories: [String: Attributes] = [:]
   /// The data dir's own attributes.
-  private(set) var root = Attributes(mode: 0o755, mtime: 0)
+  var root = Attributes(mode: 0o755, mtime: 0)
 
   private static let tornFlag: UInt8 = 1
   private static let invalidJSONFlag: UInt8 = 2
@@ -207,7 +207,8 @@ struct SnapshotTree: Sendable {
     origins.reserveCapacity(files)
   }
 
-  private mutating func append(_ f: SnapshotManifest.File, origin: UInt16, snapshot: String) throws {
+  /// Appends a file; files must come in path order.
+  mutating func append(_ f: SnapshotManifest.File, origin: UInt16, snapshot: String) throws {
     guard let raw = Self.digestBytes(f.sha256) else {
       throw MaestroError(.snapshotInvalid, "the manifest's SHA-256 of \(f.path) is malformed", path: snapshot)
     }

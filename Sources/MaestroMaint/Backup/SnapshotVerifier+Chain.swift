@@ -22,7 +22,8 @@ extension SnapshotVerifier {
     var content: SnapshotContentCheck?
     if deep {
       let check = SnapshotContentCheck(workers: workers)
-      try check.begin(manifest: Self.restoredManifest(chain))
+      guard let head = chain.head else { throw MaestroError(.snapshotInvalid, "not an incremental snapshot", path: path) }
+      try check.begin(manifest: Self.restoredManifest(chain, head: head))
       content = check
       for k in chain.links.indices {
         shared[k] = SharedCheck(
@@ -63,8 +64,7 @@ extension SnapshotVerifier {
 
   /// The manifest of a full snapshot of what `chain` restores (the head's
   /// metadata, the tree's files and directories): what `check` judges.
-  static func restoredManifest(_ chain: SnapshotChain) -> SnapshotManifest {
-    let head = chain.head
+  static func restoredManifest(_ chain: SnapshotChain, head: SnapshotManifest) -> SnapshotManifest {
     let tree = chain.tree
     return SnapshotManifest(
       id: head.id, createdAt: head.createdAt, source: head.source, hostname: head.hostname, label: head.label,
