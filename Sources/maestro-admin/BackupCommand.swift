@@ -126,9 +126,9 @@ struct BackupCreateCommand: AsyncParsableCommand {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Incrementals after a full snapshot before the next one is made full (default 6; 0: always full).",
+      "Incrementals after a full snapshot before the next one is made full (default 31; 0: always full).",
       valueName: "n"))
-  var maxChain = 6
+  var maxChain = 31
 
   @OptionGroup var output: OutputOptions
   @OptionGroup var serverProbe: ServerProbeOptions

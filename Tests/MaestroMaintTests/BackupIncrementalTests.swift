@@ -34,6 +34,13 @@ import Testing
     try AtomicFile.write(Array(text.utf8), to: path, mode: mode)
   }
 
+  /// A temporary folder with the fixture as `src` and `dest` for snapshots.
+  static func scene(_ prefix: String) throws -> (TemporaryDirectory, String, String) {
+    let work = try TemporaryDirectory(prefix: prefix)
+    try BackupFixture.make(work.appending("src"))
+    return (work, work.appending("src"), work.appending("dest"))
+  }
+
   static func restored(_ snapshot: String, in work: TemporaryDirectory, _ name: String) throws -> State {
     let target = work.appending(name)
     let report = try BackupFixture.restore(snapshot, target)
@@ -42,10 +49,7 @@ import Testing
   }
 
   @Test func aChainStoresOnlyChangesAndRestoresEverySnapshotExactly() throws {
-    let work = try TemporaryDirectory(prefix: "backup-chain")
-    let source = work.appending("src")
-    let dest = work.appending("dest")
-    try BackupFixture.make(source)
+    let (work, source, dest) = try Self.scene("backup-chain")
     let full = try BackupFixture.create(source, dest)
     #expect(!full.manifest.isIncremental && full.parent == nil)
     let states = [try State(source)]
@@ -104,10 +108,7 @@ import Testing
   }
 
   @Test func fullAndMaxChainStartNewChains() throws {
-    let work = try TemporaryDirectory(prefix: "backup-full")
-    let source = work.appending("src")
-    let dest = work.appending("dest")
-    try BackupFixture.make(source)
+    let (work, source, dest) = try Self.scene("backup-full")
     _ = try BackupFixture.create(source, dest)
     let forced = try BackupFixture.create(source, dest) { $0.full = true }
     #expect(!forced.manifest.isIncremental && forced.manifest.files.count == forced.manifest.counts.files)
@@ -122,10 +123,7 @@ import Testing
   }
 
   @Test func aMissingOrReplacedParentIsNamedAndNothingIsRestored() throws {
-    let work = try TemporaryDirectory(prefix: "backup-broken")
-    let source = work.appending("src")
-    let dest = work.appending("dest")
-    try BackupFixture.make(source)
+    let (work, source, dest) = try Self.scene("backup-broken")
     let full = try BackupFixture.create(source, dest)
     try Self.put(source + "/command-logs/added.jsonl", "{}\n")
     let child = try BackupFixture.create(source, dest)
@@ -161,10 +159,7 @@ import Testing
   }
 
   @Test func pruneKeepsEveryParentOfAKeptSnapshotAndTheyAllRestore() throws {
-    let work = try TemporaryDirectory(prefix: "backup-prune-chain")
-    let source = work.appending("src")
-    let dest = work.appending("dest")
-    try BackupFixture.make(source)
+    let (work, source, dest) = try Self.scene("backup-prune-chain")
     var made: [SnapshotCreator.Report] = []
     for night in 0..<5 {
       if night > 0 { try Self.put(source + "/command-logs/night-\(night).jsonl", "{\"n\":\(night)}\n") }

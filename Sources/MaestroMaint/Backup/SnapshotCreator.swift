@@ -70,7 +70,7 @@ public struct SnapshotCreator: Sendable {
     public var full = false
     /// Incrementals allowed after a full snapshot before the next one is
     /// made full (0: every snapshot is full).
-    public var maxChain = 6
+    public var maxChain = 31
 
     /// Options for backing up `dataDir` into `destination`.
     public init(dataDir: String, destination: String) {
