@@ -14,7 +14,10 @@
 #                   snapshots marked live
 #   repair, fmt, migrate up, archive create, undo
 #                   server writes lost or overwritten with stale content
-#                   (`maestro-server-imitator verify --policy derived`)
+#                   (`maestro-server-imitator verify --policy derived`);
+#                   a file a repair quarantined whose copy in lost+found is
+#                   byte-identical to the server's last write is counted
+#                   apart ("quarantined verbatim"), not as lost
 #   every command   exit codes, and for check/backup: no file changed at all
 #
 # Server detection is left unavailable on purpose (the imitator writes no
@@ -128,7 +131,7 @@ elif what == "backup":
     print(bad, 1 if summary.get("live") else 0, len(transient))
 elif what == "lost":
     report = next(iter(lines(sys.argv[2])), {})
-    print(report.get("lost", -1), report.get("changedFromLastWrite", 0), report.get("removed", 0))
+    print(report.get("lost", -1), report.get("changedFromLastWrite", 0), report.get("removed", 0), report.get("quarantined", 0))
 elif what == "table":
     rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[2]) if l.strip()]
     groups = {}
@@ -154,6 +157,9 @@ elif what == "table":
             bad = sum(1 for r in rs if int(r[1]) != 0)
             result = f"{lost} lost or stale-overwritten write(s) in {bad} run(s)"
             detail = f"{sum(int(r[2]) for r in rs)} file(s) rewritten from the last server write; {sum(int(r[3]) for r in rs)} archived"
+            quarantined = sum(int(r[4]) for r in rs if len(r) > 4)
+            if quarantined:
+                detail += f"; {quarantined} quarantined verbatim (the server's last write, byte-identical in lost+found)"
         print(f"| {command} | {scale} | {rate} | {style} | {len(rs)} | {exits} | {result} | {detail} |")
 PY
 }
@@ -225,8 +231,8 @@ run_one() {
       ;;
     *)
       "$imitator" verify --data-dir "$data" --log "$out/writes.jsonl" --policy derived --allow-archived >"$out/lost.json" || true
-      read -r lost derived removed < <(evaluate lost "$out/lost.json")
-      row+="	$lost	$derived	$removed"
+      read -r lost derived removed quarantined < <(evaluate lost "$out/lost.json")
+      row+="	$lost	$derived	$removed	$quarantined"
       ;;
   esac
   printf '%s\n' "$row" >>"$results"

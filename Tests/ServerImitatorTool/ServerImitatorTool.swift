@@ -112,7 +112,8 @@ extension ServerImitatorTool {
             "writes": .number(Double(report.writes)), "files": .number(Double(report.files)),
             "intact": .number(Double(report.intact)),
             "changedFromLastWrite": .number(Double(report.changedFromLastWrite.count)),
-            "removed": .number(Double(report.removed.count)), "lost": .number(Double(report.losses.count)),
+            "removed": .number(Double(report.removed.count)),
+            "quarantined": .number(Double(report.quarantined.count)), "lost": .number(Double(report.losses.count)),
             "losses": .array(report.losses.prefix(20).map { .string($0.description) }),
           ]), style: .compact))
       if !report.losses.isEmpty { throw ExitCode(1) }

@@ -11,7 +11,7 @@ struct RepairPlanBuilder {
   var plan: RepairPlan
   /// Files leaving their place this round (quarantined or moved).
   private var leaving: Set<String> = []
-  private var quarantines: [(file: String, code: FindingCode, why: String)] = []
+  private var quarantines: [(file: String, finding: Finding, why: String)] = []
   /// With the bytes the destination was decided from.
   private var moves: [(file: String, to: String, code: FindingCode, bytes: [UInt8])] = []
   private var creations: [(file: String, bytes: [UInt8], code: FindingCode, change: String)] = []
@@ -47,7 +47,7 @@ struct RepairPlanBuilder {
     guard let file = finding.file, exists(file) else { return }
     guard !leaving.contains(file) else { return }
     leaving.insert(file)
-    quarantines.append((file, finding.code, why ?? finding.code.rawValue))
+    quarantines.append((file, finding, why ?? finding.code.rawValue))
   }
 
   /// An orphan: a placeholder project, or quarantine.
@@ -270,10 +270,20 @@ struct RepairPlanBuilder {
 
   /// The plan: quarantines and moves, creations, then one rewrite per file.
   mutating func finish() throws -> RepairPlan {
+    let rejudge = QuarantineRejudge(dataDir: dataDir)
     for q in quarantines {
+      // Judged again on what the file holds now: a server may have
+      // rewritten it since check read it. The move expects these bytes.
+      guard case .holds(let bytes) = rejudge.judge(file: q.file, code: q.finding.code, id: q.finding.id, ref: q.finding.ref)
+      else {
+        postpone(q.finding)
+        continue
+      }
       let destination = quarantineDestination(q.file)
-      try plan.changes.move(q.file, to: destination, reason: q.why, summary: "quarantine \(q.file) -> \(destination)")
-      plan.steps.append(RepairStep(code: q.code.rawValue, file: q.file, change: "quarantine \(q.file) -> \(destination)"))
+      try plan.changes.move(
+        q.file, to: destination, computedFrom: bytes, reason: q.why, summary: "quarantine \(q.file) -> \(destination)")
+      plan.steps.append(
+        RepairStep(code: q.finding.code.rawValue, file: q.file, change: "quarantine \(q.file) -> \(destination)"))
       plan.needsRecheck = true
     }
     for m in moves {

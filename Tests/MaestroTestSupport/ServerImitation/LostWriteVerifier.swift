@@ -45,6 +45,10 @@ public struct LostWriteVerifier: Sendable {
     public var changedFromLastWrite: [String] = []
     /// Files removed and accepted by the policy.
     public var removed: [String] = []
+    /// Files gone from their place whose last write lies byte-identical in
+    /// `lost+found/<stamp>/<path>` (a repair quarantined exactly that
+    /// version: kept, journaled, undoable; not lost, not overwritten).
+    public var quarantined: [String] = []
     /// Lost or stale-overwritten writes.
     public var losses: [Loss] = []
   }
@@ -68,6 +72,8 @@ public struct LostWriteVerifier: Sendable {
       guard let bytes = try? FileSystem.readFile(root + "/" + path) else {
         if case .derived(let removable) = policy, removable(path) {
           report.removed.append(path)
+        } else if case .derived = policy, Self.quarantinedVerbatim(path, sha256: write.sha256, root: root) {
+          report.quarantined.append(path)
         } else {
           report.losses.append(Loss(path: path, kind: "missing", detail: "last written by the server at \(write.time) ms"))
         }
@@ -99,5 +105,16 @@ public struct LostWriteVerifier: Sendable {
       }
     }
     return report
+  }
+
+  /// Whether some `lost+found/<stamp>/` under `root` holds `path` with
+  /// exactly the content `sha256`.
+  static func quarantinedVerbatim(_ path: String, sha256: String, root: String) -> Bool {
+    let folder = root + "/lost+found"
+    guard let stamps = try? FileSystem.listDirectory(folder) else { return false }
+    return stamps.contains { stamp in
+      guard let bytes = try? FileSystem.readFile(folder + "/" + stamp.name + "/" + path) else { return false }
+      return SHA256.hex(of: bytes) == sha256
+    }
   }
 }
