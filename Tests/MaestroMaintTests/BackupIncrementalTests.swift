@@ -120,6 +120,13 @@ import Testing
     #expect(!capped.manifest.isIncremental)
     let never = try BackupFixture.create(source, dest) { $0.maxChain = 0 }
     #expect(!never.manifest.isIncremental)
+    // Another data dir into the same folder never builds on this one's.
+    let copy = work.appending("copy")
+    try copyTree(source, to: copy)
+    let other = try BackupFixture.create(copy, dest)
+    #expect(!other.manifest.isIncremental && other.manifest.source == copy)
+    let again = try BackupFixture.create(source, dest)
+    #expect(again.parent == never.path)
   }
 
   @Test func aMissingOrReplacedParentIsNamedAndNothingIsRestored() throws {
@@ -188,6 +195,17 @@ import Testing
     }
     let last = try Self.restored(made[6].path, in: work, "last")
     #expect(last == (try State(source)))
+    // The caps of restore hold for the tree a chain restores: one byte
+    // short of it, though every archive alone is within the cap.
+    var capped = SnapshotRestorer.Options(snapshot: made[6].path, target: work.appending("capped"))
+    capped.maxBytes = made[6].manifest.restoredCounts.bytes - 1
+    #expect(made[3].manifest.counts.bytes <= capped.maxBytes)
+    #expect {
+      try SnapshotRestorer(capped).run()
+    } throws: { error in
+      (error as? MaestroError)?.message.contains("the chain restores") == true
+    }
+    #expect(!FileSystem.fileExists(work.appending("capped")))
   }
 
   @Test func deepVerifyChecksTheTreeTheChainRestores() async throws {

@@ -35,6 +35,20 @@ extension SnapshotRestorer {
       steps.append((step, scanned))
     }
     steps.append((extractor, plan))
+    // The caps hold for what the chain restores, not only for each archive.
+    let tree = chain.tree
+    if tree.count + tree.directories.count > options.maxMembers {
+      throw MaestroError(
+        .snapshotInvalid,
+        "the chain restores \(tree.count + tree.directories.count) files and folders, past the cap of \(options.maxMembers) members; the whole chain is refused",
+        path: options.snapshot)
+    }
+    if tree.bytes > options.maxBytes {
+      throw MaestroError(
+        .snapshotInvalid,
+        "the chain restores \(tree.bytes) bytes, past the cap of \(options.maxBytes); the whole chain is refused",
+        path: options.snapshot)
+    }
     return ChainPlan(chain: chain, steps: steps)
   }
 

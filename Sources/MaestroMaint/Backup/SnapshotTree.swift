@@ -39,6 +39,8 @@ struct SnapshotTree: Sendable {
 
   /// The number of files.
   var count: Int { sizes.count }
+  /// The files' total size.
+  var bytes: Int64 { sizes.reduce(0, +) }
 
   /// An empty tree.
   init() {}
