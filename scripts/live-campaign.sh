@@ -38,6 +38,8 @@
 #   LIVE_OVERRIDE_FLAG  the flag that makes a changing command run on a data
 #                  dir it thinks is live (default: --ignore-live-server when
 #                  `maestro-admin repair --help` lists it, else none)
+#   LIVE_SEED_OFFSET  added to the run number to make the writer's seed
+#                  (default 0), so that a second campaign adds new runs
 #   LIVE_WORK      scratch folder (default: a fresh one under /tmp, removed)
 #   LIVE_OUT       also write the table to this file
 set -euo pipefail
@@ -191,7 +193,7 @@ run_one() {
     "$admin" repair --data-dir "$data" --json >"$out/setup.json" 2>/dev/null || true
     journal=$(ls -t "$data"/.maestro-admin/journal/*.jsonl 2>/dev/null | head -1 || true)
   fi
-  env -u DATA_DIR "$imitator" --data-dir "$data" --rate "$rate" --style "$style" --duration 120 --seed "$n" \
+  env -u DATA_DIR "$imitator" --data-dir "$data" --rate "$rate" --style "$style" --duration 120 --seed "$((n + ${LIVE_SEED_OFFSET:-0}))" \
     --log "$out/writes.jsonl" --ready-file "$out/ready" >"$out/imitator.json" 2>"$out/imitator.err" &
   imitator_pid=$!
   for _ in $(seq 600); do [[ -f $out/ready ]] && break; sleep 0.05; done

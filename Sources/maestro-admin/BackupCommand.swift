@@ -12,6 +12,9 @@ struct BackupCommand: AsyncParsableCommand {
       A snapshot is one pax tar (default .tar.zst) named maestro-<UTC yyyyMMddTHHmmssZ>-<id>.tar.zst,
       mode 0600, whose first member MANIFEST.json lists every file with its size, mode, mtime and
       SHA-256 (and a SHA-256 of the manifest itself); the data dir's content follows under data/.
+      An incremental snapshot holds only what changed since its parent (its manifest lists those
+      files, the removed paths and the parent); restore, verify and list follow the chain, and
+      prune keeps every parent a kept snapshot needs.
 
       Exit codes of the backup commands: create 0 (4 when --allow-torn kept torn files);
       list 0 (4 when a manifest is unreadable); verify 0 verified, 4 any mismatch or --deep finding;
@@ -78,6 +81,12 @@ struct BackupCreateCommand: AsyncParsableCommand {
       and endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
       AWS_ENDPOINT_URL) the tar is streamed into a multipart upload, read back and checked, and
       only then marked by PREFIX/<name>.verified, which makes it a snapshot.
+
+      Incremental by default: only files added or changed since the newest usable snapshot of the
+      same data dir at --dest are stored (a file whose size, mode, mtime match and whose ctime is
+      older than that snapshot is not even read), with the removed paths. --full makes a full
+      snapshot; one is also made when there is no usable parent or the chain already has
+      --max-chain incrementals.
       """)
   )
 
@@ -111,11 +120,22 @@ struct BackupCreateCommand: AsyncParsableCommand {
   @Flag(name: .long, help: "Keep .maestro-admin's journals, packs and undo copies (left out by default).")
   var includeJournals = false
 
+  @Flag(name: .long, help: "Write a full snapshot even when an incremental one could be made.")
+  var full = false
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Incrementals after a full snapshot before the next one is made full (default 31; 0: always full).",
+      valueName: "n"))
+  var maxChain = 31
+
   @OptionGroup var output: OutputOptions
   @OptionGroup var serverProbe: ServerProbeOptions
   @OptionGroup var metrics: MetricsOptions
 
   func validate() throws {
+    if maxChain < 0 { throw ValidationError("--max-chain must be 0 or more") }
     if let limitUpload, limitUpload <= 0 { throw ValidationError("--limit-upload must be 1 or more (KiB/s)") }
     if let partSize, !(5...1024).contains(partSize) { throw ValidationError("--part-size must be in 5...1024 (MiB)") }
     if (limitUpload != nil || partSize != nil) && !S3Location.isObjectStoreAddress(dest) {
@@ -140,6 +160,8 @@ struct BackupCreateCommand: AsyncParsableCommand {
       options.label = label
       options.allowTorn = allowTorn
       options.includeJournals = includeJournals
+      options.full = full
+      options.maxChain = maxChain
       options.showProgress = !output.json
       options.uploadRateLimit = (limitUpload ?? 0) * 1024
       if let partSize { options.objectPartSize = partSize << 20 }
@@ -148,9 +170,10 @@ struct BackupCreateCommand: AsyncParsableCommand {
         Output.error("\(aborted): aborted the incomplete upload an interrupted create left")
         out.record(["type": "abortedUpload", "path": .string(aborted)])
       }
+      for warning in report.warnings { Output.error("warning: \(warning)") }
       let m = report.manifest
-      measured.files = m.counts.files
-      measured.bytes = m.counts.bytes
+      measured.files = m.restoredCounts.files
+      measured.bytes = m.restoredCounts.bytes
       measured.outputBytes = report.archiveBytes
       measured.serverLive = liveServer.status(of: root).isLive
       for e in m.excluded {
@@ -166,14 +189,22 @@ struct BackupCreateCommand: AsyncParsableCommand {
       out.record([
         "type": "summary", "snapshot": .string(report.path), "id": .string(m.id),
         "createdAt": .string(isoTime(m.createdAt)), "source": .string(m.source), "label": m.label.map { .string($0) } ?? .null,
-        "counts": countsObject(m.counts), "archiveBytes": number(report.archiveBytes), "verified": true,
+        "counts": countsObject(m.restoredCounts), "archiveBytes": number(report.archiveBytes), "verified": true,
         "seconds": .number((report.seconds * 1000).rounded() / 1000), "live": liveObject(m.live),
+        "kind": .string(m.isIncremental ? "incremental" : "full"), "parent": report.parent.map { .string($0) } ?? .null,
+        "chain": number(m.chainLength), "stored": storedObject(m),
       ])
-      let c = m.counts
+      let c = m.restoredCounts
       out.verdict(
         "Snapshot \(report.path) (\(humanBytes(report.archiveBytes)), verified) in \(String(format3(report.seconds))) s")
       out.text(
         "  \(grouped(c.files)) files, \(humanBytes(c.bytes)): \(grouped(c.projects)) projects, \(grouped(c.tasks)) tasks, \(grouped(c.sessions)) sessions")
+      if let parent = report.parent {
+        out.text(
+          "  incremental on \(FileSystem.lastComponent(of: parent)) (chain of \(m.chainLength)): \(grouped(m.counts.files)) changed files stored, \(grouped(m.removed.count)) paths removed")
+      } else {
+        out.text("  full snapshot")
+      }
       if c.excluded > 0 {
         let reasons = Dictionary(grouping: m.excluded, by: \.reason).map { "\($0.value.count) \($0.key)" }.sorted()
         out.text("  left out: \(reasons.joined(separator: ", "))")
@@ -189,6 +220,15 @@ struct BackupCreateCommand: AsyncParsableCommand {
       return report.torn.isEmpty ? .ok : .problemsLeft
     }
   }
+}
+
+/// What a snapshot's own archive holds, for `--json`: files, bytes,
+/// directories and removed paths (an incremental's delta; a full one's all).
+private func storedObject(_ m: SnapshotManifest) -> JSONValue {
+  [
+    "files": number(m.counts.files), "bytes": number(m.counts.bytes), "directories": number(m.counts.directories),
+    "removed": number(m.removed.count),
+  ]
 }
 
 /// A manifest's `live` record for `--json` (null for a quiet snapshot).
@@ -231,11 +271,15 @@ struct BackupListCommand: AsyncParsableCommand {
             "type": "snapshot", "name": .string(s.name.fileName), "path": .string(s.path),
             "createdAt": .string(isoTime(m.createdAt)), "size": number(s.size), "id": .string(m.id),
             "label": m.label.map { .string($0) } ?? .null, "hostname": .string(m.hostname),
-            "source": .string(m.source), "toolVersion": .string(m.toolVersion), "counts": countsObject(m.counts),
+            "source": .string(m.source), "toolVersion": .string(m.toolVersion),
+            "counts": countsObject(m.restoredCounts), "kind": .string(m.isIncremental ? "incremental" : "full"),
+            "parent": m.parent.map { .string($0.name) } ?? .null, "chain": number(m.chainLength),
+            "stored": storedObject(m), "restoredBytes": number(m.restoredCounts.bytes),
           ])
-          let c = m.counts
+          let c = m.restoredCounts
+          let kind = m.parent.map { "incr. #\($0.depth) on \($0.id): \(grouped(m.counts.files)) changed, \(grouped(m.removed.count)) removed" } ?? "full"
           out.text(
-            "\(s.name.fileName)  \(isoTime(m.createdAt))  \(humanBytes(s.size).padding(10))  \(grouped(c.projects)) projects, \(grouped(c.tasks)) tasks, \(grouped(c.sessions)) sessions, \(grouped(c.files)) files\(m.label.map { "  [\($0)]" } ?? "")"
+            "\(s.name.fileName)  \(isoTime(m.createdAt))  \(humanBytes(s.size).padding(10))  \(grouped(c.projects)) projects, \(grouped(c.tasks)) tasks, \(grouped(c.sessions)) sessions, \(grouped(c.files)) files (\(humanBytes(c.bytes)) restored)  [\(kind)]\(m.label.map { "  [\($0)]" } ?? "")"
           )
         } catch let error as MaestroError {
           unreadable += 1
@@ -294,7 +338,7 @@ struct BackupVerifyCommand: AsyncParsableCommand {
       var verifier = SnapshotVerifier(path: snapshot)
       verifier.deep = deep
       let report = try verifier.run(showProgress: !output.json)
-      measured.files = report.manifest?.files.count ?? 0
+      measured.files = report.manifest?.restoredCounts.files ?? 0
       measured.bytes = report.bytes
       measured.problems = report.problems.count
       if let check = report.check {
@@ -322,14 +366,16 @@ struct BackupVerifyCommand: AsyncParsableCommand {
       let m = report.manifest
       out.record([
         "type": "summary", "snapshot": .string(snapshot), "verified": .bool(report.isVerified),
-        "members": number(report.members), "files": number(m?.files.count ?? 0), "bytes": number(report.bytes),
+        "members": number(report.members), "files": number(m?.restoredCounts.files ?? 0), "bytes": number(report.bytes),
+        "chain": number(m?.chainLength ?? 1),
         "problems": number(report.problems.count), "createdAt": m.map { .string(isoTime($0.createdAt)) } ?? .null,
         "deep": .bool(deep), "check": checkSummary, "live": liveObject(m?.live),
         "exitCode": number(Int(status.rawValue)),
       ])
       if report.isVerified {
+        let chain = (m?.chainLength ?? 1) > 1 ? " across its chain of \(m?.chainLength ?? 1) snapshots" : ""
         out.verdict(
-          "\(snapshot): verified \(grouped(m?.files.count ?? 0)) files, \(humanBytes(report.bytes)) against the manifest")
+          "\(snapshot): verified \(grouped(m?.restoredCounts.files ?? 0)) files, \(humanBytes(report.bytes)) against the manifest\(chain)")
       } else {
         out.verdict("\(snapshot): \(grouped(report.problems.count)) problem(s); see above")
       }
@@ -408,11 +454,15 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         "verified": .bool(report.manifest != nil), "snapshotId": report.manifest.map { .string($0.id) } ?? .null,
         "movedAside": report.movedAside.map { .string($0) } ?? .null, "files": number(report.files),
         "bytes": number(report.bytes), "seconds": .number((report.seconds * 1000).rounded() / 1000),
+        "chain": .array(report.chain.map { .string($0) }),
       ])
       out.verdict(
         "Restored \(grouped(report.files)) files, \(humanBytes(report.bytes)) into \(report.target)\(report.manifest != nil ? " (every SHA-256 verified)" : " (NOT verified: no manifest)")"
       )
       if let aside = report.movedAside { out.text("  the previous content is in \(aside)") }
+      if report.chain.count > 1 {
+        out.text("  through a chain of \(report.chain.count) snapshots, from \(FileSystem.lastComponent(of: report.chain[0]))")
+      }
       return .changed
     }
   }
@@ -426,8 +476,9 @@ struct BackupPruneCommand: AsyncParsableCommand {
     discussion: helpParagraphs("""
       Snapshots are walked newest first; each --keep-* rule keeps the newest snapshot of each of
       its N most recent buckets (hour, day, ISO week, month, year, in UTC; --keep-last: the N newest).
-      A snapshot kept by any rule stays; the others are removed, as are .partial files interrupted
-      creates left over a day ago. At least one rule is required. --dry-run removes nothing and
+      A snapshot kept by any rule stays, and so does every snapshot it builds on ("kept as parent
+      of"); the others are removed, newest first, as are .partial files interrupted creates left
+      over a day ago. At least one rule is required. --dry-run removes nothing and
       gives each snapshot's keep or remove reasons. Exit 1 when snapshots were removed, else 0.
       """)
   )

@@ -49,7 +49,8 @@ enum BackupScene {
     #expect(try FileSystem.stat(snapshot).mode == 0o600)
     #expect(create.lines.filter { $0.contains(#""type":"excluded""#) }.count == 2)
 
-    let text = try runMaestroAdmin(["backup", "create", "--data-dir", source, "--dest", dest, "--compression", "gzip"])
+    let text = try runMaestroAdmin(
+      ["backup", "create", "--data-dir", source, "--dest", dest, "--compression", "gzip", "--full"])
     #expect(text.status == 0, "\(text.stderr)")
     #expect(text.stdout.contains("verified"))
     #expect(text.stdout.contains("left out: 1 lock, 1 tmp"))

@@ -90,7 +90,7 @@ extension Trait where Self == SeaweedFSScope {
     let first = try #require(try summary(create)["snapshot"]?.stringValue)
     #expect(first.hasPrefix(prefix + "/maestro-") && first.hasSuffix(".tar.zst"))
     #expect(try summary(create)["verified"]?.boolValue == true)
-    let text = try await run(["backup", "create", "--data-dir", source, "--dest", prefix])
+    let text = try await run(["backup", "create", "--data-dir", source, "--dest", prefix, "--full"])
     #expect(text.status == 0, "\(text.stderr)")
     #expect(text.stdout.hasPrefix("Snapshot \(prefix)/maestro-"))
 
@@ -124,6 +124,47 @@ extension Trait where Self == SeaweedFSScope {
       .map(\.key)
     let kept = try S3Location(parsing: try #require(both.last)).key
     #expect(keys.sorted() == [kept, kept + ObjectStoreSnapshots.markerSuffix])
+  }
+
+  /// Incrementals on S3: a chain of three restores exactly, verify follows
+  /// it, prune keeps the parents, and a parent without its marker breaks it.
+  @Test func incrementalChainCreateRestoreAndPrune() async throws {
+    let work = try TemporaryDirectory(prefix: "s3-chain")
+    let source = try await dataDir(in: work)
+    let prefix = "s3://\(server.bucket)/chain/nightly"
+    var made: [String] = []
+    for night in 0..<3 {
+      if night > 0 {
+        try AtomicFile.write(Array("night \(night)\n".utf8), to: source + "/notes-\(night).txt")
+        let sessions = try FileSystem.listDirectory(source + "/sessions").filter { $0.name.hasSuffix(".json") }
+        try FileSystem.removeFile(source + "/sessions/" + sessions[0].name)
+      }
+      let create = try await run(["backup", "create", "--data-dir", source, "--dest", prefix, "--json"])
+      #expect(create.status == 0, "\(create.stderr)")
+      #expect(try summary(create)["chain"]?.numberValue == Double(night + 1))
+      if night > 0 {
+        let stored = try #require(try summary(create)["stored"]?.objectValue)
+        #expect(stored["files"]?.numberValue == 1 && stored["removed"]?.numberValue == 1)
+      }
+      made.append(try #require(try summary(create)["snapshot"]?.stringValue))
+    }
+    let verify = try await run(["backup", "verify", made[2], "--json"])
+    #expect(verify.status == 0, "\(verify.stderr)")
+    let target = work.appending("restored")
+    let restore = try await run(["backup", "restore", made[2], "--to", target, "--json"])
+    #expect(restore.status == 1, "\(restore.stderr)")
+    #expect(try TreeHash.entries(of: target, includeModes: true) == TreeHash.entries(of: source, includeModes: true))
+
+    let prune = try await run(["backup", "prune", "--dest", prefix, "--keep-last", "1", "--json"])
+    #expect(prune.status == 0, "\(prune.stderr)")
+    #expect(try await listed(prefix).snapshots == made)
+
+    // Without its marker the full snapshot no longer counts: the chain is broken.
+    let full = try S3Location(parsing: made[0])
+    try S3Client(server.configuration).deleteObject(bucket: full.bucket, key: full.key + ObjectStoreSnapshots.markerSuffix)
+    let broken = try await run(["backup", "restore", made[2], "--to", work.appending("t2")])
+    #expect(broken.status == 4)
+    #expect(broken.stderr.contains(FileSystem.lastComponent(of: made[0])))
   }
 
   @Test func clientKilledMidUploadListsNothingAndTheNextRunRecovers() async throws {

@@ -212,7 +212,8 @@ struct Prepared: Sendable {
     try copyTree(faulty, to: worked)
     try expectRun(["repair", "--data-dir", worked], [1, 4])
     try expectRun(["archive", "create", "--older-than", "0d", "--data-dir", worked], [1])
-    for _ in 0..<2 { try expectRun(["backup", "create", "--data-dir", faulty, "--dest", root + "/snaps"], [0]) }
+    // Two full snapshots: prune --keep-last 1 then has one to remove.
+    for _ in 0..<2 { try expectRun(["backup", "create", "--data-dir", faulty, "--dest", root + "/snaps", "--full"], [0]) }
     // A project file fmt rewrites (trailing blank lines are not canonical).
     let projects = try FileSystem.listDirectory(worked + "/projects").filter { $0.name.hasSuffix(".json") }
     let project = worked + "/projects/" + projects[0].name

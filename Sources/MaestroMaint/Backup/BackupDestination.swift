@@ -63,6 +63,22 @@ public struct BackupDestination: Sendable {
   /// - Throws: `MaestroError(.snapshotInvalid)` when the first member is not
   ///   a valid manifest; `.io`/`.notFound` when the file cannot be opened.
   public static func manifest(of snapshot: String) throws -> SnapshotManifest {
+    try SnapshotManifest(parsing: try manifestBytes(of: snapshot), origin: snapshot)
+  }
+
+  /// A snapshot's manifest member, unparsed.
+  static func manifestBytes(of snapshot: String) throws -> [UInt8] {
+    try withManifestMember(of: snapshot) { reader, member in try reader.readAll(expected: member.size) }
+  }
+
+  /// Runs `body` on the reader positioned at a snapshot's first member,
+  /// which must be its manifest.
+  ///
+  /// - Throws: `MaestroError(.snapshotInvalid)` when it is not;
+  ///   `.io`/`.notFound` when the snapshot cannot be opened.
+  static func withManifestMember<T>(
+    of snapshot: String, _ body: (SnapshotArchiveReader, SnapshotArchiveReader.Member) throws -> T
+  ) throws -> T {
     let source = try SnapshotSource(snapshot)
     defer { try? source.finish() }
     let reader = try SnapshotArchiveReader(fd: source.fd, origin: snapshot)
@@ -71,6 +87,6 @@ public struct BackupDestination: Sendable {
         .snapshotInvalid, "the first member is not \(SnapshotManifest.memberName): not a maestro-admin snapshot",
         path: snapshot)
     }
-    return try SnapshotManifest(parsing: try reader.readAll(expected: first.size), origin: snapshot)
+    return try body(reader, first)
   }
 }

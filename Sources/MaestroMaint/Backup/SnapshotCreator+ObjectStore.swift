@@ -29,7 +29,11 @@ extension SnapshotCreator {
     let configuration = try S3Configuration.fromEnvironment()
     let store = ObjectStoreSnapshots(location: prefix, configuration: configuration)
     let aborted = try store.abortStaleUploads()
+    var warnings: [String] = []
+    var (started, startNs) = (started, startNs)
+    let base = try chooseBase(in: store, root: root, started: &started, startNs: &startNs, warnings: &warnings)
     let tree = try SourceTree.scan(root, skipping: skippedFolders(backupFolder: nil))
+    let directories = Self.changedDirectories(tree, base: base)
     let name = SnapshotName(time: started, id: SnapshotName.randomId(), compression: options.compression)
     let location = prefix.appending(name.fileName)
 
@@ -39,11 +43,11 @@ extension SnapshotCreator {
     var uploaded = false
     defer { if !uploaded { upload.abort() } }
 
-    var (records, excluded, torn, sawChange) = try streamData(tree, root: root, startNs: startNs, into: upload)
-    let live = Self.liveState(tree: tree, root: root, records: &records, sawChange: sawChange)
+    var data = try streamData(tree, directories: directories, base: base, root: root, startNs: startNs, into: upload)
+    let live = Self.liveState(tree: tree, root: root, records: &data.records, sawChange: data.sawChange)
     let (manifest, manifestBytes, frame) = try manifest(
-      name: name, started: started, root: root, tree: tree, records: records, excluded: excluded, live: live,
-      origin: location.description)
+      name: name, started: started, root: root, tree: tree, directories: directories, base: base, data: data,
+      live: live, origin: location.description)
     try Cancellation.check()
     let result = try upload.finish(header: frame)
     uploaded = true
@@ -65,18 +69,21 @@ extension SnapshotCreator {
       bytes: ObjectStoreSnapshots.marker(name: name, size: result.size, etag: result.etag, manifest: manifest))
     kept = true
     var report = Report(
-      path: location.description, manifest: manifest, archiveBytes: result.size, torn: torn,
+      path: location.description, manifest: manifest, archiveBytes: result.size, torn: data.torn,
       seconds: MonotonicClock.seconds() - clockStart)
     report.abortedUploads = aborted
+    report.parent = base?.path
+    report.warnings = warnings
     return report
   }
 
   /// Writes the data members into `upload` through a pipe: libarchive
   /// writes to the pipe, a pump thread copies it into the upload's parts.
   /// A failed upload stops the readers at their next batch.
-  private func streamData(_ tree: SourceTree, root: String, startNs: Int64, into upload: StreamedObjectUpload) throws
-    -> ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)], Bool)
-  {
+  private func streamData(
+    _ tree: SourceTree, directories: [SourceTree.Directory], base: Base?, root: String, startNs: Int64,
+    into upload: StreamedObjectUpload
+  ) throws -> DataOutcome {
     var ends: [Int32] = [-1, -1]
     guard pipe(&ends) == 0 else {
       throw MaestroError.system("cannot create a pipe", path: upload.location.description)
@@ -101,10 +108,10 @@ extension SnapshotCreator {
       }
       if let failure { throw failure }
     }
-    let outcome: ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)], Bool)
+    let outcome: DataOutcome
     do {
       outcome = try writeData(
-        tree, root: root, to: writeEnd, origin: upload.location.description, startNs: startNs,
+        tree, directories: directories, base: base, root: root, to: writeEnd, origin: upload.location.description, startNs: startNs,
         stop: { if let failure = upload.failure { throw failure } })
     } catch {
       close(writeEnd)

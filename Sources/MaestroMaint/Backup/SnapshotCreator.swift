@@ -6,11 +6,15 @@ import Synchronization
 /// consistently while a server runs, and proves it readable before it gets
 /// its final name.
 ///
-/// 1. Walk the data dir (`SourceTree`).
+/// 1. Choose the parent (`chooseBase`: the newest usable snapshot of this
+///    data dir at the destination, unless `full`); walk the data dir
+///    (`SourceTree`).
 /// 2. Read every file on `workers` threads (`ConsistentFileReader`: stat
 ///    before and after, JSON must be complete, bounded re-reads), hashing
 ///    each, while this thread feeds the files in walk order to libarchive,
-///    whose zstd workers compress them into an unlinked spool file.
+///    whose zstd workers compress them into an unlinked spool file. With a
+///    parent, only new and changed files are read and spooled (see
+///    `SnapshotCreator+Incremental`), and the manifest is a delta.
 /// 3. Build the manifest from what was read, then write
 ///    `.<name>.partial` = the manifest's frame + the spool, fsync it.
 /// 4. Read the whole file back with `SnapshotVerifier`; only a snapshot
@@ -62,6 +66,11 @@ public struct SnapshotCreator: Sendable {
     public var objectPartSize = 8 << 20
     /// Upload bytes per second at most to S3 (0: no limit).
     public var uploadRateLimit: Int64 = 0
+    /// Write a full snapshot even when an incremental one could be made.
+    public var full = false
+    /// Incrementals allowed after a full snapshot before the next one is
+    /// made full (0: every snapshot is full).
+    public var maxChain = 31
 
     /// Options for backing up `dataDir` into `destination`.
     public init(dataDir: String, destination: String) {
@@ -85,6 +94,26 @@ public struct SnapshotCreator: Sendable {
     /// Incomplete uploads that killed runs had left under an S3 prefix,
     /// aborted before this one started.
     public var abortedUploads: [String] = []
+    /// The parent an incremental snapshot builds on (`nil`: full).
+    public var parent: String?
+    /// Why newer snapshots of this data dir could not be parents.
+    public var warnings: [String] = []
+  }
+
+  /// What the data pass produced.
+  struct DataOutcome {
+    /// The manifest's file records (for an incremental: changed files only).
+    var records: [SnapshotManifest.File] = []
+    /// Files that left the tree meanwhile.
+    var excluded: [SnapshotManifest.Excluded] = []
+    /// Torn files kept, with why.
+    var torn: [(path: String, reason: String)] = []
+    /// Whether any file was seen changing.
+    var sawChange = false
+    /// Counts of the whole tree (an incremental's `tree`).
+    var counter = SnapshotCounter()
+    /// For an incremental: which of the parent's files are still there.
+    var seen: [Bool] = []
   }
 
   /// The options.
@@ -100,7 +129,10 @@ public struct SnapshotCreator: Sendable {
   }
 
   private enum Item: Sendable {
-    case file(String, ConsistentFileReader.Outcome, sha256: String)
+    case file(String, ConsistentFileReader.Outcome, sha256: String, parentIndex: Int?)
+    /// The parent's file `parentIndex`, unchanged; `sawChange` when it had
+    /// to be read to tell and the read saw the data dir change.
+    case unchanged(String, parentIndex: Int, sawChange: Bool)
   }
 
   /// Takes the snapshot.
@@ -110,9 +142,9 @@ public struct SnapshotCreator: Sendable {
   ///   (without `allowTorn`), `.io`/`.notFound` for I/O, `.cancelled` on
   ///   SIGINT. Nothing is left under a final name on failure.
   public func run() throws -> Report {
-    let started = UTCTime.nowMilliseconds()
+    var started = UTCTime.nowMilliseconds()
     let clockStart = MonotonicClock.seconds()
-    let startNs = UTCTime.nowNanoseconds()
+    var startNs = UTCTime.nowNanoseconds()
     let root = DirectorySwap.absolute(options.dataDir)
     try DataDirectory.requireDirectory(root)
     if S3Location.isObjectStoreAddress(options.destination) {
@@ -145,6 +177,9 @@ public struct SnapshotCreator: Sendable {
       inside = String(destination.dropFirst(rootPrefix.count))
       while inside?.hasSuffix("/") == true { inside?.removeLast() }
     }
+    var warnings: [String] = []
+    let base = try chooseBase(
+      in: BackupDestination(path: destination), root: root, started: &started, startNs: &startNs, warnings: &warnings)
     let tree = try SourceTree.scan(root, skipping: skippedFolders(backupFolder: inside))
 
     let name = SnapshotName(time: started, id: SnapshotName.randomId(), compression: options.compression)
@@ -156,13 +191,15 @@ public struct SnapshotCreator: Sendable {
     defer { close(spool) }
     unlink(spoolPath)
 
-    var (records, excluded, torn, sawChange) = try writeData(tree, root: root, to: spool, origin: spoolPath, startNs: startNs)
+    let directories = Self.changedDirectories(tree, base: base)
+    var data = try writeData(
+      tree, directories: directories, base: base, root: root, to: spool, origin: spoolPath, startNs: startNs)
     CrashPoint.reached("backup:spooled")
-    let live = Self.liveState(tree: tree, root: root, records: &records, sawChange: sawChange)
+    let live = Self.liveState(tree: tree, root: root, records: &data.records, sawChange: data.sawChange)
 
     let (manifest, manifestBytes, frame) = try manifest(
-      name: name, started: started, root: root, tree: tree, records: records, excluded: excluded, live: live,
-      origin: spoolPath)
+      name: name, started: started, root: root, tree: tree, directories: directories, base: base, data: data,
+      live: live, origin: spoolPath)
 
     let temporary = FileSystem.join(destination, name.temporaryFileName)
     let final = FileSystem.join(destination, name.fileName)
@@ -185,9 +222,12 @@ public struct SnapshotCreator: Sendable {
     try FileSystem.fsyncDirectory(destination)
     CrashPoint.reached("backup:after-rename")
     succeeded = true
-    return Report(
-      path: final, manifest: manifest, archiveBytes: archiveBytes, torn: torn,
+    var report = Report(
+      path: final, manifest: manifest, archiveBytes: archiveBytes, torn: data.torn,
       seconds: MonotonicClock.seconds() - clockStart)
+    report.parent = base?.path
+    report.warnings = warnings
+    return report
   }
 
   /// Steps 2: read, hash and spool every file; returns the manifest's file
@@ -195,11 +235,15 @@ public struct SnapshotCreator: Sendable {
   /// `startNs` flagged `changed`), files that left the tree meanwhile, torn
   /// files, and whether any file was seen changing. `stop` is called once
   /// per batch (an S3 upload that failed stops the readers).
+  ///
+  /// With a `base` (an incremental), a file the parent's tree holds with
+  /// the same size, mode and mtime and an older ctime is not read at all;
+  /// one that must be read but turns out identical (content, mode, mtime)
+  /// is not stored either. Only `directories` get members.
   func writeData(
-    _ tree: SourceTree, root: String, to spool: Int32, origin: String, startNs: Int64, stop: () throws -> Void = {}
-  ) throws
-    -> ([SnapshotManifest.File], [SnapshotManifest.Excluded], [(path: String, reason: String)], Bool)
-  {
+    _ tree: SourceTree, directories: [SourceTree.Directory], base: Base?, root: String, to spool: Int32,
+    origin: String, startNs: Int64, stop: () throws -> Void = {}
+  ) throws -> DataOutcome {
     // zstd compresses on its own workers (one per core), so this thread only
     // formats tar records and the compressor runs while the readers wait.
     let writer = try SnapshotArchiveWriter(
@@ -208,7 +252,7 @@ public struct SnapshotCreator: Sendable {
     try writer.addDirectory(
       SnapshotManifest.dataFolder, mode: tree.root.mode, mtime: tree.root.mtime, uid: tree.root.uid,
       gid: tree.root.gid)
-    for d in tree.directories {
+    for d in directories {
       try writer.addDirectory(
         SnapshotManifest.memberPrefix + d.path, mode: d.mode, mtime: d.mtime, uid: d.uid, gid: d.gid)
     }
@@ -221,11 +265,9 @@ public struct SnapshotCreator: Sendable {
     let progress = ProgressBar(
       "backup", total: files.count, enabled: options.showProgress && ProgressBar.stderrIsTerminal)
     defer { progress.finish() }
-    var records: [SnapshotManifest.File] = []
-    records.reserveCapacity(files.count)
-    var excluded: [SnapshotManifest.Excluded] = []
-    var torn: [(path: String, reason: String)] = []
-    var sawChange = false
+    var out = DataOutcome()
+    out.records.reserveCapacity(base == nil ? files.count : 1024)
+    if let base { out.seen = [Bool](repeating: false, count: base.tree.count) }
     let allowTorn = options.allowTorn
 
     try NativeThreads.run(
@@ -235,13 +277,26 @@ public struct SnapshotCreator: Sendable {
           var items: [Item] = []
           items.reserveCapacity(batch)
           for k in (j * batch)..<min(files.count, (j + 1) * batch) {
-            let outcome = reader.read(FileSystem.join(root, files[k]))
+            let full = FileSystem.join(root, files[k])
+            let parentIndex = base?.tree.index(of: files[k])
+            if let base, let p = parentIndex, Self.unchangedByStatus(full, base: base, index: p) {
+              items.append(.unchanged(files[k], parentIndex: p, sawChange: false))
+              continue
+            }
+            let outcome = reader.read(full)
             var digest = ""
             switch outcome {
             case .read(let c), .torn(let c, _): digest = SHA256.hex(of: c.bytes)
             default: break
             }
-            items.append(.file(files[k], outcome, sha256: digest))
+            if let base, let p = parentIndex, case .read(let c) = outcome, Int64(c.bytes.count) == base.tree.size(p),
+              c.mode == base.tree.mode(p), c.mtime == base.tree.mtime(p), !base.tree.isTorn(p),
+              base.tree.hasDigest(p, digest)
+            {
+              items.append(.unchanged(files[k], parentIndex: p, sawChange: c.sawChange || c.ctime >= startNs))
+              continue
+            }
+            items.append(.file(files[k], outcome, sha256: digest, parentIndex: parentIndex))
           }
           pipeline.deliver(j, items)
         }
@@ -253,17 +308,31 @@ public struct SnapshotCreator: Sendable {
           try Cancellation.check()
           try stop()
           for item in items {
-            guard case .file(let path, let outcome, let digest) = item else { continue }
+            let path: String
+            let outcome: ConsistentFileReader.Outcome
+            let digest: String
+            let parentIndex: Int?
+            switch item {
+            case .unchanged(let unchanged, let p, let changing):
+              guard let base else { continue }
+              out.seen[p] = true
+              if changing { out.sawChange = true }
+              out.counter.add(
+                unchanged, size: base.tree.size(p), torn: false, invalidJSON: base.tree.isInvalidJSON(p))
+              continue
+            case .file(let file, let read, let sha256, let p):
+              (path, outcome, digest, parentIndex) = (file, read, sha256, p)
+            }
             var content: ConsistentFileReader.FileContent
             var isTorn = false
             switch outcome {
             case .read(let c): content = c
             case .vanished:
-              sawChange = true
-              excluded.append(.init(path: path, reason: "vanished"))
+              out.sawChange = true
+              out.excluded.append(.init(path: path, reason: "vanished"))
               continue
             case .excluded(let why):
-              excluded.append(.init(path: path, reason: why))
+              out.excluded.append(.init(path: path, reason: why))
               continue
             case .failed(let error): throw error
             case .torn(let c, let reason):
@@ -275,7 +344,7 @@ public struct SnapshotCreator: Sendable {
               }
               content = c
               isTorn = true
-              torn.append((path, reason))
+              out.torn.append((path, reason))
             }
             try content.bytes.withUnsafeBytes {
               try writer.addFile(
@@ -284,8 +353,10 @@ public struct SnapshotCreator: Sendable {
             }
             // Time stamps lag the real clock by up to a tick, never lead it:
             // a change stamped at or after the start happened after it.
-            if content.sawChange || content.ctime >= startNs { sawChange = true }
-            records.append(
+            if content.sawChange || content.ctime >= startNs { out.sawChange = true }
+            if let parentIndex { out.seen[parentIndex] = true }
+            out.counter.add(path, size: Int64(content.bytes.count), torn: isTorn, invalidJSON: content.invalidJSON)
+            out.records.append(
               SnapshotManifest.File(
                 path: path, size: Int64(content.bytes.count), mode: content.mode, mtime: content.mtime,
                 sha256: digest, torn: isTorn, invalidJSON: content.invalidJSON,
@@ -297,7 +368,7 @@ public struct SnapshotCreator: Sendable {
       })
     try Cancellation.check()
     try writer.finish()
-    return (records, excluded, torn, sawChange)
+    return out
   }
 
   /// The folders step 1 leaves out, with why: a migration's staging folder,
@@ -331,16 +402,27 @@ public struct SnapshotCreator: Sendable {
 
   /// Step 3's manifest: built from what was read, serialized, and
   /// compressed as the frame that starts the snapshot.
+  ///
+  /// An incremental's manifest lists `data`'s changed files and the
+  /// `directories` that changed, the paths removed since `base`, the link
+  /// to it and the whole tree's counts.
   func manifest(
-    name: SnapshotName, started: Int64, root: String, tree: SourceTree, records: [SnapshotManifest.File],
-    excluded: [SnapshotManifest.Excluded], live: SnapshotManifest.Live?, origin: String
+    name: SnapshotName, started: Int64, root: String, tree: SourceTree, directories: [SourceTree.Directory],
+    base: Base?, data: DataOutcome, live: SnapshotManifest.Live?, origin: String
   ) throws -> (SnapshotManifest, [UInt8], [UInt8]) {
+    let excluded = tree.excluded + data.excluded
+    var removed: [String] = []
+    var treeCounts: SnapshotManifest.Counts?
+    if let base {
+      removed = Self.removedPaths(base: base, seen: data.seen, tree: tree)
+      treeCounts = data.counter.finish(directories: tree.directories.count, excluded: excluded.count).0
+    }
     let manifest = SnapshotManifest(
       id: name.id, createdAt: started, source: root, hostname: Self.hostname(), label: options.label,
-      compression: options.compression, excluded: tree.excluded + excluded,
+      compression: options.compression, excluded: excluded,
       root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
-      directories: tree.directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: records,
-      live: live)
+      directories: directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: data.records,
+      live: live, parent: base?.link, removed: removed, tree: treeCounts)
     let bytes = manifest.serialized()
     let frame = try SnapshotArchiveWriter.manifestFrame(
       bytes, mtime: started * 1_000_000, compression: options.compression, origin: origin)

@@ -235,13 +235,22 @@ final class SnapshotExtractor {
   ///   - target: A new, empty directory.
   ///   - workers: Writer threads.
   ///   - progress: Advanced once per file.
+  ///   - only: When given, only the files it accepts are written (and
+  ///     their SHA-256 checked); the rest of the archive is read past. A
+  ///     chain restore writes each file from the snapshot that holds its
+  ///     last version.
+  ///   - layout: Whether to create the plan's directories first and set
+  ///     their modes and mtimes last (a chain restore does both itself).
   /// - Throws: `MaestroError(.snapshotInvalid)` naming the member whose
   ///   content does not match the manifest or that differs from pass 1;
   ///   `.io` naming the file that cannot be written. The caller removes
   ///   `target` on failure.
-  func extract(_ plan: Plan, into target: String, workers: Int, progress: ProgressBar? = nil) throws -> Result {
+  func extract(
+    _ plan: Plan, into target: String, workers: Int, progress: ProgressBar? = nil, only: ((Entry) -> Bool)? = nil,
+    layout: Bool = true
+  ) throws -> Result {
     var result = Result()
-    for directory in plan.directories {
+    for directory in plan.directories where layout {
       guard mkdir(FileSystem.join(target, directory), 0o700) == 0 else {
         throw MaestroError.system("cannot create directory", path: FileSystem.join(target, directory))
       }
@@ -301,6 +310,7 @@ final class SnapshotExtractor {
           let entry = entries[k]
           defer { k += 1 }
           if entry.isDirectory { continue }
+          if let only, !only(entry) { continue }
           CrashPoint.reached("restore:file")
           try Cancellation.check()
           if entry.size <= 8 << 20 {
@@ -320,7 +330,7 @@ final class SnapshotExtractor {
     if let failure = shared.failure { throw failure }
     if let manifest = plan.manifest {
       for (k, entry) in entries.enumerated() {
-        guard let m = entry.manifestIndex else { continue }
+        guard let m = entry.manifestIndex, only?(entry) ?? true else { continue }
         let expected = manifest.files[m].sha256
         guard let actual = shared.digests[k], actual == expected else {
           throw MaestroError(
@@ -330,7 +340,7 @@ final class SnapshotExtractor {
         }
       }
     }
-    try applyDirectoryAttributes(plan, target: target, asOwner: asOwner)
+    if layout { try applyDirectoryAttributes(plan, target: target, asOwner: asOwner) }
     return result
   }
 
@@ -349,6 +359,14 @@ final class SnapshotExtractor {
     } else {
       for e in plan.entries where e.isDirectory { attributes[e.path] = (e.mode, e.mtime, e.uid, e.gid) }
     }
+    try Self.setDirectoryAttributes(attributes, target: target, asOwner: asOwner)
+  }
+
+  /// Sets each directory's mode, mtime (when known) and, as root, owner,
+  /// deepest first (creating files inside a directory changes its mtime).
+  static func setDirectoryAttributes(
+    _ attributes: [String: (mode: UInt32, mtime: Int64?, uid: UInt32?, gid: UInt32?)], target: String, asOwner: Bool
+  ) throws {
     let ordered = attributes.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.reversed()
     for relative in ordered {
       guard let a = attributes[relative] else { continue }

@@ -41,6 +41,17 @@ import MaestroStorage
 ///   `symlink`, `special` (sockets, FIFOs, devices), `vanished` (deleted
 ///   between listing and reading), `journal` (the toolkit's undo data,
 ///   without `--include-journals`), `staging`, `backup folder`.
+/// - Version 2 is an incremental snapshot's manifest, a delta against its
+///   parent: `files` lists only the files added or changed since the parent
+///   (with their whole records), `directories` only the directories added or
+///   whose mode or mtime changed, and `removed` (after `files`) every file or
+///   directory path the parent's tree held that this one does not. `counts`
+///   and `folders` describe what this snapshot's own archive holds; `tree`
+///   (after `excluded`/`live`) gives the counts of the whole tree it
+///   restores, and `parent` names the snapshot it builds on:
+///   `{"name":"maestro-….tar.zst","id":"…","manifestSha256":"…","depth":N}`,
+///   N being this snapshot's place after the chain's full snapshot (1 for
+///   the first incremental). A full snapshot stays version 1.
 /// - `manifestSha256` is the SHA-256 of the compact serialization of the
 ///   manifest without that key (what the file holds minus
 ///   `,"manifestSha256":"…"`): a reader hashes exactly that (or, for a
@@ -127,6 +138,27 @@ public struct SnapshotManifest: Sendable, Equatable {
     }
   }
 
+  /// An incremental snapshot's link to the snapshot it builds on.
+  public struct Parent: Sendable, Equatable {
+    /// The parent's file name (in the same folder or prefix).
+    public var name: String
+    /// The parent's id.
+    public var id: String
+    /// The parent manifest's `manifestSha256`.
+    public var manifestSha256: String
+    /// Incrementals from the chain's full snapshot to this one (1: the
+    /// parent is the full one).
+    public var depth: Int
+
+    /// Creates a link.
+    public init(name: String, id: String, manifestSha256: String, depth: Int) {
+      self.name = name
+      self.id = id
+      self.manifestSha256 = manifestSha256
+      self.depth = depth
+    }
+  }
+
   /// Counts per entity and in total.
   public struct Counts: Sendable, Equatable {
     /// `projects/*.json`.
@@ -156,8 +188,10 @@ public struct SnapshotManifest: Sendable, Equatable {
 
   /// `maestro-admin-snapshot`.
   public static let formatName = "maestro-admin-snapshot"
-  /// The version this code writes and reads.
+  /// The version of a full snapshot's manifest.
   public static let formatVersion = 1
+  /// The version of an incremental snapshot's (delta) manifest.
+  public static let incrementalFormatVersion = 2
   /// The manifest's member name.
   public static let memberName = "MANIFEST.json"
   /// The folder member holding the data dir's content.
@@ -193,14 +227,39 @@ public struct SnapshotManifest: Sendable, Equatable {
   public var files: [File]
   /// Set when the snapshot was taken while files changed.
   public var live: Live?
+  /// The snapshot an incremental builds on; `nil` for a full snapshot.
+  public var parent: Parent?
+  /// Paths (files and directories) the parent's tree held and this one
+  /// does not; always empty for a full snapshot.
+  public var removed: [String] = []
+  /// Counts of the whole tree an incremental restores (`nil` for a full
+  /// snapshot, whose `counts` are that).
+  public var tree: Counts?
+  /// The `manifestSha256` read with the manifest (`nil` for one built in
+  /// memory: `serialized()` computes it); an incremental's `parent` link
+  /// records it.
+  public internal(set) var recordedSha256: String?
+
+  /// Whether this is an incremental snapshot (a delta against `parent`).
+  public var isIncremental: Bool { parent != nil }
+  /// The counts of the tree a restore produces.
+  public var restoredCounts: Counts { tree ?? counts }
+  /// Snapshots a restore reads: 1 for a full one.
+  public var chainLength: Int { (parent?.depth ?? 0) + 1 }
+  /// The version this manifest is written as.
+  public var version: Int { parent == nil ? Self.formatVersion : Self.incrementalFormatVersion }
 
   /// Creates a manifest; `counts` is computed from the other fields.
   public init(
     id: String, createdAt: Int64, source: String, hostname: String, label: String?,
     compression: TarCompression, excluded: [Excluded], root: Directory, directories: [Directory],
-    files: [File], live: Live? = nil, toolVersion: String = MaestroAdminVersion.string
+    files: [File], live: Live? = nil, parent: Parent? = nil, removed: [String] = [], tree: Counts? = nil,
+    toolVersion: String = MaestroAdminVersion.string
   ) {
     self.live = live
+    self.parent = parent
+    self.removed = parent == nil ? [] : removed
+    self.tree = parent == nil ? nil : tree
     self.toolVersion = toolVersion
     self.id = id
     self.createdAt = createdAt
@@ -215,7 +274,8 @@ public struct SnapshotManifest: Sendable, Equatable {
     (counts, folders) = Self.count(files: files, directories: directories.count, excluded: excluded.count)
   }
 
-  /// Manifests are equal when they serialize to the same bytes.
+  /// Manifests are equal when they serialize to the same bytes (the
+  /// recorded hash aside).
   public static func == (a: SnapshotManifest, b: SnapshotManifest) -> Bool {
     a.serialized() == b.serialized()
   }
@@ -223,58 +283,9 @@ public struct SnapshotManifest: Sendable, Equatable {
   // MARK: - Counting
 
   private static func count(files: [File], directories: Int, excluded: Int) -> (Counts, [(String, Int)]) {
-    var counts = Counts()
-    var folders: [String: Int] = [:]
-    counts.directories = directories
-    counts.excluded = excluded
-    // Files come in walk order, so a top-level folder's files are adjacent:
-    // count runs and touch the dictionary once per run.
-    var runFolder: [UInt8] = []
-    var runName = ""
-    var runCount = 0
-    for file in files {
-      counts.files += 1
-      counts.bytes += file.size
-      if file.torn { counts.tornFiles += 1 }
-      if file.invalidJSON { counts.invalidJSONFiles += 1 }
-      var path = file.path
-      let (slashes, isJSON, sameFolder, top) = path.withUTF8 { bytes -> (Int, Bool, Bool, Int) in
-        var slashes = 0
-        var top = bytes.count
-        for i in 0..<bytes.count where bytes[i] == UInt8(ascii: "/") {
-          if slashes == 0 { top = i }
-          slashes += 1
-        }
-        let n = bytes.count
-        let isJSON =
-          n > 5 && bytes[n - 5] == UInt8(ascii: ".") && bytes[n - 4] == UInt8(ascii: "j")
-          && bytes[n - 3] == UInt8(ascii: "s") && bytes[n - 2] == UInt8(ascii: "o") && bytes[n - 1] == UInt8(ascii: "n")
-        let same = top == runFolder.count && runFolder.withUnsafeBufferPointer { $0.elementsEqual(bytes[..<top]) }
-        if !same { runFolder = Array(bytes[..<top]) }
-        return (slashes, isJSON, same, top)
-      }
-      if sameFolder {
-        runCount += 1
-      } else {
-        if runCount > 0 { folders[runName, default: 0] += runCount }
-        runName = String(decoding: runFolder, as: UTF8.self)
-        runCount = 1
-      }
-      _ = top
-      guard isJSON else { continue }
-      switch (runName, slashes) {
-      case ("projects", 1): counts.projects += 1
-      case ("sessions", 1): counts.sessions += 1
-      case ("tasks", 2): counts.tasks += 1
-      case ("tasks", 1):
-        counts.tasks += 1
-        counts.legacyTaskFiles += 1
-      default: break
-      }
-    }
-    if runCount > 0 { folders[runName, default: 0] += runCount }
-    let ordered = folders.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, $0.value) }
-    return (counts, ordered)
+    var counter = SnapshotCounter()
+    for file in files { counter.add(file.path, size: file.size, torn: file.torn, invalidJSON: file.invalidJSON) }
+    return counter.finish(directories: directories, excluded: excluded)
   }
 
   // MARK: - Serialization
@@ -343,7 +354,16 @@ public struct SnapshotManifest: Sendable, Equatable {
       if f.changed { append(",\"changed\":true") }
       append("}")
     }
-    append("]}")
+    append("]")
+    if parent != nil {
+      append(",\"removed\":[")
+      for (k, path) in removed.enumerated() {
+        if k > 0 { append(",") }
+        appendString(path)
+      }
+      append("]")
+    }
+    append("}")
     let digest = SHA256.hex(of: out)
     out.removeLast()
     append(",\"manifestSha256\":\"")
@@ -356,25 +376,55 @@ public struct SnapshotManifest: Sendable, Equatable {
   private func header() -> JSONObject {
     func n(_ v: Int) -> JSONValue { .number(Double(v)) }
     func n64(_ v: Int64) -> JSONValue { .number(Double(v)) }
-    let c = counts
     var header: JSONObject = [
-      "format": .string(Self.formatName), "formatVersion": n(Self.formatVersion), "tool": "maestro-admin",
+      "format": .string(Self.formatName), "formatVersion": n(version), "tool": "maestro-admin",
       "toolVersion": .string(toolVersion), "id": .string(id),
       "createdAt": .string(UTCTime(milliseconds: createdAt).iso8601), "createdAtMs": n64(createdAt),
       "source": .string(source), "hostname": .string(hostname), "label": label.map { .string($0) } ?? .null,
       "compression": .string(compression.rawValue), "memberPrefix": .string(Self.memberPrefix),
-      "counts": [
-        "projects": n(c.projects), "tasks": n(c.tasks), "legacyTaskFiles": n(c.legacyTaskFiles),
-        "sessions": n(c.sessions), "files": n(c.files), "directories": n(c.directories), "bytes": n64(c.bytes),
-        "excluded": n(c.excluded), "tornFiles": n(c.tornFiles), "invalidJSONFiles": n(c.invalidJSONFiles),
-      ],
+      "counts": Self.countsObject(counts),
       "folders": .object(JSONObject(folders.map { ($0.name, n($0.files)) })),
       "excluded": .array(excluded.map { .object(["path": .string($0.path), "reason": .string($0.reason)]) }),
     ]
     if let live {
       header["live"] = ["changedFiles": n(live.changedFiles), "changedFolders": n(live.changedFolders)]
     }
+    if let parent {
+      header["tree"] = Self.countsObject(tree ?? counts)
+      header["parent"] = [
+        "name": .string(parent.name), "id": .string(parent.id), "manifestSha256": .string(parent.manifestSha256),
+        "depth": n(parent.depth),
+      ]
+    }
     return header
+  }
+
+  /// `counts` (and `tree`) as JSON, keys in their documented order.
+  static func countsObject(_ c: Counts) -> JSONValue {
+    func n(_ v: Int) -> JSONValue { .number(Double(v)) }
+    return [
+      "projects": n(c.projects), "tasks": n(c.tasks), "legacyTaskFiles": n(c.legacyTaskFiles),
+      "sessions": n(c.sessions), "files": n(c.files), "directories": n(c.directories),
+      "bytes": .number(Double(c.bytes)), "excluded": n(c.excluded), "tornFiles": n(c.tornFiles),
+      "invalidJSONFiles": n(c.invalidJSONFiles),
+    ]
+  }
+
+  /// Parses a `counts` object (missing keys count 0).
+  static func counts(from object: JSONObject) -> Counts {
+    func n(_ key: String) -> Int { Int(object[key]?.numberValue ?? 0) }
+    var c = Counts()
+    c.projects = n("projects")
+    c.tasks = n("tasks")
+    c.legacyTaskFiles = n("legacyTaskFiles")
+    c.sessions = n("sessions")
+    c.files = n("files")
+    c.directories = n("directories")
+    c.bytes = Int64(object["bytes"]?.numberValue ?? 0)
+    c.excluded = n("excluded")
+    c.tornFiles = n("tornFiles")
+    c.invalidJSONFiles = n("invalidJSONFiles")
+    return c
   }
 
   // MARK: - Parsing
@@ -395,8 +445,10 @@ public struct SnapshotManifest: Sendable, Equatable {
     guard var object = value.objectValue, object["format"]?.stringValue == Self.formatName else {
       throw invalid("not a maestro-admin snapshot manifest")
     }
-    guard let version = object["formatVersion"]?.numberValue, Int(version) == Self.formatVersion else {
-      throw invalid("format version \(object["formatVersion"].map { JSONWriter.string($0, style: .compact) } ?? "?") is not supported (this tool reads \(Self.formatVersion))")
+    guard let version = object["formatVersion"]?.numberValue,
+      Int(version) == Self.formatVersion || Int(version) == Self.incrementalFormatVersion
+    else {
+      throw invalid("format version \(object["formatVersion"].map { JSONWriter.string($0, style: .compact) } ?? "?") is not supported (this tool reads \(Self.formatVersion) and \(Self.incrementalFormatVersion))")
     }
     guard case .string(let recorded)? = object.removeValue(forKey: "manifestSha256") else {
       throw invalid("manifestSha256 is missing")
@@ -453,6 +505,24 @@ public struct SnapshotManifest: Sendable, Equatable {
           sha256: try string(o, "sha256"), torn: o["torn"]?.boolValue ?? false,
           invalidJSON: o["invalidJSON"]?.boolValue ?? false, changed: o["changed"]?.boolValue ?? false))
     }
+    var parent: Parent?
+    var removed: [String] = []
+    var treeCounts: Counts?
+    if Int(version) == Self.incrementalFormatVersion {
+      guard let link = object["parent"]?.objectValue, let removedValues = object["removed"]?.arrayValue,
+        let tree = object["tree"]?.objectValue
+      else { throw invalid("an incremental manifest needs parent, tree and removed") }
+      let depth = try int(link, "depth")
+      guard depth >= 1 else { throw invalid("parent depth must be 1 or more") }
+      parent = Parent(
+        name: try string(link, "name"), id: try string(link, "id"),
+        manifestSha256: try string(link, "manifestSha256"), depth: Int(depth))
+      removed = try removedValues.map { v -> String in
+        guard let path = v.stringValue else { throw invalid("a removed path is not a string") }
+        return path
+      }
+      treeCounts = Self.counts(from: tree)
+    }
     let excluded = try excludedValues.map { v -> Excluded in
       guard let o = v.objectValue else { throw invalid("an excluded record is not an object") }
       return Excluded(path: try string(o, "path"), reason: try string(o, "reason"))
@@ -466,7 +536,8 @@ public struct SnapshotManifest: Sendable, Equatable {
         Live(
           changedFiles: Int($0["changedFiles"]?.numberValue ?? 0),
           changedFolders: Int($0["changedFolders"]?.numberValue ?? 0))
-      }, toolVersion: try string(object, "toolVersion"))
+      }, parent: parent, removed: removed, tree: treeCounts, toolVersion: try string(object, "toolVersion"))
+    recordedSha256 = recorded
   }
 
   /// `0644`.

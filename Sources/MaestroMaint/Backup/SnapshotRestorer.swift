@@ -9,10 +9,13 @@ import MaestroStorage
 ///    nothing (successfully) when it holds data. Take the target's
 ///    maintenance lock when it exists.
 /// 2. Pass 1 over the archive (`SnapshotExtractor.scan`): nothing is written
-///    before every member is judged safe.
+///    before every member is judged safe. For an incremental snapshot, over
+///    every snapshot of its chain (`SnapshotChain`), each of which must
+///    match the link that names it.
 /// 3. Extract into a staging dir beside the target
 ///    (`.<name>.restore-<id>`, mode 0700), checking every SHA-256; one
-///    `syncfs`.
+///    `syncfs`. A chain is extracted oldest first, each file from the
+///    snapshot that holds its last version (`extractChain`).
 /// 4. Swap: `renameat2(RENAME_EXCHANGE)` trades the staging dir and the
 ///    target in one step, then the old tree is renamed to
 ///    `<target>.pre-restore-<UTC time>` (or removed when it held no data). A
@@ -62,6 +65,9 @@ public struct SnapshotRestorer: Sendable {
     public var movedAside: String?
     /// The snapshot's manifest; `nil` for a plain tar (nothing verified).
     public var manifest: SnapshotManifest?
+    /// The snapshots read, the full one first (an incremental's chain);
+    /// empty for a full snapshot or a plain tar.
+    public var chain: [String] = []
     /// Files and bytes written.
     public var files = 0
     public var bytes: Int64 = 0
@@ -142,6 +148,9 @@ public struct SnapshotRestorer: Sendable {
       path: options.snapshot, limits: .init(maxMembers: options.maxMembers, maxBytes: options.maxBytes))
     let plan = try extractor.source.preferringFetchFailure { try extractor.scan() }
     report.manifest = plan.manifest
+    // An incremental needs every snapshot it builds on, all judged first.
+    let chain = plan.manifest?.isIncremental == true ? try scanChain(head: extractor, plan: plan) : nil
+    report.chain = chain?.chain.links.map(\.path) ?? []
     CrashPoint.reached("restore:scanned")
     try Cancellation.check()
 
@@ -153,10 +162,13 @@ public struct SnapshotRestorer: Sendable {
     defer { if !swapped { DirectorySwap.removeTree(staging) } }
 
     let progress = ProgressBar(
-      "restore", total: plan.files, enabled: options.showProgress && ProgressBar.stderrIsTerminal)
-    let written = try extractor.source.preferringFetchFailure {
-      try extractor.extract(plan, into: staging, workers: options.workers, progress: progress)
-    }
+      "restore", total: chain?.chain.tree.count ?? plan.files,
+      enabled: options.showProgress && ProgressBar.stderrIsTerminal)
+    let written =
+      try chain.map { try extractChain($0, into: staging, progress: progress) }
+      ?? extractor.source.preferringFetchFailure {
+        try extractor.extract(plan, into: staging, workers: options.workers, progress: progress)
+      }
     progress.finish()
     report.files = written.files
     report.bytes = written.bytes

@@ -64,8 +64,15 @@ public struct SnapshotVerifier: Sendable {
   /// - Returns: The report; `problems` lists every mismatch.
   /// - Throws: `MaestroError` (`.notFound`, `.io`) only when the file cannot
   ///   be opened: damage inside it is reported as problems.
+  ///
+  /// An incremental snapshot is verified with its whole chain
+  /// (`runChain`): every snapshot it builds on, and with `deep` the check
+  /// runs on the tree the chain restores.
   public func run(expectedManifest: [UInt8]? = nil, showProgress: Bool = false) throws -> Report {
-    try run(expected: expectedManifest.map { ($0, nil) }, showProgress: showProgress)
+    if expectedManifest == nil, (try? SnapshotHeader.read(path))?.parent != nil {
+      return try runChain(showProgress: showProgress)
+    }
+    return try run(expected: expectedManifest.map { ($0, nil) }, showProgress: showProgress)
   }
 
   /// Verifies against a manifest already in memory (`create`'s read-back):
@@ -76,14 +83,22 @@ public struct SnapshotVerifier: Sendable {
     // operational error (thrown), not a damaged snapshot.
     let source = try SnapshotSource(path)
     let report = try source.preferringFetchFailure {
-      try verify(fd: source.fd, expected: expected, showProgress: showProgress)
+      try verify(fd: source.fd, expected: expected, showProgress: showProgress, shared: nil)
     }
     try source.finish()
     return report
   }
 
-  private func verify(
-    fd: Int32, expected: (bytes: [UInt8], manifest: SnapshotManifest?)?, showProgress: Bool
+  /// A content check shared by the snapshots of a chain: `map` gives, for
+  /// a snapshot's manifest, each of its files' index in the check's tree
+  /// (-1: a later snapshot replaces it).
+  struct SharedCheck {
+    var content: SnapshotContentCheck
+    var map: (SnapshotManifest) -> [Int32]
+  }
+
+  func verify(
+    fd: Int32, expected: (bytes: [UInt8], manifest: SnapshotManifest?)?, showProgress: Bool, shared: SharedCheck?
   ) throws -> Report {
     var report = Report(path: path)
     let reader: SnapshotArchiveReader
@@ -94,13 +109,14 @@ public struct SnapshotVerifier: Sendable {
     do {
       guard let manifest = try readManifest(reader, expected: expected, into: &report) else { return report }
       report.manifest = manifest
-      let content = deep ? SnapshotContentCheck(workers: workers) : nil
-      try content?.begin(manifest: manifest)
+      let content = shared?.content ?? (deep ? SnapshotContentCheck(workers: workers) : nil)
+      if shared == nil { try content?.begin(manifest: manifest) }
+      let map = shared?.map(manifest)
       let progress = ProgressBar(
         "verify", total: manifest.files.count, enabled: showProgress && ProgressBar.stderrIsTerminal)
       defer { progress.finish() }
-      try checkMembers(reader, manifest: manifest, into: &report, progress: progress, content: content)
-      if let content, report.problems.isEmpty {
+      try checkMembers(reader, manifest: manifest, into: &report, progress: progress, content: content, map: map)
+      if shared == nil, let content, report.problems.isEmpty {
         report.check = try content.finish(name: path)
       }
     } catch let error as MaestroError where error.code == .snapshotInvalid {
@@ -142,7 +158,7 @@ public struct SnapshotVerifier: Sendable {
 
   private func checkMembers(
     _ reader: SnapshotArchiveReader, manifest: SnapshotManifest, into report: inout Report, progress: ProgressBar?,
-    content: SnapshotContentCheck?
+    content: SnapshotContentCheck?, map: [Int32]?
   ) throws {
     let prefix = SnapshotManifest.memberPrefix
     // Snapshots list files in manifest order, so the next expected file is
@@ -189,7 +205,8 @@ public struct SnapshotVerifier: Sendable {
         while let items = queue.pop() {
           for (index, bytes) in items {
             digests[index] = SHA256.hex(of: bytes)
-            content?.consume(worker: worker, file: index, bytes: bytes)
+            let target = map.map { Int($0[index]) } ?? index
+            if target >= 0 { content?.consume(worker: worker, file: target, bytes: bytes) }
           }
         }
       },

@@ -1,0 +1,154 @@
+import MaestroStorage
+
+/// A snapshot and every snapshot it builds on, back to a full one: what
+/// `restore`, `verify` and an incremental `create` follow.
+///
+/// Each incremental's manifest names its parent (file name, id,
+/// `manifestSha256`, depth); the parent is looked up beside it (same
+/// folder, or same S3 prefix, where it must also carry its `.verified`
+/// marker). A parent that is missing, or whose manifest does not match the
+/// link (id, hash or depth), breaks the chain: `.snapshotInvalid` naming the
+/// parent and the snapshot that needs it.
+struct SnapshotChain {
+  /// One snapshot of the chain.
+  struct Link {
+    /// Its path or `s3://` address.
+    var path: String
+    /// Its file name.
+    var name: String
+    /// Its manifest; `nil` for the full snapshot once the tree was built
+    /// from it (a full listing is the large one).
+    var manifest: SnapshotManifest?
+  }
+
+  /// The full snapshot first, the requested snapshot last.
+  var links: [Link]
+  /// The tree the requested snapshot restores; each file's `origin` is its
+  /// link's index.
+  var tree: SnapshotTree
+  /// The requested snapshot's manifest (`nil` when it is a full one read
+  /// straight into `tree`).
+  var head: SnapshotManifest?
+  /// The requested snapshot's id and `manifestSha256` (what a child's
+  /// link records).
+  var headId: String
+  var headSha256: String
+
+  /// A manifest as `resolve` reads it: an incremental's in full, a full
+  /// one's straight into a tree when it is in the form `create` writes.
+  private enum Loaded {
+    case manifest(SnapshotManifest)
+    case tree(SnapshotTree.FullManifest)
+
+    var parent: SnapshotManifest.Parent? {
+      if case .manifest(let m) = self { return m.parent }
+      return nil
+    }
+    var id: String {
+      switch self {
+      case .manifest(let m): m.id
+      case .tree(let t): t.id
+      }
+    }
+    var sha256: String? {
+      switch self {
+      case .manifest(let m): m.recordedSha256
+      case .tree(let t): t.recordedSha256
+      }
+    }
+    var chainLength: Int { parent.map { $0.depth + 1 } ?? 1 }
+
+    static func load(_ path: String) throws -> Loaded {
+      let bytes = try BackupDestination.manifestBytes(of: path)
+      if let full = try SnapshotTree.readFullManifest(bytes, origin: 0, path: path) { return .tree(full) }
+      return .manifest(try SnapshotManifest(parsing: bytes, origin: path))
+    }
+  }
+
+  /// Follows `path`'s parents and builds its tree.
+  ///
+  /// - Parameters:
+  ///   - path: The snapshot.
+  ///   - head: Its manifest when already read.
+  /// - Throws: `MaestroError(.snapshotInvalid)` for a broken chain or a
+  ///   manifest that fails its checks; `.io`/`.notFound` when `path` itself
+  ///   cannot be read; the store's errors.
+  static func resolve(_ path: String, head: SnapshotManifest? = nil) throws -> SnapshotChain {
+    let first = try head.map { Loaded.manifest($0) } ?? Loaded.load(path)
+    var newestFirst: [(path: String, loaded: Loaded)] = [(path, first)]
+    var child = first
+    var childPath = path
+    while let link = child.parent {
+      let parentPath = try sibling(of: childPath, named: link.name)
+      let parent: Loaded
+      do {
+        try requireListed(parentPath)
+        parent = try Loaded.load(parentPath)
+      } catch let error as MaestroError where error.code == .notFound || error.code == .objectStoreNoSuchKey {
+        throw MaestroError(
+          .snapshotInvalid,
+          "parent snapshot \(link.name) is missing: \(FileSystem.lastComponent(of: childPath)) builds on it and cannot be restored without it",
+          path: parentPath)
+      } catch let error as MaestroError where error.code == .snapshotInvalid {
+        throw MaestroError(
+          .snapshotInvalid,
+          "parent snapshot \(link.name) of \(FileSystem.lastComponent(of: childPath)) is unreadable: \(error.message)",
+          path: parentPath)
+      }
+      guard parent.id == link.id, parent.sha256 == link.manifestSha256, parent.chainLength == link.depth else {
+        throw MaestroError(
+          .snapshotInvalid,
+          "parent snapshot \(link.name) does not match the link in \(FileSystem.lastComponent(of: childPath)) (id \(parent.id), manifest \(parent.sha256 ?? "?"), chain \(parent.chainLength); the link says id \(link.id), manifest \(link.manifestSha256), chain \(link.depth))",
+          path: parentPath)
+      }
+      guard newestFirst.count <= UInt16.max else {
+        throw MaestroError(.snapshotInvalid, "the chain of parents is too long", path: path)
+      }
+      newestFirst.append((parentPath, parent))
+      child = parent
+      childPath = parentPath
+    }
+    let ordered = Array(newestFirst.reversed())
+    var tree: SnapshotTree
+    switch ordered[0].loaded {
+    case .tree(let full): tree = full.tree
+    case .manifest(let full): tree = try SnapshotTree(full: full, origin: 0, path: ordered[0].path)
+    }
+    var links = [Link(path: ordered[0].path, name: FileSystem.lastComponent(of: ordered[0].path), manifest: nil)]
+    for (k, step) in ordered.enumerated().dropFirst() {
+      guard case .manifest(let delta) = step.loaded else { continue }
+      tree = try tree.applying(delta, origin: UInt16(k), path: step.path)
+      links.append(Link(path: step.path, name: FileSystem.lastComponent(of: step.path), manifest: delta))
+    }
+    var headManifest: SnapshotManifest?
+    if case .manifest(let m) = first { headManifest = m }
+    return SnapshotChain(
+      links: links, tree: tree, head: headManifest, headId: first.id, headSha256: first.sha256 ?? "")
+  }
+
+  /// The snapshot `name` in the same folder or S3 prefix as `path`.
+  static func sibling(of path: String, named name: String) throws -> String {
+    guard !name.contains("/"), SnapshotName(parsing: name) != nil else {
+      throw MaestroError(.snapshotInvalid, "the parent name \(name) is not a snapshot name", path: path)
+    }
+    if S3Location.isObjectStoreAddress(path) {
+      let location = try S3Location(parsing: path)
+      var parts = location.key.split(separator: "/", omittingEmptySubsequences: false)
+      parts.removeLast()
+      return S3Location(bucket: location.bucket, key: (parts + [Substring(name)]).joined(separator: "/")).description
+    }
+    return FileSystem.join(FileSystem.parentDirectory(of: path), name)
+  }
+
+  /// On S3, a parent counts only with its `.verified` marker (prune removes
+  /// the marker first); a file just has to exist.
+  private static func requireListed(_ path: String) throws {
+    guard S3Location.isObjectStoreAddress(path) else { return }
+    let location = try S3Location(parsing: path)
+    let client = try S3Client(try S3Configuration.fromEnvironment())
+    guard try client.headObject(bucket: location.bucket, key: location.key + ObjectStoreSnapshots.markerSuffix) != nil
+    else {
+      throw MaestroError(.notFound, "no \(ObjectStoreSnapshots.markerSuffix) marker", path: path)
+    }
+  }
+}
