@@ -669,10 +669,14 @@ fi
 #             BENCH_RESTIC_PRUNE_EVERY nights (default 7) and on the last:
 #             at l a prune repacks for about 30 s, which nightly would add
 #             some 12 minutes to the run; 1 prunes every night.
-# Night N is 2026-11-01 02:30 UTC plus N-1 days in both tools' eyes: restic
-# `backup --time`, maestro-admin under libfaketime (Debian `faketime`;
-# FAKETIME="@DATE" starts the clock there and lets it run; monotonic clocks
-# and file times are left alone). The thirty nights run on the local
+# Night 1 is 02:30 UTC on the first Sunday after the day the run starts,
+# night N N-1 days later, in both tools' eyes: restic `backup --time`,
+# maestro-admin under libfaketime (Debian `faketime`; FAKETIME="@DATE" starts
+# the clock there and lets it run; monotonic clocks and file times are left
+# alone). The calendar lies ahead of the real clock on purpose: a file's
+# ctime (no clock can fake it) must be older than the snapshots that read it,
+# as it is every night on a real server, or `backup create` would take every
+# file for one changed while it ran. The thirty nights run on the local
 # repositories only: SigV4 signs the request time, so a faked clock is
 # refused by the store (RequestTimeTooSkewed), and maestro-admin's S3 nights
 # 1 and 2 run at the real time.
@@ -740,11 +744,14 @@ if wants nightly; then
   trap 'nt_stop; rm -rf "$tmp"' EXIT
   log "nightly: copying $nt_gen to $src"
   cp -a "$nt_gen" "$src"
-  # The nights run in November 2026 (see below): every file and folder of
-  # the copy gets an mtime before night 1, and the rewrite gives each file it
-  # writes the time of that day's edits, so no file looks newer than the
-  # clock of the backup that reads it.
-  find "$src" -exec touch -h -d "2026-10-31 12:00:00 UTC" {} +
+  # The nights' calendar (see above): night 1 at 02:30 UTC on the first
+  # Sunday after today. Every file and folder of the copy gets an mtime of
+  # the day before, and the rewrite gives each file it writes the time of
+  # that day's edits, so no file looks newer than the clock of the backup
+  # that reads it.
+  nt_base=$(( $(date -u -d "$(date -u +%F) 02:30:00 UTC" +%s) + (7 - $(date -u +%w)) * 86400 ))
+  night_date() { date -u -d "@$((nt_base + ($1 - 1) * 86400))" '+%Y-%m-%d %H:%M:%S'; }
+  find "$src" -exec touch -h -d "@$((nt_base - 52200))" {} +
   nt_files=$(find "$src" -type f | wc -l)
   nt_mb=$(find "$src" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.1f", s / 1e6}')
 
@@ -839,7 +846,6 @@ PY
   }
   wall_of() { tail -n 1 "$nt/times/$1.time" | cut -d' ' -f1; }
   rss_of() { tail -n 1 "$nt/times/$1.time" | awk '{printf "%.0f", $2 / 1024}'; }
-  night_date() { date -u -d "2026-11-01 02:30:00 UTC + $(($1 - 1)) days" '+%Y-%m-%d %H:%M:%S'; }
   # at NIGHT: sets the array `at` to the command prefix that runs a program
   # with the clock at that night's date: libfaketime through its `faketime`
   # wrapper (the real-time clock starts there and runs; monotonic clocks and
@@ -881,7 +887,7 @@ PY
   }
   rewrite() {
     python3 scripts/rewrite-fraction.py "$src" --fraction "$nt_fraction" --seed "$1" \
-      --time-ms "$(( $(date -u -d "$(night_date "$1") UTC - 1 hour" +%s) * 1000 ))" >"$nt/times/rewrite-$1.json"
+      --time-ms "$(( (nt_base + ($1 - 1) * 86400 - 3600) * 1000 ))" >"$nt/times/rewrite-$1.json"
   }
 
   log "nightly: warming the page cache"
@@ -892,8 +898,8 @@ PY
   backup_night 1 s3
   # The snapshots must carry the faked date (libfaketime reached the binary).
   case "$(json_field "$nt/times/ours-local-1.out" snapshot)" in
-    *maestro-20261101T0230*) ;;
-    *) echo "bench.sh: the night-1 snapshot does not carry 2026-11-01 02:30 (libfaketime not in effect?): $(json_field "$nt/times/ours-local-1.out" snapshot)" >&2; exit 1 ;;
+    *"maestro-$(date -u -d "@$nt_base" +%Y%m%dT%H%M)"*) ;;
+    *) echo "bench.sh: the night-1 snapshot does not carry $(night_date 1) (libfaketime not in effect?): $(json_field "$nt/times/ours-local-1.out" snapshot)" >&2; exit 1 ;;
   esac
   read -r s1_rl s1_ol s1_rs s1_os <<<"$(sizes s3)"
   prune_night 1
@@ -997,7 +1003,8 @@ print(sum(1 for l in sys.stdin if l.strip() and json.loads(l).get("type") == "sn
     echo "Data: \`maestro-admin generate --scale $nt_scale --seed 1\`: $nt_files files, $nt_mb MB. Each night"
     echo "\`scripts/rewrite-fraction.py --fraction $nt_fraction --seed NIGHT\` rewrites $rewritten of the $entity_files task and"
     echo "session files ($skipped skipped) the server's way (whole file, \`updatedAt\`/\`lastActivity\` bumped, tmp + rename)."
-    echo "maestro-admin: $nt_fulls. Night N is 2026-11-N 02:30 UTC for both tools"
+    echo "maestro-admin: $nt_fulls. Night 1 is $(night_date 1) UTC (a Sunday ahead of the real clock, so that"
+    echo "every file's ctime is older than the snapshots), night N N-1 days later, for both tools"
     echo "(restic \`backup --time\`; maestro-admin under libfaketime). Single runs; wall time and"
     echo "peak RSS from /usr/bin/time; stored bytes = the sizes of the repository's files (local) or"
     echo "objects (S3, ListObjectsV2). Ratios are maestro-admin / restic."
