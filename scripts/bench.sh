@@ -12,6 +12,10 @@
 #               task files on a fresh copy of l (issue 6/7)
 #   migrate     `maestro-admin migrate up` on l-size legacy data against
 #               `generate --scale l --format legacy` of that data (issue 7/7)
+#   nightly     nightly backups side by side with restic 0.14, local and on
+#               SeaweedFS S3: night 1, night 2 after 1% rewritten, restore,
+#               thirty nights with retention (issue 16 §6; see its block for
+#               BENCH_NIGHTLY_SCALE, BENCH_NIGHTS, BENCH_FULL_EVERY)
 # Data dirs come from `maestro-admin generate` (seed 1, format seed).
 #
 # A manual tool: the test suite must never run it (it takes minutes and its
@@ -27,6 +31,13 @@
 #   BENCH_REPEAT_L runs per l-scale measurement (default: 3; each takes ~15-30 s)
 #   BENCH_SECTIONS which sections to measure and rewrite (default: "foundation generate")
 #   BENCH_OUT      the Markdown file to update (default: BENCHMARKS.md)
+#   BENCH_NIGHTLY_SCALE     nightly: data size (default: l)
+#   BENCH_NIGHTS            nightly: nights with retention (default: 30)
+#   BENCH_NIGHTLY_FRACTION  nightly: share of entity files rewritten per night (default: 0.01)
+#   BENCH_FULL_EVERY        nightly: a --full snapshot every N nights, when
+#                           `backup create` has --full (default: 7)
+#   BENCH_RESTIC_PRUNE_EVERY  nightly: restic's forget gets --prune every N
+#                           nights and on the last (default: 7)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -638,5 +649,416 @@ if wants migrate; then
   rm -rf "$mg" "$mg.faults.json" "$mg_snap"
 fi
 # --- end of migrate (issue 7/7) ------------------------------------------------
+
+# --- nightly (issue 16 §6) -----------------------------------------------------
+# Nightly backups side by side with restic 0.14 (Debian `restic`; repository
+# version 2, compression auto), in one run, on one copy of a generated data
+# dir (BENCH_NIGHTLY_SCALE, default l), each tool with a local repository and
+# on the same SeaweedFS S3 server (`weed server ... -s3`, started here on free
+# ports of 127.0.0.1 and killed by pid at the end):
+#   night 1   backup of the fresh dir: wall, peak RSS, bytes stored
+#   night 2   after scripts/rewrite-fraction.py rewrote 1% of the task and
+#             session files the server's way (whole file, updatedAt or
+#             lastActivity bumped, tmp + rename): wall, bytes added
+#   restore   of the night-2 snapshot into a new folder: wall, and the tree
+#             compared with the source (diff -r, file count, mtimes)
+#   nights    BENCH_NIGHTS nights (default 30; nights 1 and 2 are the ones
+#             above), each: rewrite 1% (seed = night), backup, retention
+#             keep-daily 7 / keep-weekly 4; final repository size, total time.
+#             restic runs `forget` every night and `forget --prune` every
+#             BENCH_RESTIC_PRUNE_EVERY nights (default 7) and on the last:
+#             at l a prune repacks for about 30 s, which nightly would add
+#             some 12 minutes to the run; 1 prunes every night.
+# Night 1 is 02:30 UTC on the first Sunday after the day the run starts,
+# night N N-1 days later, in both tools' eyes: restic `backup --time`,
+# maestro-admin under libfaketime (Debian `faketime`; FAKETIME="@DATE" starts
+# the clock there and lets it run; monotonic clocks and file times are left
+# alone). The calendar lies ahead of the real clock on purpose: a file's
+# ctime (no clock can fake it) must be older than the snapshots that read it,
+# as it is every night on a real server, or `backup create` would take every
+# file for one changed while it ran. The thirty nights run on the local
+# repositories only: SigV4 signs the request time, so a faked clock is
+# refused by the store (RequestTimeTooSkewed), and maestro-admin's S3 nights
+# 1 and 2 run at the real time.
+# When `backup create --help` offers --full (incremental snapshots), night N
+# passes it when (N - 1) % BENCH_FULL_EVERY == 0 (default 7: nights 1, 8, 15,
+# 22, 29); without the flag every snapshot is a full one.
+# Stored bytes are the sum of the sizes of the files under the local
+# repository or destination (find -printf %s: no directory entries) and of
+# the objects under the S3 prefix (ListObjectsV2, paged), so local and S3
+# figures compare. restic's restore does not fsync; maestro-admin's ends
+# with a syncfs, so the restic row also shows the `sync` run right after it.
+# Run alone with: BENCH_SECTIONS=nightly ./scripts/bench.sh (at l about 25
+# minutes on 2 busy cores, most of it restic's nights; then the scratch
+# folder is removed: 1,255,000 files).
+nightly_section="## nightly (issue 16 §6): maestro-admin backup vs restic"
+if wants nightly; then
+  for tool in restic:restic faketime:faketime; do
+    if ! command -v "${tool%%:*}" >/dev/null; then
+      log "installing ${tool#*:} (apt-get)"
+      SUDO=""
+      [ "$(id -u)" = 0 ] || SUDO=sudo
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${tool#*:}" >/dev/null
+    fi
+  done
+  need restic
+  need faketime
+  need weed
+  need curl
+  nt_scale=${BENCH_NIGHTLY_SCALE:-l}
+  nt_nights=${BENCH_NIGHTS:-30}
+  nt_fraction=${BENCH_NIGHTLY_FRACTION:-0.01}
+  nt_full_every=${BENCH_FULL_EVERY:-7}
+  nt_restic_prune_every=${BENCH_RESTIC_PRUNE_EVERY:-7}
+  nt_gen="$data_root/$nt_scale"
+  if [ ! -d "$nt_gen" ] || [ ! -f "$nt_gen.faults.json" ]; then
+    log "generating $nt_scale-size data in $nt_gen"
+    rm -rf "$nt_gen"
+    "$admin" generate --out "$nt_gen" --scale "$nt_scale" --seed 1 --format seed --force >&2
+  fi
+  # Absolute: restic stores the absolute path it backs up, and every night
+  # must back up the same path for restic to find its parent snapshot.
+  nt="$(cd "$data_root" && pwd)/nightly-bench"
+  src="$nt/data"
+  # nt_remove: removes $nt, one `rm -rf` per top-level folder at the same
+  # time (the copy and the four restored trees hold 1,255,000 files at l; on
+  # ext4 mounted with `discard` every unlink waits for its trim, and one rm
+  # after another took over 10 minutes).
+  nt_remove() {
+    [ -d "$nt" ] || return 0
+    local pids=() d
+    for d in "$nt"/*/; do rm -rf "$d" & pids+=($!); done
+    for d in "${pids[@]}"; do wait "$d" || true; done
+    rm -rf "$nt"
+  }
+  weed_pid=""
+  # SeaweedFS's graceful shutdown takes over 30 s: it is killed.
+  nt_stop() {
+    if [ -n "$weed_pid" ]; then kill -9 "$weed_pid" 2>/dev/null || true; wait "$weed_pid" 2>/dev/null || true; fi
+    weed_pid=""
+    nt_remove
+  }
+  nt_remove
+  mkdir -p "$nt/times"
+  trap 'nt_stop; rm -rf "$tmp"' EXIT
+  log "nightly: copying $nt_gen to $src"
+  cp -a "$nt_gen" "$src"
+  # The nights' calendar (see above): night 1 at 02:30 UTC on the first
+  # Sunday after today. Every file and folder of the copy gets an mtime of
+  # the day before, and the rewrite gives each file it writes the time of
+  # that day's edits, so no file looks newer than the clock of the backup
+  # that reads it.
+  nt_base=$(( $(date -u -d "$(date -u +%F) 02:30:00 UTC" +%s) + (7 - $(date -u +%w)) * 86400 ))
+  night_date() { date -u -d "@$((nt_base + ($1 - 1) * 86400))" '+%Y-%m-%d %H:%M:%S'; }
+  find "$src" -exec touch -h -d "@$((nt_base - 52200))" {} +
+  nt_files=$(find "$src" -type f | wc -l)
+  nt_mb=$(find "$src" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.1f", s / 1e6}')
+
+  # SeaweedFS: master, volume, filer and S3 gateway in one process, each on
+  # a port of 127.0.0.1 and its port + 10000 (gRPC): four consecutive ports
+  # below 45000 whose eight are all free.
+  port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+  while :; do
+    s3_port=$(( (RANDOM * 32768 + RANDOM) % 24000 + 20000 ))
+    ok=1
+    for p in $(seq "$s3_port" $((s3_port + 3))); do
+      port_free "$p" && port_free $((p + 10000)) || { ok=0; break; }
+    done
+    [ $ok = 1 ] && break
+  done
+  s3_key="bench-access"
+  s3_secret="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  s3_bucket="bench"
+  s3_endpoint="http://127.0.0.1:$s3_port"
+  mkdir -p "$nt/weed/data"
+  printf '{"identities":[{"name":"bench","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' \
+    "$s3_key" "$s3_secret" >"$nt/weed/identities.json"
+  log "nightly: starting SeaweedFS (S3 on port $s3_port)"
+  weed server -dir="$nt/weed/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+    -master.port=$((s3_port + 1)) -volume.port=$((s3_port + 2)) -filer.port=$((s3_port + 3)) \
+    -s3 -s3.port="$s3_port" -s3.config="$nt/weed/identities.json" \
+    -master.volumeSizeLimitMB=64 -volume.max=64 -master.electionTimeout=1s \
+    -s3.port.iceberg=0 -s3.port.lance=0 >"$nt/weed/weed.log" 2>&1 &
+  weed_pid=$!
+  # s3_curl ARGS...: a request signed with SigV4 by curl (the query keys must
+  # come sorted: curl signs the query as written).
+  s3_curl() { curl -sS --aws-sigv4 "aws:amz:us-east-1:s3" --user "$s3_key:$s3_secret" "$@"; }
+  for _ in $(seq 300); do
+    kill -0 "$weed_pid" 2>/dev/null || { tail -n 20 "$nt/weed/weed.log" >&2; echo "bench.sh: weed exited at start" >&2; exit 1; }
+    [ "$(s3_curl -o /dev/null -w '%{http_code}' -X PUT "$s3_endpoint/$s3_bucket" 2>/dev/null)" = 200 ] && break
+    sleep 0.2
+  done
+  [ "$(s3_curl -o /dev/null -w '%{http_code}' "$s3_endpoint/$s3_bucket?list-type=2&max-keys=1")" = 200 ] ||
+    { echo "bench.sh: SeaweedFS did not answer within 60 s (see $nt/weed/weed.log)" >&2; exit 1; }
+  # s3_bytes PREFIX: the sum of the sizes of the objects under PREFIX/.
+  s3_bytes() {
+    python3 - "$s3_endpoint" "$s3_bucket" "$1/" "$s3_key:$s3_secret" <<'PY'
+import re, subprocess, sys, urllib.parse
+endpoint, bucket, prefix, user = sys.argv[1:5]
+total, token = 0, None
+while True:
+    query = {"list-type": "2", "prefix": prefix}
+    if token:
+        query["continuation-token"] = token
+    q = "&".join("%s=%s" % (k, urllib.parse.quote(v, safe="-_.~")) for k, v in sorted(query.items()))
+    xml = subprocess.run(["curl", "-sSf", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", user,
+                          "%s/%s?%s" % (endpoint, bucket, q)], check=True, capture_output=True, text=True).stdout
+    total += sum(int(s) for s in re.findall(r"<Size>(\d+)</Size>", xml))
+    m = re.search(r"<NextContinuationToken>([^<]+)</NextContinuationToken>", xml)
+    if "<IsTruncated>true</IsTruncated>" not in xml or not m:
+        break
+    token = m.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"').replace("&#39;", "'")
+print(total)
+PY
+  }
+  dir_bytes() { [ -d "$1" ] || { echo 0; return; }; find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
+
+  export TZ=UTC RESTIC_PASSWORD="bench-password" RESTIC_CACHE_DIR="$nt/restic-cache"
+  export AWS_ACCESS_KEY_ID="$s3_key" AWS_SECRET_ACCESS_KEY="$s3_secret" AWS_ENDPOINT_URL="$s3_endpoint" AWS_REGION=us-east-1
+  restic_local="$nt/restic-repo"
+  restic_s3="s3:$s3_endpoint/$s3_bucket/restic"
+  ours_local="$nt/maestro-dest"
+  ours_s3="s3://$s3_bucket/maestro"
+  restic -r "$restic_local" init --repository-version 2 >/dev/null
+  restic -r "$restic_s3" init --repository-version 2 >/dev/null
+  restic_cfg=$(restic -r "$restic_local" cat config | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
+  # restic keeps a local cache of the repository's index and trees (by
+  # default under ~/.cache); a separate one per run, removed at the end.
+  nt_has_full=0
+  "$admin" backup create --help 2>&1 | grep -q -- '--full' && nt_has_full=1
+
+  # timed NAME OK_CODES CMD...: runs CMD with /usr/bin/time (wall, peak RSS),
+  # output in $nt/times/NAME.{out,err}; fails the bench unless its exit code
+  # is one of OK_CODES (comma-separated).
+  timed() {
+    local name=$1 ok=$2 status
+    shift 2
+    set +e
+    /usr/bin/time -f '%e %M' -o "$nt/times/$name.time" "$@" >"$nt/times/$name.out" 2>"$nt/times/$name.err"
+    status=$?
+    set -e
+    case ",$ok," in *",$status,"*) ;; *)
+      echo "bench.sh: $name: exit $status: $*" >&2
+      tail -n 20 "$nt/times/$name.err" >&2
+      exit 1 ;;
+    esac
+  }
+  wall_of() { tail -n 1 "$nt/times/$1.time" | cut -d' ' -f1; }
+  rss_of() { tail -n 1 "$nt/times/$1.time" | awk '{printf "%.0f", $2 / 1024}'; }
+  # at NIGHT: sets the array `at` to the command prefix that runs a program
+  # with the clock at that night's date: libfaketime through its `faketime`
+  # wrapper (the real-time clock starts there and runs; monotonic clocks and
+  # file times are left alone). The wrapper, not a bare LD_PRELOAD: without
+  # the shared state it sets up (FAKETIME_SHARED), the Swift binary started
+  # under libfaketime 0.9.10 sees no arguments.
+  at_night() {
+    at=(env NO_FAKE_STAT=1 faketime --exclude-monotonic -f "@$(night_date "$1")")
+  }
+  # backup_night NIGHT WHERE: both tools' backup of $src at NIGHT into the
+  # local repositories (WHERE=local) or the S3 ones (WHERE=s3).
+  backup_night() {
+    local night=$1 where=$2 when flags=()
+    when=$(night_date "$night")
+    local r_repo=$restic_local o_dest=$ours_local
+    [ "$where" = s3 ] && { r_repo=$restic_s3; o_dest=$ours_s3; }
+    timed "restic-$where-$night" 0 restic -r "$r_repo" backup --time "$when" --json -q "$src"
+    if [ $nt_has_full = 1 ] && [ $(((night - 1) % nt_full_every)) = 0 ]; then flags=(--full); fi
+    # On S3 at the real time: SigV4 signs the request time, and the store
+    # refuses a faked one (RequestTimeTooSkewed); nights 1 and 2 need none.
+    at_night "$night"
+    [ "$where" = s3 ] && at=()
+    timed "ours-$where-$night" 0 "${at[@]}" "$admin" backup create --data-dir "$src" --dest "$o_dest" --json "${flags[@]}"
+  }
+  # prune_night NIGHT: retention on both local repositories. restic forgets
+  # every night and prunes (repacks) every BENCH_RESTIC_PRUNE_EVERY nights
+  # and on the last one, so the final repository is pruned.
+  prune_night() {
+    local prune=()
+    if [ $(($1 % nt_restic_prune_every)) = 0 ] || [ "$1" = "$nt_nights" ]; then prune=(--prune); fi
+    timed "restic-prune-$1" 0 restic -r "$restic_local" forget --keep-daily 7 --keep-weekly 4 "${prune[@]}"
+    at_night "$1"
+    timed "ours-prune-$1" 0,1 "${at[@]}" "$admin" backup prune --dest "$ours_local" --keep-daily 7 --keep-weekly 4
+  }
+  sizes() { # prints "restic-local ours-local [restic-s3 ours-s3]"
+    printf '%s %s' "$(dir_bytes "$restic_local")" "$(dir_bytes "$ours_local")"
+    [ "${1:-}" = s3 ] && printf ' %s %s' "$(s3_bytes restic)" "$(s3_bytes maestro)"
+    echo
+  }
+  rewrite() {
+    python3 scripts/rewrite-fraction.py "$src" --fraction "$nt_fraction" --seed "$1" \
+      --time-ms "$(( (nt_base + ($1 - 1) * 86400 - 3600) * 1000 ))" >"$nt/times/rewrite-$1.json"
+  }
+
+  log "nightly: warming the page cache"
+  tar cf - "$src" 2>/dev/null | cat >/dev/null
+  nt_started=$(date +%s)
+  log "nightly: night 1 (local, then S3)"
+  backup_night 1 local
+  backup_night 1 s3
+  # The snapshots must carry the faked date (libfaketime reached the binary).
+  case "$(json_field "$nt/times/ours-local-1.out" snapshot)" in
+    *"maestro-$(date -u -d "@$nt_base" +%Y%m%dT%H%M)"*) ;;
+    *) echo "bench.sh: the night-1 snapshot does not carry $(night_date 1) (libfaketime not in effect?): $(json_field "$nt/times/ours-local-1.out" snapshot)" >&2; exit 1 ;;
+  esac
+  read -r s1_rl s1_ol s1_rs s1_os <<<"$(sizes s3)"
+  prune_night 1
+  log "nightly: rewriting $nt_fraction of the entity files; night 2"
+  rewrite 2
+  backup_night 2 local
+  backup_night 2 s3
+  read -r s2_rl s2_ol s2_rs s2_os <<<"$(sizes s3)"
+  prune_night 2
+  echo "1 $s1_rl $s1_ol" >"$nt/sizes.txt"
+  echo "2 $(sizes)" >>"$nt/sizes.txt"
+
+  # Restores of the night-2 snapshots, each into a new folder; the restored
+  # trees stay until the end (ext4 creates files slowly right after mass
+  # deletions, which would charge one tool for the other's clean-up).
+  restic_snap_local=$(json_field "$nt/times/restic-local-2.out" snapshot_id)
+  restic_snap_s3=$(json_field "$nt/times/restic-s3-2.out" snapshot_id)
+  ours_snap_local=$(json_field "$nt/times/ours-local-2.out" snapshot)
+  ours_snap_s3=$(json_field "$nt/times/ours-s3-2.out" snapshot)
+  # tree_report DIR: "exact" or what differs from $src, with file counts and
+  # how many files' mtimes differ from the source's.
+  tree_report() {
+    local got=$1 diffs count mt
+    diffs=$(diff -r -q "$src" "$got" 2>&1 | wc -l)
+    count=$(find "$got" -type f | wc -l)
+    mt=$(python3 - "$src" "$got" <<'PY'
+import os, sys
+src, got = sys.argv[1:3]
+differ = to_second = 0
+for folder, _, names in os.walk(src):
+    for n in names:
+        a = os.path.join(folder, n)
+        b = os.path.join(got, os.path.relpath(a, src))
+        try:
+            ta, tb = os.lstat(a).st_mtime_ns, os.lstat(b).st_mtime_ns
+        except FileNotFoundError:
+            differ += 1
+            continue
+        if ta != tb:
+            differ += 1
+            to_second += ta // 10**9 == tb // 10**9
+print("file mtimes equal" if differ == 0 else "%d file mtimes differ (%d of them equal to the second)" % (differ, to_second))
+PY
+)
+    if [ "$diffs" = 0 ] && [ "$count" = "$nt_files" ]; then
+      echo "exact ($count files, $mt)"
+    else
+      echo "NOT exact: $diffs diff -r lines, $count of $nt_files files, $mt"
+    fi
+  }
+  for where in local s3; do
+    log "nightly: restore of night 2 ($where)"
+    r_repo=$restic_local; r_snap=$restic_snap_local; o_snap=$ours_snap_local
+    [ "$where" = s3 ] && { r_repo=$restic_s3; r_snap=$restic_snap_s3; o_snap=$ours_snap_s3; }
+    sync
+    timed "restic-restore-$where" 0 restic -r "$r_repo" restore "$r_snap" --target "$nt/restore-restic-$where"
+    timed "restic-restore-sync-$where" 0 sync
+    timed "ours-restore-$where" 1 "$admin" backup restore "$o_snap" --to "$nt/restore-ours-$where"
+    tree_report "$nt/restore-restic-$where$src" >"$nt/times/restic-tree-$where.txt"
+    tree_report "$nt/restore-ours-$where" >"$nt/times/ours-tree-$where.txt"
+  done
+
+  for night in $(seq 3 "$nt_nights"); do
+    log "nightly: night $night of $nt_nights (local)"
+    rewrite "$night"
+    backup_night "$night" local
+    prune_night "$night"
+    echo "$night $(sizes)" >>"$nt/sizes.txt"
+  done
+  nt_elapsed=$(($(date +%s) - nt_started))
+  restic_kept=$(restic -r "$restic_local" snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+  ours_kept=$("$admin" backup list --dest "$ours_local" --json | python3 -c '
+import json, sys
+print(sum(1 for l in sys.stdin if l.strip() and json.loads(l).get("type") == "snapshot"))')
+
+  # --- report ---
+  mb() { python3 -c 'import sys; print("%.1f MB" % (float(sys.argv[1]) / 1e6))' "$1"; }
+  r2() { python3 -c 'import sys; print("%.2f×" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
+  goal() { python3 -c 'import sys; r = float(sys.argv[1]) / float(sys.argv[2]); print("**%.2f×** (goal ≤ %s: %s)" % (r, sys.argv[3], "met" if r <= float(sys.argv[3]) else "not met"))' "$1" "$2" "$3"; }
+  sum_walls() { local f; for f in "$@"; do wall_of "$f"; done | awk '{s += $1} END {printf "%.2f\n", s}'; }
+  # The thirty nights' totals: backup + retention of every local night.
+  nt_restic_total=$(sum_walls $(for n in $(seq "$nt_nights"); do echo "restic-local-$n restic-prune-$n"; done))
+  nt_ours_total=$(sum_walls $(for n in $(seq "$nt_nights"); do echo "ours-local-$n ours-prune-$n"; done))
+  nt_restic_prune=$(sum_walls $(for n in $(seq "$nt_nights"); do echo "restic-prune-$n"; done))
+  nt_ours_prune=$(sum_walls $(for n in $(seq "$nt_nights"); do echo "ours-prune-$n"; done))
+  read -r _ fin_rl fin_ol <<<"$(tail -n 1 "$nt/sizes.txt")"
+  rewritten=$(json_field "$nt/times/rewrite-2.json" rewritten)
+  skipped=$(json_field "$nt/times/rewrite-2.json" skipped)
+  entity_files=$(json_field "$nt/times/rewrite-2.json" files)
+  nt_load=$(cut -d' ' -f1-3 /proc/loadavg)
+  nt_fulls=$([ $nt_has_full = 1 ] && echo "\`--full\` every $nt_full_every nights (nights $(seq 1 "$nt_full_every" "$nt_nights" | paste -sd, | sed 's/,/, /g')), incremental otherwise" || echo "no \`--full\` in \`backup create --help\`: every snapshot is a full one")
+  row() { # LABEL R_LOCAL O_LOCAL RATIO_LOCAL R_S3 O_S3 RATIO_S3
+    echo "| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"
+  }
+  {
+    echo "$nightly_section"
+    echo
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`scripts/bench.sh\` (BENCH_SECTIONS=nightly) in one run, $nt_elapsed s:"
+    echo "$(nproc) cores ($cpu), $mem RAM, $(df -PT "$data_root" | awk 'NR == 2 {print $2}') file system, $(restic version | cut -d' ' -f1-2) (repository"
+    echo "version $restic_cfg, compression auto), SeaweedFS $(weed version 2>/dev/null | awk '{print $3}') on 127.0.0.1."
+    echo "Data: \`maestro-admin generate --scale $nt_scale --seed 1\`: $nt_files files, $nt_mb MB. Each night"
+    echo "\`scripts/rewrite-fraction.py --fraction $nt_fraction --seed NIGHT\` rewrites $rewritten of the $entity_files task and"
+    echo "session files ($skipped skipped) the server's way (whole file, \`updatedAt\`/\`lastActivity\` bumped, tmp + rename)."
+    echo "maestro-admin: $nt_fulls. Night 1 is $(night_date 1) UTC (a Sunday ahead of the real clock, so that"
+    echo "every file's ctime is older than the snapshots), night N N-1 days later, for both tools"
+    echo "(restic \`backup --time\`; maestro-admin under libfaketime). Single runs; wall time and"
+    echo "peak RSS from /usr/bin/time; stored bytes = the sizes of the repository's files (local) or"
+    echo "objects (S3, ListObjectsV2). Ratios are maestro-admin / restic."
+    echo
+    echo "| | restic, local | maestro-admin, local | ratio | restic, S3 | maestro-admin, S3 | ratio |"
+    echo "|---|---|---|---|---|---|---|"
+    row "night 1: backup of the fresh dir" "$(secs "$(wall_of restic-local-1)")" "$(secs "$(wall_of ours-local-1)")" "$(r2 "$(wall_of ours-local-1)" "$(wall_of restic-local-1)")" \
+      "$(secs "$(wall_of restic-s3-1)")" "$(secs "$(wall_of ours-s3-1)")" "$(r2 "$(wall_of ours-s3-1)" "$(wall_of restic-s3-1)")"
+    row "night 1: peak RSS" "$(rss_of restic-local-1) MiB" "$(rss_of ours-local-1) MiB" "" "$(rss_of restic-s3-1) MiB" "$(rss_of ours-s3-1) MiB" ""
+    row "night 1: stored (the whole repository)" "$(mb "$s1_rl")" "$(mb "$s1_ol")" "$(r2 "$s1_ol" "$s1_rl")" \
+      "$(mb "$s1_rs")" "$(mb "$s1_os")" "$(r2 "$s1_os" "$s1_rs")"
+    row "night 2: backup after 1% rewritten" "$(secs "$(wall_of restic-local-2)")" "$(secs "$(wall_of ours-local-2)")" "$(goal "$(wall_of ours-local-2)" "$(wall_of restic-local-2)" 0.5)" \
+      "$(secs "$(wall_of restic-s3-2)")" "$(secs "$(wall_of ours-s3-2)")" "$(goal "$(wall_of ours-s3-2)" "$(wall_of restic-s3-2)" 0.5)"
+    row "night 2: peak RSS" "$(rss_of restic-local-2) MiB" "$(rss_of ours-local-2) MiB" "" "$(rss_of restic-s3-2) MiB" "$(rss_of ours-s3-2) MiB" ""
+    row "night 2: bytes added" "$(mb $((s2_rl - s1_rl)))" "$(mb $((s2_ol - s1_ol)))" "$(goal $((s2_ol - s1_ol)) $((s2_rl - s1_rl)) 0.25)" \
+      "$(mb $((s2_rs - s1_rs)))" "$(mb $((s2_os - s1_os)))" "$(goal $((s2_os - s1_os)) $((s2_rs - s1_rs)) 0.25)"
+    row "restore of night 2 into a new folder" "$(secs "$(wall_of restic-restore-local)") (+ sync $(secs "$(wall_of restic-restore-sync-local)"))" "$(secs "$(wall_of ours-restore-local)")" "$(goal "$(wall_of ours-restore-local)" "$(wall_of restic-restore-local)" 1.0)" \
+      "$(secs "$(wall_of restic-restore-s3)") (+ sync $(secs "$(wall_of restic-restore-sync-s3)"))" "$(secs "$(wall_of ours-restore-s3)")" "$(goal "$(wall_of ours-restore-s3)" "$(wall_of restic-restore-s3)" 1.0)"
+    row "restore: peak RSS" "$(rss_of restic-restore-local) MiB" "$(rss_of ours-restore-local) MiB" "" "$(rss_of restic-restore-s3) MiB" "$(rss_of ours-restore-s3) MiB" ""
+    row "restored tree vs the source (diff -r, files)" "$(cat "$nt/times/restic-tree-local.txt")" "$(cat "$nt/times/ours-tree-local.txt")" "" \
+      "$(cat "$nt/times/restic-tree-s3.txt")" "$(cat "$nt/times/ours-tree-s3.txt")" ""
+    echo
+    echo "$nt_nights nights with retention (local repositories: a faked clock cannot sign S3 requests). Each night:"
+    echo "rewrite, backup, then \`restic forget --keep-daily 7 --keep-weekly 4\` (with \`--prune\` every"
+    echo "$nt_restic_prune_every nights and on the last) / \`backup prune --keep-daily 7 --keep-weekly 4\`:"
+    echo
+    echo "| | restic | maestro-admin | ratio |"
+    echo "|---|---|---|---|"
+    echo "| repository after night $nt_nights | $(mb "$fin_rl") | $(mb "$fin_ol") | $(goal "$fin_ol" "$fin_rl" 0.5) |"
+    echo "| snapshots kept | $restic_kept | $ours_kept | |"
+    echo "| backup + retention, all $nt_nights nights | $(secs "$nt_restic_total") | $(secs "$nt_ours_total") | $(r2 "$nt_ours_total" "$nt_restic_total") |"
+    echo "| of which retention | $(secs "$nt_restic_prune") | $(secs "$nt_ours_prune") | |"
+    echo
+    echo "<details><summary>Per night (local): backup wall, retention wall, repository size after retention</summary>"
+    echo
+    echo "| night | restic backup | restic forget (--prune) | restic repository | maestro-admin backup | backup prune | maestro-admin destination |"
+    echo "|---|---|---|---|---|---|---|"
+    while read -r n rl ol; do
+      pruned=""
+      if [ $((n % nt_restic_prune_every)) = 0 ] || [ "$n" = "$nt_nights" ]; then pruned=" (--prune)"; fi
+      echo "| $n | $(secs "$(wall_of "restic-local-$n")") | $(secs "$(wall_of "restic-prune-$n")")$pruned | $(mb "$rl") | $(secs "$(wall_of "ours-local-$n")") | $(secs "$(wall_of "ours-prune-$n")") | $(mb "$ol") |"
+    done <"$nt/sizes.txt"
+    echo
+    echo "</details>"
+    echo
+    echo "Load average at the end of the run: $nt_load (2 cores shared with other jobs: single runs"
+    echo "swing with them). restic restores without fsync; maestro-admin's restore ends with a"
+    echo "syncfs and swaps the folder into place, so the restic cell shows the \`sync\` run after it."
+  } >"$tmp/nightly.md"
+  replace_section "$out_file" "$tmp/nightly.md" "$nightly_section"
+  cat "$tmp/nightly.md"
+  echo
+  nt_stop
+fi
+# --- end of nightly (issue 16 §6) ----------------------------------------------
 
 echo "bench.sh: wrote $out_file in $(($(date +%s) - started)) s" >&2
