@@ -35,7 +35,9 @@
 #   BENCH_NIGHTS            nightly: nights with retention (default: 30)
 #   BENCH_NIGHTLY_FRACTION  nightly: share of entity files rewritten per night (default: 0.01)
 #   BENCH_FULL_EVERY        nightly: a --full snapshot every N nights, when
-#                           `backup create` has --full (default: 7)
+#                           `backup create` has --full (default: 0, never
+#                           forced: the tool's own rule, a full when no parent
+#                           or when a chain reaches --max-chain)
 #   BENCH_RESTIC_PRUNE_EVERY  nightly: restic's forget gets --prune every N
 #                           nights and on the last (default: 7)
 set -euo pipefail
@@ -681,8 +683,10 @@ fi
 # refused by the store (RequestTimeTooSkewed), and maestro-admin's S3 nights
 # 1 and 2 run at the real time.
 # When `backup create --help` offers --full (incremental snapshots), night N
-# passes it when (N - 1) % BENCH_FULL_EVERY == 0 (default 7: nights 1, 8, 15,
-# 22, 29); without the flag every snapshot is a full one.
+# passes it when BENCH_FULL_EVERY > 0 and (N - 1) % BENCH_FULL_EVERY == 0
+# (7: nights 1, 8, 15, 22, 29); with 0, the default, --full is never passed
+# and the tool decides (a full on night 1, then incrementals up to its
+# --max-chain); without the flag every snapshot is a full one.
 # Stored bytes are the sum of the sizes of the files under the local
 # repository or destination (find -printf %s: no directory entries) and of
 # the objects under the S3 prefix (ListObjectsV2, paged), so local and S3
@@ -709,7 +713,7 @@ if wants nightly; then
   nt_scale=${BENCH_NIGHTLY_SCALE:-l}
   nt_nights=${BENCH_NIGHTS:-30}
   nt_fraction=${BENCH_NIGHTLY_FRACTION:-0.01}
-  nt_full_every=${BENCH_FULL_EVERY:-7}
+  nt_full_every=${BENCH_FULL_EVERY:-0}
   nt_restic_prune_every=${BENCH_RESTIC_PRUNE_EVERY:-7}
   nt_gen="$data_root/$nt_scale"
   if [ ! -d "$nt_gen" ] || [ ! -f "$nt_gen.faults.json" ]; then
@@ -863,7 +867,7 @@ PY
     local r_repo=$restic_local o_dest=$ours_local
     [ "$where" = s3 ] && { r_repo=$restic_s3; o_dest=$ours_s3; }
     timed "restic-$where-$night" 0 restic -r "$r_repo" backup --time "$when" --json -q "$src"
-    if [ $nt_has_full = 1 ] && [ $(((night - 1) % nt_full_every)) = 0 ]; then flags=(--full); fi
+    if [ $nt_has_full = 1 ] && [ "$nt_full_every" -gt 0 ] && [ $(((night - 1) % nt_full_every)) = 0 ]; then flags=(--full); fi
     # On S3 at the real time: SigV4 signs the request time, and the store
     # refuses a faked one (RequestTimeTooSkewed); nights 1 and 2 need none.
     at_night "$night"
@@ -990,7 +994,13 @@ print(sum(1 for l in sys.stdin if l.strip() and json.loads(l).get("type") == "sn
   skipped=$(json_field "$nt/times/rewrite-2.json" skipped)
   entity_files=$(json_field "$nt/times/rewrite-2.json" files)
   nt_load=$(cut -d' ' -f1-3 /proc/loadavg)
-  nt_fulls=$([ $nt_has_full = 1 ] && echo "\`--full\` every $nt_full_every nights (nights $(seq 1 "$nt_full_every" "$nt_nights" | paste -sd, | sed 's/,/, /g')), incremental otherwise" || echo "no \`--full\` in \`backup create --help\`: every snapshot is a full one")
+  if [ $nt_has_full = 0 ]; then
+    nt_fulls="no \`--full\` in \`backup create --help\`: every snapshot is a full one"
+  elif [ "$nt_full_every" -gt 0 ]; then
+    nt_fulls="\`--full\` every $nt_full_every nights (nights $(seq 1 "$nt_full_every" "$nt_nights" | paste -sd, | sed 's/,/, /g')), incremental otherwise"
+  else
+    nt_fulls="no \`--full\` passed: the tool's own rule (a full on night 1, incrementals after it up to \`--max-chain\`)"
+  fi
   row() { # LABEL R_LOCAL O_LOCAL RATIO_LOCAL R_S3 O_S3 RATIO_S3
     echo "| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"
   }
