@@ -66,6 +66,7 @@ struct CheckPass: Sendable {
     guard isDataDirectory else { return paths }
     paths.insert(ArchiveCatalog.relativePath)
     let flat = Set(scan.files.lazy.filter { $0.kind == .legacyTask }.map(\.stem))
+    guard !flat.isEmpty else { return paths }
     let foldered = Set(scan.files.lazy.filter { $0.kind == .task && flat.contains($0.stem) }.map(\.stem))
     for file in scan.files where foldered.contains(file.stem) && file.kind != .project && file.kind != .session {
       paths.insert(file.relativePath)

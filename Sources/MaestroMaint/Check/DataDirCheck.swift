@@ -72,7 +72,7 @@ public struct DataDirCheck: Sendable {
     let progress = ProgressBar(
       "check", total: count, enabled: showProgress && ProgressBar.stderrIsTerminal)
     var partials = await ParallelMap.reduce(
-      Array(0..<count), workers: workers,
+      0..<count, workers: workers,
       initial: { [workers] in EntityFileInspector.Partial(capacity: count / max(workers, 1) + 1) }
     ) { partial, index in
       guard !Cancellation.isRequested else { return }

@@ -4,15 +4,12 @@ import MaestroStorage
 /// folders are those listed plus every parent of a listed path.
 public struct ListedTree: DataDirTree {
   private let folders: [String: [DirectoryEntry]]
-  private let paths: Set<String>
 
   /// A tree of `files` and `directories`, paths relative to the data dir.
   public init(files: [String], directories: [String]) {
     var children: [String: [String: FileKind]] = ["": [:]]
-    var paths: Set<String> = []
     func add(_ path: String, kind: FileKind) {
       guard !path.isEmpty else { return }
-      paths.insert(path)
       if kind == .directory {
         guard children[path] == nil else { return }
         children[path] = [:]
@@ -28,7 +25,6 @@ public struct ListedTree: DataDirTree {
     }
     for d in directories { add(d, kind: .directory) }
     for f in files { add(f, kind: .file) }
-    self.paths = paths
     folders = children.mapValues { names in
       names.map { DirectoryEntry(name: $0.key, kind: $0.value) }
         .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
@@ -39,8 +35,25 @@ public struct ListedTree: DataDirTree {
     folders[relative]
   }
 
+  /// Looked up in the parent's sorted entries: a path set besides them
+  /// would hold every name of a million-file snapshot twice.
   public func contains(_ relative: String) -> Bool {
-    paths.contains(relative)
+    guard !relative.isEmpty else { return false }
+    if folders[relative] != nil { return true }
+    var parent = ""
+    var name = relative
+    if let slash = relative.utf8.lastIndex(of: UInt8(ascii: "/")) {
+      parent = String(relative[..<slash])
+      name = String(relative[relative.index(after: slash)...])
+    }
+    guard let entries = folders[parent] else { return false }
+    var low = 0
+    var high = entries.count
+    while low < high {
+      let mid = (low + high) / 2
+      if entries[mid].name.utf8.lexicographicallyPrecedes(name.utf8) { low = mid + 1 } else { high = mid }
+    }
+    return low < entries.count && entries[low].name == name
   }
 
   /// Always nil: a snapshot's file list holds no symlinks (backups leave

@@ -49,12 +49,12 @@ public enum ParallelMap {
 
   /// Folds `items` into one accumulator per worker and returns the
   /// accumulators, so that streaming jobs keep only what they summarise.
-  public static func reduce<Item: Sendable, Accumulator: Sendable>(
-    _ items: [Item],
+  public static func reduce<Items: RandomAccessCollection & Sendable, Accumulator: Sendable>(
+    _ items: Items,
     workers: Int = defaultWorkers,
     initial: @escaping @Sendable () -> Accumulator,
-    _ step: @escaping @Sendable (inout Accumulator, Item) -> Void
-  ) async -> [Accumulator] {
+    _ step: @escaping @Sendable (inout Accumulator, Items.Element) -> Void
+  ) async -> [Accumulator] where Items.Index == Int, Items.Element: Sendable {
     let workerCount = max(1, min(workers, items.count))
     return await withTaskGroup(of: (Int, Accumulator).self) { group in
       for w in 0..<workerCount {
@@ -62,7 +62,7 @@ public enum ParallelMap {
           var acc = initial()
           var k = w
           while k < items.count {
-            step(&acc, items[k])
+            step(&acc, items[items.startIndex + k])
             k += workerCount
           }
           return (w, acc)

@@ -13,14 +13,36 @@ public struct EntityFileScan: Sendable {
   }
 
   /// One entity file.
+  ///
+  /// Only the kind and the path are stored (a data dir can hold over a
+  /// million entity files); the stem and the folder are read from the path.
   public struct File: Sendable, Hashable {
     public var kind: Kind
     /// The path relative to the data dir, e.g. `tasks/proj_1/task_2.json`.
     public var relativePath: String
+
+    /// A file of `kind` at `relativePath`, whose name ends in `.json`.
+    public init(kind: Kind, relativePath: String) {
+      self.kind = kind
+      self.relativePath = relativePath
+    }
+
     /// The name without `.json`: the id the file should hold.
-    public var stem: String
-    /// For `.task`, the project folder it sits in.
-    public var folder: String?
+    public var stem: String {
+      let utf8 = relativePath.utf8
+      let start = utf8.lastIndex(of: UInt8(ascii: "/")).map { utf8.index(after: $0) } ?? utf8.startIndex
+      return String(relativePath[start..<utf8.index(utf8.endIndex, offsetBy: -5)])
+    }
+
+    /// For `.task`, the project folder it sits in (`tasks/<folder>/<name>`).
+    public var folder: String? {
+      guard kind == .task else { return nil }
+      let utf8 = relativePath.utf8
+      guard let first = utf8.firstIndex(of: UInt8(ascii: "/")), let last = utf8.lastIndex(of: UInt8(ascii: "/")),
+        first < last
+      else { return nil }
+      return String(relativePath[utf8.index(after: first)..<last])
+    }
   }
 
   public var files: [File]
@@ -58,7 +80,7 @@ public struct EntityFileScan: Sendable {
         continue
       }
       for e in entries {
-        scan.add(e, kind: kind, under: folder, folder: nil)
+        scan.add(e, kind: kind, under: folder)
       }
     }
     if let entries = try listing("tasks") {
@@ -66,11 +88,11 @@ public struct EntityFileScan: Sendable {
       for e in entries {
         if e.kind == .directory {
           for t in try listing("tasks/" + e.name) ?? [] {
-            scan.add(t, kind: .task, under: "tasks/" + e.name, folder: e.name)
+            scan.add(t, kind: .task, under: "tasks/" + e.name)
           }
         } else {
           var flat = EntityFileScan(files: [], otherFiles: [], missingFolders: [])
-          flat.add(e, kind: .legacyTask, under: "tasks", folder: nil)
+          flat.add(e, kind: .legacyTask, under: "tasks")
           legacy += flat.files
           scan.otherFiles += flat.otherFiles
           scan.symlinks += flat.symlinks
@@ -91,7 +113,7 @@ public struct EntityFileScan: Sendable {
     return try FileSystem.listDirectory(path)
   }
 
-  private mutating func add(_ entry: DirectoryEntry, kind: Kind, under dir: String, folder: String?) {
+  private mutating func add(_ entry: DirectoryEntry, kind: Kind, under dir: String) {
     let relative = dir + "/" + entry.name
     if entry.kind == .symlink {
       symlinks.append(relative)
@@ -101,6 +123,6 @@ public struct EntityFileScan: Sendable {
       otherFiles.append(relative)
       return
     }
-    files.append(File(kind: kind, relativePath: relative, stem: String(entry.name.dropLast(5)), folder: folder))
+    files.append(File(kind: kind, relativePath: relative))
   }
 }
