@@ -297,9 +297,43 @@ public struct SnapshotManifest: Sendable, Equatable {
   /// re-serializes to check it); built directly because a data dir's
   /// manifest can list hundreds of thousands of files.
   public func serialized() -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(files.count * 180 + directories.count * 80 + 4096)
+    serialize { bytes.append(contentsOf: $0) }
+    return bytes
+  }
+
+  /// The size in bytes of `serialized()`, counted without holding them.
+  func serializedSize() -> Int {
+    var size = 0
+    serialize { size += $0.count }
+    return size
+  }
+
+  /// The bytes of `serialized()` fed to `write` in pieces of about
+  /// `pieceSize` (1 MiB), so that the manifest of a million files (about
+  /// 200 MB) is never held whole; returns the SHA-256 of all of them.
+  @discardableResult
+  func serialize<Failure: Error>(
+    pieceSize: Int = 1 << 20, into write: (UnsafeRawBufferPointer) throws(Failure) -> Void
+  ) throws(Failure) -> String {
+    // `manifestSha256` hashes everything before it with a closing "}";
+    // `whole` hashes the bytes as written.
+    let selfHash = SHA256()
+    let whole = SHA256()
     var out = JSONWriter.serialize(.object(header()), style: .compact)
     out.removeLast()  // the header object's "}"
-    out.reserveCapacity(out.count + files.count * 180 + directories.count * 80)
+    out.reserveCapacity(max(out.count, pieceSize) + 64 * 1024)
+    func flush(selfHashed: Bool = true) throws(Failure) {
+      var failure: Failure?
+      out.withUnsafeBytes { raw in
+        if selfHashed { selfHash.update(raw) }
+        whole.update(raw)
+        do throws(Failure) { try write(raw) } catch { failure = error }
+      }
+      if let failure { throw failure }
+      out.removeAll(keepingCapacity: true)
+    }
     func append(_ text: StaticString) {
       out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
@@ -335,6 +369,7 @@ public struct SnapshotManifest: Sendable, Equatable {
     for (k, d) in directories.enumerated() {
       if k > 0 { append(",") }
       appendDirectory(d, withPath: true)
+      if out.count >= pieceSize { try flush() }
     }
     append("],\"files\":[")
     for (k, f) in files.enumerated() {
@@ -353,6 +388,7 @@ public struct SnapshotManifest: Sendable, Equatable {
       if f.invalidJSON { append(",\"invalidJSON\":true") }
       if f.changed { append(",\"changed\":true") }
       append("}")
+      if out.count >= pieceSize { try flush() }
     }
     append("]")
     if parent != nil {
@@ -360,16 +396,20 @@ public struct SnapshotManifest: Sendable, Equatable {
       for (k, path) in removed.enumerated() {
         if k > 0 { append(",") }
         appendString(path)
+        if out.count >= pieceSize { try flush() }
       }
       append("]")
     }
+    try flush()
     append("}")
-    let digest = SHA256.hex(of: out)
+    selfHash.update(out)
+    let digest = selfHash.finalize()
     out.removeLast()
     append(",\"manifestSha256\":\"")
     out.append(contentsOf: digest.utf8)
     append("\"}")
-    return out
+    try flush(selfHashed: false)
+    return whole.finalize()
   }
 
   /// Every key before `root`, in order.
