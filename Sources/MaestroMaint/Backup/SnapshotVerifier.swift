@@ -196,7 +196,9 @@ public struct SnapshotVerifier: Sendable {
     var dirSeen = [Bool](repeating: false, count: manifest.directories.count)
     var sawDataFolder = false
 
-    let digests = SlotBuffer<String?>(count: manifest.files.count, initial: nil)
+    // Only a digest that differs from the manifest's is kept.
+    let files = manifest.files
+    let wrongDigests = SlotBuffer<String?>(count: files.count, initial: nil)
     // Members travel to the hasher in batches: one hand-off per ~128 files.
     let queue = BoundedQueue<[(Int, [UInt8])]>(capacity: 16)
     var batcher = MemberBatcher(queue: queue, maxCount: 128)
@@ -210,7 +212,8 @@ public struct SnapshotVerifier: Sendable {
       { worker in
         while let items = queue.pop() {
           for (index, bytes) in items {
-            digests[index] = SHA256.hex(of: bytes)
+            let digest = SHA256.hex(of: bytes)
+            if digest != files[index].sha256 { wrongDigests[index] = digest }
             let target = map.map { Int($0[index]) } ?? index
             if target >= 0 { content?.consume(worker: worker, file: target, bytes: bytes) }
           }
@@ -258,7 +261,7 @@ public struct SnapshotVerifier: Sendable {
         }
       })
     for (k, file) in manifest.files.enumerated() where fileSeen[k] {
-      if let digest = digests[k], digest != file.sha256 {
+      if let digest = wrongDigests[k] {
         problem(prefix + file.path, "SHA-256 is \(digest), the manifest says \(file.sha256)")
       }
     }
