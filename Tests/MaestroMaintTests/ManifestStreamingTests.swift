@@ -69,4 +69,28 @@ import Testing
       }
     }
   }
+
+  /// Read back, the canonical bytes stream their file records (no JSON
+  /// tree); a reformatted manifest takes the whole-tree path; both agree.
+  @Test(arguments: [false, true])
+  func canonicalAndReformattedManifestsParseToTheSame(incremental: Bool) throws {
+    let m = Self.manifest(files: 300, incremental: incremental)
+    let bytes = m.serialized()
+    let back = try SnapshotManifest(parsing: bytes, origin: "s")
+    #expect(back.files == m.files && back.removed == m.removed && back.parent == m.parent)
+    #expect(back.serialized() == bytes)
+    let pretty = JSONWriter.serialize(try JSONParser.parse(bytes), style: .pretty)
+    #expect(pretty != bytes)
+    let reparsed = try SnapshotManifest(parsing: pretty, origin: "s")
+    #expect(reparsed.files == back.files && reparsed.serialized() == bytes)
+    #expect(reparsed.recordedSha256 == back.recordedSha256 && back.recordedSha256 != nil)
+  }
+
+  @Test func aDamagedFileRecordInACanonicalManifestIsRefused() throws {
+    var bytes = Self.manifest(files: 3, incremental: false).serialized()
+    // Same length, different digest: the self-hash no longer holds.
+    let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "task_1.json", with: "task_9.json")
+    bytes = Array(text.utf8)
+    #expect(throws: MaestroError.self) { try SnapshotManifest(parsing: bytes, origin: "s") }
+  }
 }
