@@ -11,9 +11,13 @@ import MaestroStorage
 ///
 /// - size, mtime, ctime and inode did not change, all `size` bytes were read,
 /// - a `.json` file is one complete JSON text (`JSONShapeCheck`), and
-/// - the file was not modified within `racyWindow` before the read began
+/// - the file was not changed within `racyWindow` before the read began
 ///   (time stamps come from a coarse clock: a rewrite inside the same tick
-///   leaves mtime as it was, so a very recent mtime proves nothing).
+///   leaves them as they were, so a very recent change proves nothing).
+///   The change time judged is the ctime: every write sets it to the clock
+///   and no program can set it, whereas an mtime may lie anywhere (a tree
+///   restored from a machine whose clock ran ahead): a future mtime must
+///   not make every read look racy and cost each file a pause.
 ///
 /// Otherwise it is read again after a pause (`pauses`). Two reads that
 /// return the same bytes and the same status, a pause (longer than a tick)
@@ -114,7 +118,7 @@ struct ConsistentFileReader: Sendable {
         continue
       }
       let valid = !isJSON || JSONShapeCheck.isComplete(bytes)
-      let racy = after.mtime >= started - racyWindow
+      let racy = after.ctime >= started - racyWindow
       if valid && !racy { return .read(content) }
       if let previous, previous.status == after, previous.bytes == bytes {
         sameReads += 1
