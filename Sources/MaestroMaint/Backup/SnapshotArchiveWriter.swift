@@ -87,8 +87,69 @@ final class SnapshotArchiveWriter {
   static func manifestFrame(
     _ manifest: [UInt8], mtime: Int64, compression: TarCompression, origin: String
   ) throws -> [UInt8] {
+    try manifestFrame(size: manifest.count, mtime: mtime, compression: compression, origin: origin) { write in
+      try manifest.withUnsafeBytes { try write($0) }
+    }
+  }
+
+  /// The same frame for a manifest of `size` bytes that `body` feeds in
+  /// pieces to the `write` it is given, so that the manifest of a million
+  /// files (about 200 MB) is never held whole, nor copied into a member.
+  ///
+  /// - Throws: `MaestroError(.io)` when `body` feeds other than `size`
+  ///   bytes, or libarchive fails.
+  static func manifestFrame(
+    size: Int, mtime: Int64, compression: TarCompression, origin: String,
+    body: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+  ) throws -> [UInt8] {
+    let header = try manifestHeader(size: size, mtime: mtime, origin: origin)
+    let padding = (512 - size % 512) % 512
+    let memberSize = header.count + size + padding
+    // The member: header, the manifest, zeros up to a whole record.
+    func feed(_ write: (UnsafeRawBufferPointer) throws -> Void) throws {
+      try header.withUnsafeBytes { try write($0) }
+      var fed = 0
+      try withoutActuallyEscaping(write) { write in
+        try body { piece in
+          fed += piece.count
+          guard fed <= size else { throw MaestroError(.io, "the manifest grew while written", path: origin) }
+          try write(piece)
+        }
+      }
+      guard fed == size else { throw MaestroError(.io, "the manifest shrank while written", path: origin) }
+      try [UInt8](repeating: 0, count: padding).withUnsafeBytes { try write($0) }
+    }
+    if compression == .none {
+      var member: [UInt8] = []
+      member.reserveCapacity(memberSize)
+      try feed { member.append(contentsOf: $0) }
+      return member
+    }
+    // Those bytes compressed as one frame ("raw" format: data only).
+    return try withMemoryArchive(capacity: memberSize + memberSize / 8 + 64 * 1024, origin: origin) { archive in
+      try checked(archive_write_set_format_raw(archive), archive, "cannot select raw format", origin)
+      // The fastest level: a manifest is mostly hex digests, which no level shrinks much.
+      try addFilter(archive, compression: compression, level: 1, threads: 0, origin: origin)
+      try checked(archive_write_set_bytes_in_last_block(archive, 1), archive, "cannot set block padding", origin)
+    } body: { archive in
+      let entry = archive_entry_new()
+      defer { archive_entry_free(entry) }
+      archive_entry_set_pathname(entry, "manifest")
+      archive_entry_set_filetype(entry, maestro_AE_IFREG)
+      archive_entry_set_size(entry, la_int64_t(memberSize))
+      try checked(archive_write_header(archive, entry), archive, "cannot start manifest frame", origin)
+      try feed { raw in
+        guard raw.count == 0 || archive_write_data(archive, raw.baseAddress, raw.count) == raw.count else {
+          throw LibArchive.error(archive, "cannot compress manifest", path: origin)
+        }
+      }
+    }
+  }
+
+  /// The manifest member as plain tar bytes without the end-of-archive
+  /// marker: its header record, `manifest`, and zeros up to a whole record.
+  static func plainManifestMember(_ manifest: [UInt8], mtime: Int64, origin: String) throws -> [UInt8] {
     _ = LibArchive.localeReady
-    // 1. The member as plain tar bytes.
     var member = try withMemoryArchive(capacity: manifest.count + 16 * 1024, origin: origin) { archive in
       try checked(archive_write_set_format_pax_restricted(archive), archive, "cannot select pax format", origin)
       try checked(archive_write_add_filter_none(archive), archive, "cannot select no compression", origin)
@@ -113,26 +174,33 @@ final class SnapshotArchiveWriter {
       throw MaestroError(.io, "unexpected manifest member layout", path: origin)
     }
     member.removeLast(1024)
-    if compression == .none { return member }
-    // 2. Those bytes compressed as one frame ("raw" format: data only).
-    return try withMemoryArchive(capacity: member.count + member.count / 8 + 64 * 1024, origin: origin) { archive in
-      try checked(archive_write_set_format_raw(archive), archive, "cannot select raw format", origin)
-      // The fastest level: a manifest is mostly hex digests, which no level shrinks much.
-      try addFilter(archive, compression: compression, level: 1, threads: 0, origin: origin)
-      try checked(archive_write_set_bytes_in_last_block(archive, 1), archive, "cannot set block padding", origin)
-    } body: { archive in
-      let entry = archive_entry_new()
-      defer { archive_entry_free(entry) }
-      archive_entry_set_pathname(entry, "manifest")
-      archive_entry_set_filetype(entry, maestro_AE_IFREG)
-      archive_entry_set_size(entry, la_int64_t(member.count))
-      try checked(archive_write_header(archive, entry), archive, "cannot start manifest frame", origin)
-      try member.withUnsafeBytes { raw in
-        guard archive_write_data(archive, raw.baseAddress, raw.count) == raw.count else {
-          throw LibArchive.error(archive, "cannot compress manifest", path: origin)
-        }
+    return member
+  }
+
+  /// The header record libarchive writes for a manifest member of `size`
+  /// bytes: that of an empty member with the size field set and the
+  /// checksum recomputed (ustar: octal digits, then a NUL or space).
+  static func manifestHeader(size: Int, mtime: Int64, origin: String) throws -> [UInt8] {
+    var header = try plainManifestMember([], mtime: mtime, origin: origin)
+    func isOctal(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "7") }
+    // One 512-byte ustar record whose size field (offset 124) says 0.
+    let sizeDigits = header[124..<136].prefix(while: isOctal).count
+    let sumDigits = header[148..<156].prefix(while: isOctal).count
+    guard header.count == 512, sizeDigits >= 11, sumDigits >= 6, Int64(size) < 1 << 33,
+      header[124..<(124 + sizeDigits)].allSatisfy({ $0 == UInt8(ascii: "0") })
+    else { throw MaestroError(.io, "unexpected manifest header layout", path: origin) }
+    func writeOctal(_ value: Int, at offset: Int, digits: Int) {
+      var v = value
+      for k in stride(from: offset + digits - 1, through: offset, by: -1) {
+        header[k] = UInt8(ascii: "0") + UInt8(v & 7)
+        v >>= 3
       }
     }
+    writeOctal(size, at: 124, digits: sizeDigits)
+    // The checksum: the sum of the record's bytes with the field as spaces.
+    let sum = header.indices.reduce(0) { $0 + ((148..<156).contains($1) ? 0x20 : Int(header[$1])) }
+    writeOctal(sum, at: 148, digits: sumDigits)
+    return header
   }
 
   // MARK: - Internals
@@ -202,7 +270,9 @@ final class SnapshotArchiveWriter {
     }
     defer { archive_write_free(archive) }
     try setup(archive)
-    var buffer = [UInt8](repeating: 0, count: capacity)
+    // Uninitialized: the pages libarchive never writes are never touched,
+    // so a generous capacity costs address space, not memory.
+    var buffer = [UInt8](unsafeUninitializedCapacity: capacity) { _, initialized in initialized = capacity }
     var used = 0
     try buffer.withUnsafeMutableBytes { raw in
       try checked(

@@ -45,7 +45,7 @@ extension SnapshotCreator {
 
     var data = try streamData(tree, directories: directories, base: base, root: root, startNs: startNs, into: upload)
     let live = Self.liveState(tree: tree, root: root, records: &data.records, sawChange: data.sawChange)
-    let (manifest, manifestBytes, frame) = try manifest(
+    let (manifest, manifestDigest, frame) = try manifest(
       name: name, started: started, root: root, tree: tree, directories: directories, base: base, data: data,
       live: live, origin: location.description)
     try Cancellation.check()
@@ -55,7 +55,7 @@ extension SnapshotCreator {
     let client = try S3Client(configuration)
     var kept = false
     defer { if !kept { try? client.deleteObject(bucket: location.bucket, key: location.key) } }
-    let check = try SnapshotVerifier(path: location.description).run(expected: (manifestBytes, manifest))
+    let check = try SnapshotVerifier(path: location.description).run(expected: (manifestDigest, manifest))
     guard check.isVerified else {
       let first = check.problems.first.map { "\($0)" } ?? "unknown problem"
       throw MaestroError(

@@ -197,19 +197,25 @@ public struct SnapshotCreator: Sendable {
     CrashPoint.reached("backup:spooled")
     let live = Self.liveState(tree: tree, root: root, records: &data.records, sawChange: data.sawChange)
 
-    let (manifest, manifestBytes, frame) = try manifest(
-      name: name, started: started, root: root, tree: tree, directories: directories, base: base, data: data,
-      live: live, origin: spoolPath)
-
     let temporary = FileSystem.join(destination, name.temporaryFileName)
     let final = FileSystem.join(destination, name.fileName)
     var renamed = false
     defer { if !renamed { unlink(temporary) } }
-    let archiveBytes = try assemble(frame: frame, spool: spool, into: temporary)
+    let manifest: SnapshotManifest
+    let manifestDigest: String
+    let archiveBytes: Int64
+    do {
+      // The frame is freed at the end of this block, once written.
+      let built = try self.manifest(
+        name: name, started: started, root: root, tree: tree, directories: directories, base: base, data: data,
+        live: live, origin: spoolPath)
+      (manifest, manifestDigest) = (built.manifest, built.sha256)
+      archiveBytes = try assemble(frame: built.frame, spool: spool, into: temporary)
+    }
     CrashPoint.reached("backup:before-verify")
     try Cancellation.check()
 
-    let check = try SnapshotVerifier(path: temporary).run(expected: (manifestBytes, manifest))
+    let check = try SnapshotVerifier(path: temporary).run(expected: (manifestDigest, manifest))
     guard check.isVerified else {
       let first = check.problems.first.map { "\($0)" } ?? "unknown problem"
       throw MaestroError(
@@ -401,7 +407,9 @@ public struct SnapshotCreator: Sendable {
   }
 
   /// Step 3's manifest: built from what was read, serialized, and
-  /// compressed as the frame that starts the snapshot.
+  /// compressed as the frame that starts the snapshot; with the SHA-256 of
+  /// its bytes, which are measured, then streamed into the frame, never
+  /// held whole.
   ///
   /// An incremental's manifest lists `data`'s changed files and the
   /// `directories` that changed, the paths removed since `base`, the link
@@ -409,7 +417,7 @@ public struct SnapshotCreator: Sendable {
   func manifest(
     name: SnapshotName, started: Int64, root: String, tree: SourceTree, directories: [SourceTree.Directory],
     base: Base?, data: DataOutcome, live: SnapshotManifest.Live?, origin: String
-  ) throws -> (SnapshotManifest, [UInt8], [UInt8]) {
+  ) throws -> (manifest: SnapshotManifest, sha256: String, frame: [UInt8]) {
     let excluded = tree.excluded + data.excluded
     var removed: [String] = []
     var treeCounts: SnapshotManifest.Counts?
@@ -423,10 +431,13 @@ public struct SnapshotCreator: Sendable {
       root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
       directories: directories.map { .init(path: $0.path, mode: $0.mode, mtime: $0.mtime) }, files: data.records,
       live: live, parent: base?.link, removed: removed, tree: treeCounts)
-    let bytes = manifest.serialized()
+    var digest = ""
     let frame = try SnapshotArchiveWriter.manifestFrame(
-      bytes, mtime: started * 1_000_000, compression: options.compression, origin: origin)
-    return (manifest, bytes, frame)
+      size: manifest.serializedSize(), mtime: started * 1_000_000, compression: options.compression, origin: origin
+    ) { write in
+      digest = try manifest.serialize(into: write)
+    }
+    return (manifest, digest, frame)
   }
 
   /// Step 3: frame + spool into the temporary file, fsynced, mode 0600.

@@ -32,16 +32,51 @@ final class SnapshotExtractor {
 
   /// One member as pass 1 accepted it.
   struct Entry: Sendable {
-    var name: String
+    // Widest fields first, so that no padding sits between them.
+    /// The member's name as stored, unless it is `data/` + `path` (with a
+    /// `/` after it when `nameEndsWithSlash`), as a snapshot's members are:
+    /// a million names are not kept twice.
+    private var storedName: String?
     var path: String
-    var isDirectory: Bool
     var size: Int64
-    var mode: UInt32
     var mtime: Int64
+    var mode: UInt32
     var uid: UInt32
     var gid: UInt32
+    private var storedManifestIndex: Int32 = -1
+    var isDirectory: Bool
+    private var nameEndsWithSlash = false
+
+    /// The member's name as stored.
+    var name: String {
+      storedName ?? SnapshotManifest.memberPrefix + path + (nameEndsWithSlash ? "/" : "")
+    }
+
     /// Index into the manifest's `files`, for a snapshot's files.
-    var manifestIndex: Int?
+    var manifestIndex: Int? {
+      get { storedManifestIndex < 0 ? nil : Int(storedManifestIndex) }
+      set { storedManifestIndex = newValue.map { Int32($0) } ?? -1 }
+    }
+
+    init(
+      name: String, path: String, isDirectory: Bool, size: Int64, mode: UInt32, mtime: Int64, uid: UInt32, gid: UInt32
+    ) {
+      let implied = SnapshotManifest.memberPrefix + path
+      if name == implied {
+        storedName = nil
+      } else if name == implied + "/" {
+        nameEndsWithSlash = true
+      } else {
+        storedName = name
+      }
+      self.path = path
+      self.isDirectory = isDirectory
+      self.size = size
+      self.mode = mode
+      self.mtime = mtime
+      self.uid = uid
+      self.gid = gid
+    }
   }
 
   /// What pass 1 found.
@@ -99,7 +134,25 @@ final class SnapshotExtractor {
     var plan = Plan()
     var first = true
     var kinds: [String: Bool] = [:]  // path → isDirectory
-    var fileIndex: [String: Int] = [:]
+    // Snapshots list files in manifest order, so the next expected file is
+    // tried first; the index is built only for an archive out of order.
+    var nextFile = 0
+    var fileIndex: [String: Int]?
+    func lookup(_ relative: String, in files: [SnapshotManifest.File]) -> Int? {
+      if nextFile < files.count, relative == files[nextFile].path {
+        nextFile += 1
+        return nextFile - 1
+      }
+      if fileIndex == nil {
+        var index: [String: Int] = [:]
+        index.reserveCapacity(files.count)
+        for (k, f) in files.enumerated() { index[f.path] = k }
+        fileIndex = index
+      }
+      guard let k = fileIndex?[relative] else { return nil }
+      nextFile = k + 1
+      return k
+    }
     var dirIndex: Set<String> = []
     var seenFiles: [Bool] = []
     while let member = try reader.next() {
@@ -116,7 +169,9 @@ final class SnapshotExtractor {
           let manifest = try SnapshotManifest(parsing: bytes, origin: path)
           plan.manifest = manifest
           plan.manifestDigest = SHA256.hex(of: bytes)
-          for (k, f) in manifest.files.enumerated() { fileIndex[f.path] = k }
+          // Room for every member up front: a million entries are not
+          // copied as they grow.
+          plan.entries.reserveCapacity(manifest.files.count + manifest.directories.count)
           dirIndex = Set(manifest.directories.map(\.path))
           seenFiles = Array(repeating: false, count: manifest.files.count)
           continue
@@ -169,7 +224,9 @@ final class SnapshotExtractor {
         if isDirectory {
           guard dirIndex.contains(relative) else { throw refuse(member.name, "is not listed in the manifest") }
         } else {
-          guard let k = fileIndex[relative] else { throw refuse(member.name, "is not listed in the manifest") }
+          guard let k = lookup(relative, in: manifest.files) else {
+            throw refuse(member.name, "is not listed in the manifest")
+          }
           let expected = manifest.files[k]
           guard expected.size == member.size else {
             throw refuse(member.name, "has \(member.size) bytes, the manifest says \(expected.size)")
@@ -219,10 +276,25 @@ final class SnapshotExtractor {
 
   private final class Shared: @unchecked Sendable {
     let lock = Mutex<MaestroError?>(nil)
-    /// One slot per entry, each written by one thread only.
-    let digests: SlotBuffer<String?>
-    init(count: Int) {
-      digests = SlotBuffer(count: count, initial: nil)
+    /// One slot per entry, each written by one thread only: whether its
+    /// content was hashed and matched the manifest.
+    let matched: SlotBuffer<Bool>
+    /// The digest of an entry whose content did not match.
+    let wrongDigests = Mutex<[Int: String]>([:])
+    /// The manifest's files, when the archive is a snapshot.
+    let files: [SnapshotManifest.File]?
+    init(count: Int, files: [SnapshotManifest.File]?) {
+      matched = SlotBuffer(count: count, initial: false)
+      self.files = files
+    }
+    /// Records entry `k`'s digest against manifest file `m`.
+    func record(_ digest: String, entry k: Int, file m: Int?) {
+      guard let m, let files else { return }
+      if digest == files[m].sha256 {
+        matched[k] = true
+      } else {
+        wrongDigests.withLock { $0[k] = digest }
+      }
     }
     func fail(_ error: MaestroError) { lock.withLock { if $0 == nil { $0 = error } } }
     var failure: MaestroError? { lock.withLock { $0 } }
@@ -259,7 +331,7 @@ final class SnapshotExtractor {
     let reader = try reader()
     let hashing = plan.manifest != nil
     let asOwner = geteuid() == 0
-    let shared = Shared(count: plan.entries.count)
+    let shared = Shared(count: plan.entries.count, files: plan.manifest?.files)
     // Files travel to the writers in batches: one hand-off per ~64 files.
     let queue = BoundedQueue<[(Int, [UInt8])]>(capacity: 8)
     var batcher = MemberBatcher(queue: queue, maxCount: 64)
@@ -275,7 +347,7 @@ final class SnapshotExtractor {
               try bytes.withUnsafeBytes {
                 try Self.writeFile(FileSystem.join(target, entry.path), $0, entry: entry, asOwner: asOwner)
               }
-              if hashing { shared.digests[k] = SHA256.hex(of: bytes) }
+              if hashing { shared.record(SHA256.hex(of: bytes), entry: k, file: entry.manifestIndex) }
             } catch let error as MaestroError {
               shared.fail(error)
               queue.cancel()
@@ -293,8 +365,10 @@ final class SnapshotExtractor {
         }
         var k = 0
         if let manifestDigest = plan.manifestDigest {
+          // Hashed as it streams past: held whole, a million files' manifest
+          // would sit beside the plan (200 MB).
           guard let first = try reader.next(), first.name == SnapshotManifest.memberName,
-            SHA256.hex(of: try reader.readAll(expected: first.size)) == manifestDigest
+            try Self.sha256(ofMemberIn: reader) == manifestDigest
           else { throw refuse(SnapshotManifest.memberName, "changed since it was checked") }
         }
         while let member = try reader.next() {
@@ -319,7 +393,7 @@ final class SnapshotExtractor {
           } else {
             // Large files stream on this thread instead of sitting in the queue.
             let digest = try Self.streamFile(reader, to: FileSystem.join(target, entry.path), entry: entry, asOwner: asOwner)
-            if hashing { shared.digests[k] = digest }
+            if hashing { shared.record(digest, entry: k, file: entry.manifestIndex) }
           }
           result.files += 1
           result.bytes += entry.size
@@ -330,14 +404,12 @@ final class SnapshotExtractor {
     if let failure = shared.failure { throw failure }
     if let manifest = plan.manifest {
       for (k, entry) in entries.enumerated() {
-        guard let m = entry.manifestIndex, only?(entry) ?? true else { continue }
-        let expected = manifest.files[m].sha256
-        guard let actual = shared.digests[k], actual == expected else {
-          throw MaestroError(
-            .snapshotInvalid,
-            "member \(entry.name): SHA-256 is \(shared.digests[k] ?? "unknown"), the manifest says \(expected); nothing was restored",
-            path: path)
-        }
+        guard let m = entry.manifestIndex, only?(entry) ?? true, !shared.matched[k] else { continue }
+        let actual = shared.wrongDigests.withLock { $0[k] }
+        throw MaestroError(
+          .snapshotInvalid,
+          "member \(entry.name): SHA-256 is \(actual ?? "unknown"), the manifest says \(manifest.files[m].sha256); nothing was restored",
+          path: path)
       }
     }
     if layout { try applyDirectoryAttributes(plan, target: target, asOwner: asOwner) }
@@ -408,6 +480,13 @@ final class SnapshotExtractor {
       throw error
     }
     try finish(fd, path, entry: entry, asOwner: asOwner)
+  }
+
+  /// The SHA-256 of the current member's data, read in chunks.
+  private static func sha256(ofMemberIn reader: SnapshotArchiveReader) throws -> String {
+    let hash = SHA256()
+    try reader.readData { hash.update($0) }
+    return hash.finalize()
   }
 
   private static func streamFile(_ reader: SnapshotArchiveReader, to path: String, entry: Entry, asOwner: Bool) throws

@@ -297,9 +297,43 @@ public struct SnapshotManifest: Sendable, Equatable {
   /// re-serializes to check it); built directly because a data dir's
   /// manifest can list hundreds of thousands of files.
   public func serialized() -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(files.count * 180 + directories.count * 80 + 4096)
+    serialize { bytes.append(contentsOf: $0) }
+    return bytes
+  }
+
+  /// The size in bytes of `serialized()`, counted without holding them.
+  func serializedSize() -> Int {
+    var size = 0
+    serialize { size += $0.count }
+    return size
+  }
+
+  /// The bytes of `serialized()` fed to `write` in pieces of about
+  /// `pieceSize` (1 MiB), so that the manifest of a million files (about
+  /// 200 MB) is never held whole; returns the SHA-256 of all of them.
+  @discardableResult
+  func serialize<Failure: Error>(
+    pieceSize: Int = 1 << 20, into write: (UnsafeRawBufferPointer) throws(Failure) -> Void
+  ) throws(Failure) -> String {
+    // `manifestSha256` hashes everything before it with a closing "}";
+    // `whole` hashes the bytes as written.
+    let selfHash = SHA256()
+    let whole = SHA256()
     var out = JSONWriter.serialize(.object(header()), style: .compact)
     out.removeLast()  // the header object's "}"
-    out.reserveCapacity(out.count + files.count * 180 + directories.count * 80)
+    out.reserveCapacity(max(out.count, pieceSize) + 64 * 1024)
+    func flush(selfHashed: Bool = true) throws(Failure) {
+      var failure: Failure?
+      out.withUnsafeBytes { raw in
+        if selfHashed { selfHash.update(raw) }
+        whole.update(raw)
+        do throws(Failure) { try write(raw) } catch { failure = error }
+      }
+      if let failure { throw failure }
+      out.removeAll(keepingCapacity: true)
+    }
     func append(_ text: StaticString) {
       out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
@@ -335,6 +369,7 @@ public struct SnapshotManifest: Sendable, Equatable {
     for (k, d) in directories.enumerated() {
       if k > 0 { append(",") }
       appendDirectory(d, withPath: true)
+      if out.count >= pieceSize { try flush() }
     }
     append("],\"files\":[")
     for (k, f) in files.enumerated() {
@@ -353,6 +388,7 @@ public struct SnapshotManifest: Sendable, Equatable {
       if f.invalidJSON { append(",\"invalidJSON\":true") }
       if f.changed { append(",\"changed\":true") }
       append("}")
+      if out.count >= pieceSize { try flush() }
     }
     append("]")
     if parent != nil {
@@ -360,16 +396,20 @@ public struct SnapshotManifest: Sendable, Equatable {
       for (k, path) in removed.enumerated() {
         if k > 0 { append(",") }
         appendString(path)
+        if out.count >= pieceSize { try flush() }
       }
       append("]")
     }
+    try flush()
     append("}")
-    let digest = SHA256.hex(of: out)
+    selfHash.update(out)
+    let digest = selfHash.finalize()
     out.removeLast()
     append(",\"manifestSha256\":\"")
     out.append(contentsOf: digest.utf8)
     append("\"}")
-    return out
+    try flush(selfHashed: false)
+    return whole.finalize()
   }
 
   /// Every key before `root`, in order.
@@ -440,33 +480,6 @@ public struct SnapshotManifest: Sendable, Equatable {
     func invalid(_ why: String) -> MaestroError {
       MaestroError(.snapshotInvalid, "\(Self.memberName): \(why)", path: origin)
     }
-    let value: JSONValue
-    do { value = try JSONParser.parse(bytes) } catch { throw invalid("not valid JSON (\(error))") }
-    guard var object = value.objectValue, object["format"]?.stringValue == Self.formatName else {
-      throw invalid("not a maestro-admin snapshot manifest")
-    }
-    guard let version = object["formatVersion"]?.numberValue,
-      Int(version) == Self.formatVersion || Int(version) == Self.incrementalFormatVersion
-    else {
-      throw invalid("format version \(object["formatVersion"].map { JSONWriter.string($0, style: .compact) } ?? "?") is not supported (this tool reads \(Self.formatVersion) and \(Self.incrementalFormatVersion))")
-    }
-    guard case .string(let recorded)? = object.removeValue(forKey: "manifestSha256") else {
-      throw invalid("manifestSha256 is missing")
-    }
-    // As written, the manifest is its canonical form followed by the hash:
-    // hashing those bytes spares a re-serialization (tens of MB at l).
-    // Anything else (reformatted, reordered) is re-serialized and compared.
-    let suffix = Array(",\"manifestSha256\":\"\(recorded)\"}".utf8)
-    var actual = ""
-    if bytes.count > suffix.count, bytes.suffix(suffix.count).elementsEqual(suffix) {
-      actual = SHA256.hex(of: Array(bytes.prefix(bytes.count - suffix.count)) + [UInt8(ascii: "}")])
-    }
-    if actual != recorded {
-      actual = SHA256.hex(of: JSONWriter.serialize(.object(object), style: .compact))
-    }
-    guard actual == recorded else {
-      throw invalid("manifestSha256 is \(recorded) but the manifest hashes to \(actual): the manifest was altered or damaged")
-    }
     func string(_ o: JSONObject, _ key: String) throws -> String {
       guard let s = o[key]?.stringValue else { throw invalid("\(key) is missing or not a string") }
       return s
@@ -489,22 +502,79 @@ public struct SnapshotManifest: Sendable, Equatable {
       guard let o = v.objectValue else { throw invalid("a directory record is not an object") }
       return Directory(path: try path ?? string(o, "path"), mode: try mode(o), mtime: try nanos(o))
     }
+    func file(_ v: JSONValue) throws -> File {
+      guard let o = v.objectValue else { throw invalid("a file record is not an object") }
+      return File(
+        path: try string(o, "path"), size: try int(o, "size"), mode: try mode(o), mtime: try nanos(o),
+        sha256: try string(o, "sha256"), torn: o["torn"]?.boolValue ?? false,
+        invalidJSON: o["invalidJSON"]?.boolValue ?? false, changed: o["changed"]?.boolValue ?? false)
+    }
+    func checkFormat(_ value: JSONValue) throws -> JSONObject {
+      guard let object = value.objectValue, object["format"]?.stringValue == Self.formatName else {
+        throw invalid("not a maestro-admin snapshot manifest")
+      }
+      guard let version = object["formatVersion"]?.numberValue,
+        Int(version) == Self.formatVersion || Int(version) == Self.incrementalFormatVersion
+      else {
+        throw invalid("format version \(object["formatVersion"].map { JSONWriter.string($0, style: .compact) } ?? "?") is not supported (this tool reads \(Self.formatVersion) and \(Self.incrementalFormatVersion))")
+      }
+      return object
+    }
+    var object: JSONObject
+    let recorded: String
+    var files: [File] = []
+    var fileError: (any Error)?
+    let hasFiles: Bool
+    if let canonical = Self.canonicalSha256(bytes) {
+      // As written, the manifest is its canonical form followed by the
+      // hash, and that checked out: the file records are built as they
+      // are parsed, never held as a JSON tree (hundreds of MB at 1M files).
+      // Room for as many records as the bytes could hold (each takes over
+      // 100), so that the array is never copied as it grows.
+      files.reserveCapacity(bytes.count / 100)
+      let value: JSONValue
+      do {
+        value = try JSONParser.parse(bytes, streamingArrayAt: "files") { v in
+          guard fileError == nil else { return }
+          do { files.append(try file(v)) } catch { fileError = error }
+        }
+      } catch { throw invalid("not valid JSON (\(error))") }
+      object = try checkFormat(value)
+      guard case .string? = object.removeValue(forKey: "manifestSha256") else {
+        throw invalid("manifestSha256 is missing")
+      }
+      recorded = canonical
+      hasFiles = object["files"]?.arrayValue != nil
+    } else {
+      // Anything else (reformatted, reordered, damaged) is parsed whole,
+      // re-serialized and compared.
+      let value: JSONValue
+      do { value = try JSONParser.parse(bytes) } catch { throw invalid("not valid JSON (\(error))") }
+      object = try checkFormat(value)
+      guard case .string(let written)? = object.removeValue(forKey: "manifestSha256") else {
+        throw invalid("manifestSha256 is missing")
+      }
+      let actual = SHA256.hex(of: JSONWriter.serialize(.object(object), style: .compact))
+      guard actual == written else {
+        throw invalid("manifestSha256 is \(written) but the manifest hashes to \(actual): the manifest was altered or damaged")
+      }
+      recorded = written
+      let fileValues = object["files"]?.arrayValue
+      hasFiles = fileValues != nil
+      files.reserveCapacity(fileValues?.count ?? 0)
+      for v in fileValues ?? [] {
+        guard fileError == nil else { break }
+        do { files.append(try file(v)) } catch { fileError = error }
+      }
+    }
     guard let compression = TarCompression(rawValue: try string(object, "compression")) else {
       throw invalid("unknown compression")
     }
-    guard let rootValue = object["root"], let dirValues = object["directories"]?.arrayValue,
-      let fileValues = object["files"]?.arrayValue, let excludedValues = object["excluded"]?.arrayValue
+    guard let rootValue = object["root"], let dirValues = object["directories"]?.arrayValue, hasFiles,
+      let excludedValues = object["excluded"]?.arrayValue
     else { throw invalid("root, directories, files or excluded is missing") }
-    var files: [File] = []
-    files.reserveCapacity(fileValues.count)
-    for v in fileValues {
-      guard let o = v.objectValue else { throw invalid("a file record is not an object") }
-      files.append(
-        File(
-          path: try string(o, "path"), size: try int(o, "size"), mode: try mode(o), mtime: try nanos(o),
-          sha256: try string(o, "sha256"), torn: o["torn"]?.boolValue ?? false,
-          invalidJSON: o["invalidJSON"]?.boolValue ?? false, changed: o["changed"]?.boolValue ?? false))
-    }
+    if let fileError { throw fileError }
+    let version = try int(object, "formatVersion")
     var parent: Parent?
     var removed: [String] = []
     var treeCounts: Counts?
@@ -538,6 +608,22 @@ public struct SnapshotManifest: Sendable, Equatable {
           changedFolders: Int($0["changedFolders"]?.numberValue ?? 0))
       }, parent: parent, removed: removed, tree: treeCounts, toolVersion: try string(object, "toolVersion"))
     recordedSha256 = recorded
+  }
+
+  /// The recorded `manifestSha256` when `bytes` end with it as written
+  /// (`,"manifestSha256":"<64 hex>"}`) and it is the hash of what comes
+  /// before with a closing `}`; `nil` otherwise.
+  private static func canonicalSha256(_ bytes: [UInt8]) -> String? {
+    let key = Array(",\"manifestSha256\":\"".utf8)
+    let total = key.count + 64 + 2
+    guard bytes.count > total, bytes[bytes.count - 1] == UInt8(ascii: "}"),
+      bytes[bytes.count - 2] == UInt8(ascii: "\""), bytes[(bytes.count - total)...].starts(with: key)
+    else { return nil }
+    let recorded = String(decoding: bytes[(bytes.count - 66)..<(bytes.count - 2)], as: UTF8.self)
+    let hash = SHA256()
+    bytes.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[..<(bytes.count - total)])) }
+    hash.update([UInt8(ascii: "}")])
+    return hash.finalize() == recorded ? recorded : nil
   }
 
   /// `0644`.

@@ -72,13 +72,13 @@ public struct SnapshotVerifier: Sendable {
     if expectedManifest == nil, (try? SnapshotHeader.read(path))?.parent != nil {
       return try runChain(showProgress: showProgress)
     }
-    return try run(expected: expectedManifest.map { ($0, nil) }, showProgress: showProgress)
+    return try run(expected: expectedManifest.map { (SHA256.hex(of: $0), nil) }, showProgress: showProgress)
   }
 
   /// Verifies against a manifest already in memory (`create`'s read-back):
-  /// the member must be exactly `expected.bytes`, which then need not be
-  /// parsed again.
-  func run(expected: (bytes: [UInt8], manifest: SnapshotManifest?)?, showProgress: Bool = false) throws -> Report {
+  /// the member's bytes must hash to `expected.sha256`; with the manifest
+  /// given they are hashed as they stream past, never held or parsed.
+  func run(expected: (sha256: String, manifest: SnapshotManifest?)?, showProgress: Bool = false) throws -> Report {
     // A file, or an object streamed from S3: a fetch that failed is an
     // operational error (thrown), not a damaged snapshot.
     let source = try SnapshotSource(path)
@@ -98,7 +98,7 @@ public struct SnapshotVerifier: Sendable {
   }
 
   func verify(
-    fd: Int32, expected: (bytes: [UInt8], manifest: SnapshotManifest?)?, showProgress: Bool, shared: SharedCheck?
+    fd: Int32, expected: (sha256: String, manifest: SnapshotManifest?)?, showProgress: Bool, shared: SharedCheck?
   ) throws -> Report {
     var report = Report(path: path)
     let reader: SnapshotArchiveReader
@@ -126,7 +126,7 @@ public struct SnapshotVerifier: Sendable {
   }
 
   private func readManifest(
-    _ reader: SnapshotArchiveReader, expected: (bytes: [UInt8], manifest: SnapshotManifest?)?, into report: inout Report
+    _ reader: SnapshotArchiveReader, expected: (sha256: String, manifest: SnapshotManifest?)?, into report: inout Report
   ) throws -> SnapshotManifest? {
     guard let first = try reader.next() else {
       report.problems.append(Problem(member: path, message: "the archive is empty: not a maestro-admin snapshot"))
@@ -140,13 +140,19 @@ public struct SnapshotVerifier: Sendable {
           message: "the first member is not \(SnapshotManifest.memberName): not a maestro-admin snapshot"))
       return nil
     }
-    let bytes = try reader.readAll(expected: first.size)
-    if let expected {
-      guard bytes == expected.bytes else {
+    if let expected, let known = expected.manifest {
+      let hash = SHA256()
+      try reader.readData { hash.update($0) }
+      guard hash.finalize() == expected.sha256 else {
         report.problems.append(Problem(member: first.name, message: "differs from the manifest that was written"))
         return nil
       }
-      if let known = expected.manifest { return known }
+      return known
+    }
+    let bytes = try reader.readAll(expected: first.size)
+    if let expected, SHA256.hex(of: bytes) != expected.sha256 {
+      report.problems.append(Problem(member: first.name, message: "differs from the manifest that was written"))
+      return nil
     }
     do {
       return try SnapshotManifest(parsing: bytes, origin: path)
@@ -190,7 +196,9 @@ public struct SnapshotVerifier: Sendable {
     var dirSeen = [Bool](repeating: false, count: manifest.directories.count)
     var sawDataFolder = false
 
-    let digests = SlotBuffer<String?>(count: manifest.files.count, initial: nil)
+    // Only a digest that differs from the manifest's is kept.
+    let files = manifest.files
+    let wrongDigests = SlotBuffer<String?>(count: files.count, initial: nil)
     // Members travel to the hasher in batches: one hand-off per ~128 files.
     let queue = BoundedQueue<[(Int, [UInt8])]>(capacity: 16)
     var batcher = MemberBatcher(queue: queue, maxCount: 128)
@@ -204,7 +212,8 @@ public struct SnapshotVerifier: Sendable {
       { worker in
         while let items = queue.pop() {
           for (index, bytes) in items {
-            digests[index] = SHA256.hex(of: bytes)
+            let digest = SHA256.hex(of: bytes)
+            if digest != files[index].sha256 { wrongDigests[index] = digest }
             let target = map.map { Int($0[index]) } ?? index
             if target >= 0 { content?.consume(worker: worker, file: target, bytes: bytes) }
           }
@@ -252,7 +261,7 @@ public struct SnapshotVerifier: Sendable {
         }
       })
     for (k, file) in manifest.files.enumerated() where fileSeen[k] {
-      if let digest = digests[k], digest != file.sha256 {
+      if let digest = wrongDigests[k] {
         problem(prefix + file.path, "SHA-256 is \(digest), the manifest says \(file.sha256)")
       }
     }

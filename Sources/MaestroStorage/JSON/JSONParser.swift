@@ -39,6 +39,34 @@ public enum JSONParser {
     return try result.get()
   }
 
+  /// Parses one JSON document whose top level is an object, handing each
+  /// element of the array under the top-level key `key` to `element` as
+  /// soon as it is parsed instead of keeping it: the object returned holds
+  /// `key` with an empty array. Memory then grows with the largest element,
+  /// not with the array (a snapshot manifest's million file records).
+  ///
+  /// - Throws: `JSONParseError` as `parse`, and when `key` appears twice at
+  ///   the top level (whose JSON.parse meaning, the last one wins, cannot be
+  ///   streamed).
+  public static func parse(
+    _ bytes: [UInt8], streamingArrayAt key: String, maxDepth: Int = defaultMaxDepth,
+    element: (JSONValue) -> Void
+  ) throws(JSONParseError) -> JSONValue {
+    try withoutActuallyEscaping(element) { element throws(JSONParseError) -> JSONValue in
+      let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+        var parser = Parser(buffer, maxDepth: maxDepth)
+        parser.streamedKey = key
+        parser.streamedElement = element
+        do throws(JSONParseError) {
+          return .success(try parser.parseDocument())
+        } catch {
+          return .failure(error)
+        }
+      }
+      return try result.get()
+    }
+  }
+
   /// Parses one JSON document from a string.
   public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
     try parse(Array(text.utf8), maxDepth: maxDepth)
@@ -60,6 +88,11 @@ private struct Parser {
   var sawHighPlaneScalar = false
   /// Whether the key `parseKey` just returned is an array index.
   var keyIsArrayIndex = false
+  /// A top-level key whose array's elements go to `streamedElement`
+  /// instead of into the document.
+  var streamedKey: String?
+  var streamedElement: ((JSONValue) -> Void)?
+  private var streamedOnce = false
 
   init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
     self.bytes = bytes
@@ -156,18 +189,26 @@ private struct Parser {
   }
 
   mutating func parseArray() throws(JSONParseError) -> JSONValue {
+    var elements: [JSONValue] = []
+    try streamArray { elements.append($0) }
+    return .array(elements)
+  }
+
+  /// An array whose elements go to `element` one by one (inlined, so
+  /// that `parseArray` pays no call per element).
+  @inline(__always)
+  mutating func streamArray(into element: (JSONValue) -> Void) throws(JSONParseError) {
     try enter()
     i += 1
-    var elements: [JSONValue] = []
     skipWhitespace()
     if i < bytes.count && bytes[i] == 0x5D {
       i += 1
       depth -= 1
-      return .array(elements)
+      return
     }
     while true {
       skipWhitespace()
-      elements.append(try parseValue())
+      element(try parseValue())
       skipWhitespace()
       guard i < bytes.count else { throw unexpected(at: i, expecting: "',' or ']'") }
       if bytes[i] == 0x2C {
@@ -180,7 +221,6 @@ private struct Parser {
       }
     }
     depth -= 1
-    return .array(elements)
   }
 
   mutating func parseObject() throws(JSONParseError) -> JSONValue {
@@ -206,7 +246,17 @@ private struct Parser {
       guard i < bytes.count, bytes[i] == 0x3A else { throw unexpected(at: i, expecting: "':'") }
       i += 1
       skipWhitespace()
-      let value = try parseValue()
+      let value: JSONValue
+      if depth == 1, let streamedKey, let streamedElement, key == streamedKey, i < bytes.count, bytes[i] == 0x5B {
+        if streamedOnce {
+          throw fail(.unexpectedCharacter, "the key \"\(streamedKey)\" appears twice", at: i)
+        }
+        streamedOnce = true
+        try streamArray(into: streamedElement)
+        value = .array([])
+      } else {
+        value = try parseValue()
+      }
       // JSON.parse semantics: a repeated key keeps its first position and
       // takes the last value. Keys are compared by their bytes (`JSONKey`).
       // Small objects are scanned; large ones hashed (`String` hashing
