@@ -614,6 +614,14 @@ public struct SnapshotManifest: Sendable, Equatable {
   /// (`,"manifestSha256":"<64 hex>"}`) and it is the hash of what comes
   /// before with a closing `}`; `nil` otherwise.
   private static func canonicalSha256(_ bytes: [UInt8]) -> String? {
+    guard let hashes = canonicalHashes(bytes), hashes.actual == hashes.recorded else { return nil }
+    return hashes.recorded
+  }
+
+  /// For bytes that end as `create` writes them (`…,"manifestSha256":"<64
+  /// hex>"}`): the hash they record and the hash of what precedes it
+  /// (closed with `}`); nil for any other ending.
+  static func canonicalHashes(_ bytes: [UInt8]) -> (recorded: String, actual: String)? {
     let key = Array(",\"manifestSha256\":\"".utf8)
     let total = key.count + 64 + 2
     guard bytes.count > total, bytes[bytes.count - 1] == UInt8(ascii: "}"),
@@ -623,7 +631,7 @@ public struct SnapshotManifest: Sendable, Equatable {
     let hash = SHA256()
     bytes.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[..<(bytes.count - total)])) }
     hash.update([UInt8(ascii: "}")])
-    return hash.finalize() == recorded ? recorded : nil
+    return (recorded, hash.finalize())
   }
 
   /// `0644`.

@@ -11,8 +11,9 @@ extension SnapshotTree {
   /// Builds the tree of a full (version 1) manifest from its bytes as
   /// `create` writes them, one record at a time, without building the whole
   /// manifest: its JSON tree would take several times the memory of the
-  /// packed one (about 300 MB at scale l). The `manifestSha256` is checked
-  /// as by `SnapshotManifest(parsing:)`.
+  /// packed one (about 300 MB at scale l). The hash check and the streamed
+  /// `files` array are `SnapshotManifest(parsing:)`'s own
+  /// (`canonicalHashes`, `JSONParser.parse(_:streamingArrayAt:)`).
   ///
   /// - Returns: `nil` when the bytes are not in that form (another layout,
   ///   an incremental, records out of order): parse the manifest instead.
@@ -22,61 +23,57 @@ extension SnapshotTree {
     func invalid(_ why: String) -> MaestroError {
       MaestroError(.snapshotInvalid, "\(SnapshotManifest.memberName): \(why)", path: path)
     }
-    let key = Array(",\"manifestSha256\":\"".utf8)
-    let tail = key.count + 64 + 2
-    guard bytes.count > tail, bytes[(bytes.count - tail)..<(bytes.count - 66)].elementsEqual(key),
-      bytes[bytes.count - 2] == UInt8(ascii: "\""), bytes[bytes.count - 1] == UInt8(ascii: "}")
-    else { return nil }
-    let recorded = String(decoding: bytes[(bytes.count - 66)..<(bytes.count - 2)], as: UTF8.self)
-    let end = bytes.count - tail  // the body ends before this
-    guard let header = firstIndex(of: Array(",\"root\":{\"mode\":".utf8), in: bytes, from: 0, before: end),
-      let object = (try? JSONParser.parse(Array(bytes[..<header]) + [UInt8(ascii: "}")]))?.objectValue,
-      object["format"]?.stringValue == SnapshotManifest.formatName,
-      object["formatVersion"]?.numberValue == Double(SnapshotManifest.formatVersion), object["parent"] == nil,
-      let id = object["id"]?.stringValue
-    else { return nil }
-    let actual = SHA256.hex(of: Array(bytes[..<end]) + [UInt8(ascii: "}")])
-    guard actual == recorded else {
-      throw invalid("manifestSha256 is \(recorded) but the manifest hashes to \(actual): the manifest was altered or damaged")
+    // `create` writes a full manifest's keys in a fixed order: these first.
+    let opening = Array("{\"format\":\"\(SnapshotManifest.formatName)\",\"formatVersion\":\(SnapshotManifest.formatVersion),".utf8)
+    guard bytes.starts(with: opening), let hashes = SnapshotManifest.canonicalHashes(bytes) else { return nil }
+    guard hashes.actual == hashes.recorded else {
+      throw invalid(
+        "manifestSha256 is \(hashes.recorded) but the manifest hashes to \(hashes.actual): the manifest was altered or damaged")
     }
-
     var tree = SnapshotTree()
-    var i = header + ",\"root\":".utf8.count
-    guard let rootEnd = objectEnd(bytes, from: i, limit: end),
-      let root = (try? JSONParser.parse(Array(bytes[i..<rootEnd])))?.objectValue,
-      let rootAttributes = attributes(root)
-    else { return nil }
-    tree.root = rootAttributes
-    i = rootEnd
-    guard expect(",\"directories\":[", in: bytes, at: &i) else { return nil }
-    var ok = true
-    try records(bytes, from: &i, limit: end, ok: &ok) { o in
-      guard let path = o["path"]?.stringValue, let a = attributes(o) else { throw invalid("a directory record is malformed") }
-      tree.directories[path] = a
-      return true
-    }
-    guard ok, expect(",\"files\":[", in: bytes, at: &i) else { return nil }
     var previous: String?
-    try records(bytes, from: &i, limit: end, ok: &ok) { o in
-      guard let file = o["path"]?.stringValue, let size = o["size"]?.numberValue, size >= 0, size < 9.0e15,
-        let mode = o["mode"]?.stringValue.flatMap({ UInt32($0, radix: 8) }), mode <= 0o7777,
-        let mtime = o["mtime"]?.stringValue.flatMap({ Int64($0) }), let sha256 = o["sha256"]?.stringValue
-      else { throw invalid("a file record is malformed") }
-      if let previous {
-        let order = compare(previous, file)
-        if order == 0 { throw invalid("\(file) is listed twice") }
-        if order > 0 { return false }
+    var inOrder = true
+    var recordError: (any Error)?
+    let value: JSONValue
+    do {
+      // The file records go into the tree as they are parsed.
+      value = try JSONParser.parse(bytes, streamingArrayAt: "files") { v in
+        guard inOrder, recordError == nil else { return }
+        do {
+          guard let o = v.objectValue, let file = o["path"]?.stringValue, let size = o["size"]?.numberValue, size >= 0,
+            size < 9.0e15, let mode = o["mode"]?.stringValue.flatMap({ UInt32($0, radix: 8) }), mode <= 0o7777,
+            let mtime = o["mtime"]?.stringValue.flatMap({ Int64($0) }), let sha256 = o["sha256"]?.stringValue
+          else { throw invalid("a file record is malformed") }
+          if let previous {
+            let order = compare(previous, file)
+            if order == 0 { throw invalid("\(file) is listed twice") }
+            if order > 0 {
+              inOrder = false
+              return
+            }
+          }
+          previous = file
+          try tree.append(
+            SnapshotManifest.File(
+              path: file, size: Int64(size), mode: mode, mtime: mtime, sha256: sha256,
+              torn: o["torn"]?.boolValue ?? false, invalidJSON: o["invalidJSON"]?.boolValue ?? false,
+              changed: o["changed"]?.boolValue ?? false), origin: origin, snapshot: path)
+        } catch { recordError = error }
       }
-      previous = file
-      try tree.append(
-        SnapshotManifest.File(
-          path: file, size: Int64(size), mode: mode, mtime: mtime, sha256: sha256,
-          torn: o["torn"]?.boolValue ?? false, invalidJSON: o["invalidJSON"]?.boolValue ?? false,
-          changed: o["changed"]?.boolValue ?? false), origin: origin, snapshot: path)
-      return true
+    } catch { return nil }
+    if let recordError { throw recordError }
+    guard inOrder, let object = value.objectValue, object["parent"] == nil, object["files"]?.arrayValue != nil,
+      let id = object["id"]?.stringValue, let root = object["root"]?.objectValue.flatMap(attributes),
+      let directories = object["directories"]?.arrayValue
+    else { return nil }
+    tree.root = root
+    for d in directories {
+      guard let o = d.objectValue, let dir = o["path"]?.stringValue, let a = attributes(o) else {
+        throw invalid("a directory record is malformed")
+      }
+      tree.directories[dir] = a
     }
-    guard ok, i == end else { return nil }
-    return FullManifest(tree: tree, id: id, recordedSha256: recorded)
+    return FullManifest(tree: tree, id: id, recordedSha256: hashes.recorded)
   }
 
   private static func attributes(_ o: JSONObject) -> Attributes? {
@@ -84,81 +81,6 @@ extension SnapshotTree {
       let mtime = o["mtime"]?.stringValue.flatMap({ Int64($0) })
     else { return nil }
     return Attributes(mode: mode, mtime: mtime)
-  }
-
-  /// Calls `body` with each object of the array whose `[` is just before
-  /// `i`, leaving `i` after its `]`; `ok` false when the layout is not the
-  /// compact one or `body` returns false.
-  private static func records(
-    _ bytes: [UInt8], from i: inout Int, limit: Int, ok: inout Bool, _ body: (JSONObject) throws -> Bool
-  ) throws {
-    if i < limit && bytes[i] == UInt8(ascii: "]") {
-      i += 1
-      return
-    }
-    while ok {
-      guard let close = objectEnd(bytes, from: i, limit: limit),
-        let object = (try? JSONParser.parse(Array(bytes[i..<close])))?.objectValue
-      else {
-        ok = false
-        return
-      }
-      guard try body(object) else {
-        ok = false
-        return
-      }
-      i = close
-      guard i < limit else {
-        ok = false
-        return
-      }
-      if bytes[i] == UInt8(ascii: "]") {
-        i += 1
-        return
-      }
-      guard bytes[i] == UInt8(ascii: ",") else {
-        ok = false
-        return
-      }
-      i += 1
-    }
-  }
-
-  /// The index after the `}` closing the object that starts at `start`.
-  private static func objectEnd(_ bytes: [UInt8], from start: Int, limit: Int) -> Int? {
-    guard start < limit, bytes[start] == UInt8(ascii: "{") else { return nil }
-    var depth = 0
-    var inString = false
-    var escaped = false
-    var i = start
-    while i < limit {
-      let c = bytes[i]
-      if inString {
-        if escaped {
-          escaped = false
-        } else if c == UInt8(ascii: "\\") {
-          escaped = true
-        } else if c == UInt8(ascii: "\"") {
-          inString = false
-        }
-      } else if c == UInt8(ascii: "\"") {
-        inString = true
-      } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
-        depth += 1
-      } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
-        depth -= 1
-        if depth == 0 { return i + 1 }
-      }
-      i += 1
-    }
-    return nil
-  }
-
-  private static func expect(_ text: String, in bytes: [UInt8], at i: inout Int) -> Bool {
-    let t = Array(text.utf8)
-    guard i + t.count <= bytes.count, bytes[i..<(i + t.count)].elementsEqual(t) else { return false }
-    i += t.count
-    return true
   }
 
   /// Where `needle` first occurs in `haystack[from..<end]`.
