@@ -13,13 +13,18 @@ struct SnapshotCounter {
 
   /// Adds one regular file.
   mutating func add(_ path: String, size: Int64, torn: Bool, invalidJSON: Bool) {
+    var path = path
+    path.withUTF8 { add(utf8: $0, size: size, torn: torn, invalidJSON: invalidJSON) }
+  }
+
+  /// Adds one regular file, its path given as UTF-8.
+  mutating func add(utf8 bytes: UnsafeBufferPointer<UInt8>, size: Int64, torn: Bool, invalidJSON: Bool) {
     counts.files += 1
     counts.bytes += size
     if torn { counts.tornFiles += 1 }
     if invalidJSON { counts.invalidJSONFiles += 1 }
-    var path = path
     var runFolder = self.runFolder
-    let (slashes, isJSON, sameFolder) = path.withUTF8 { bytes -> (Int, Bool, Bool) in
+    let (slashes, isJSON, sameFolder) = { () -> (Int, Bool, Bool) in
       var slashes = 0
       var top = bytes.count
       for i in 0..<bytes.count where bytes[i] == UInt8(ascii: "/") {
@@ -33,7 +38,7 @@ struct SnapshotCounter {
       let same = top == runFolder.count && runFolder.withUnsafeBufferPointer { $0.elementsEqual(bytes[..<top]) }
       if !same { runFolder = Array(bytes[..<top]) }
       return (slashes, isJSON, same)
-    }
+    }()
     self.runFolder = runFolder
     if sameFolder {
       runCount += 1

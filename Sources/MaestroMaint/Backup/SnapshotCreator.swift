@@ -103,7 +103,7 @@ public struct SnapshotCreator: Sendable {
   /// What the data pass produced.
   struct DataOutcome {
     /// The manifest's file records (for an incremental: changed files only).
-    var records: [SnapshotManifest.File] = []
+    var records = SnapshotFileList()
     /// Files that left the tree meanwhile.
     var excluded: [SnapshotManifest.Excluded] = []
     /// Torn files kept, with why.
@@ -272,7 +272,7 @@ public struct SnapshotCreator: Sendable {
       "backup", total: files.count, enabled: options.showProgress && ProgressBar.stderrIsTerminal)
     defer { progress.finish() }
     var out = DataOutcome()
-    out.records.reserveCapacity(base == nil ? files.count : 1024)
+    out.records.reserveCapacity(base == nil ? files.count : 1024, pathBytes: 0)
     if let base { out.seen = [Bool](repeating: false, count: base.tree.count) }
     let allowTorn = options.allowTorn
 
@@ -393,16 +393,16 @@ public struct SnapshotCreator: Sendable {
   /// folder whose mtime moved since the walk. If not, no file stays flagged
   /// `changed`.
   static func liveState(
-    tree: SourceTree, root: String, records: inout [SnapshotManifest.File], sawChange: Bool
+    tree: SourceTree, root: String, records: inout SnapshotFileList, sawChange: Bool
   ) -> SnapshotManifest.Live? {
     let changedFolders = ([tree.root] + tree.directories).filter { d in
       let path = d.path.isEmpty ? root : FileSystem.join(root, d.path)
       return (try? FileSystem.stat(path, followSymlinks: !d.path.isEmpty ? false : true))?.mtime != d.mtime
     }.count
     if sawChange || changedFolders > 0 {
-      return .init(changedFiles: records.reduce(0) { $0 + ($1.changed ? 1 : 0) }, changedFolders: changedFolders)
+      return .init(changedFiles: records.changedCount, changedFolders: changedFolders)
     }
-    for k in records.indices where records[k].changed { records[k].changed = false }
+    records.clearChanged()
     return nil
   }
 

@@ -138,15 +138,15 @@ final class SnapshotExtractor {
     // tried first; the index is built only for an archive out of order.
     var nextFile = 0
     var fileIndex: [String: Int]?
-    func lookup(_ relative: String, in files: [SnapshotManifest.File]) -> Int? {
-      if nextFile < files.count, relative == files[nextFile].path {
+    func lookup(_ relative: String, in files: SnapshotFileList) -> Int? {
+      if nextFile < files.count, files.pathEquals(nextFile, relative.utf8) {
         nextFile += 1
         return nextFile - 1
       }
       if fileIndex == nil {
         var index: [String: Int] = [:]
         index.reserveCapacity(files.count)
-        for (k, f) in files.enumerated() { index[f.path] = k }
+        for k in files.indices { index[files.path(k)] = k }
         fileIndex = index
       }
       guard let k = fileIndex?[relative] else { return nil }
@@ -227,14 +227,14 @@ final class SnapshotExtractor {
           guard let k = lookup(relative, in: manifest.files) else {
             throw refuse(member.name, "is not listed in the manifest")
           }
-          let expected = manifest.files[k]
-          guard expected.size == member.size else {
-            throw refuse(member.name, "has \(member.size) bytes, the manifest says \(expected.size)")
+          let files = manifest.files
+          guard files.size(k) == member.size else {
+            throw refuse(member.name, "has \(member.size) bytes, the manifest says \(files.size(k))")
           }
           seenFiles[k] = true
           entry.manifestIndex = k
-          entry.mode = expected.mode
-          entry.mtime = expected.mtime
+          entry.mode = files.mode(k)
+          entry.mtime = files.mtime(k)
         }
       }
       if !isDirectory {
@@ -257,9 +257,9 @@ final class SnapshotExtractor {
       if entry.isDirectory { directories.insert(entry.path) }
     }
     if let manifest = plan.manifest {
-      for (k, f) in manifest.files.enumerated() where !seenFiles[k] {
+      for k in manifest.files.indices where !seenFiles[k] {
         throw MaestroError(
-          .snapshotInvalid, "member \(SnapshotManifest.memberPrefix + f.path) is listed in the manifest but missing",
+          .snapshotInvalid, "member \(SnapshotManifest.memberPrefix + manifest.files.path(k)) is listed in the manifest but missing",
           path: path)
       }
       for d in manifest.directories where kinds[d.path] != true {
@@ -282,15 +282,15 @@ final class SnapshotExtractor {
     /// The digest of an entry whose content did not match.
     let wrongDigests = Mutex<[Int: String]>([:])
     /// The manifest's files, when the archive is a snapshot.
-    let files: [SnapshotManifest.File]?
-    init(count: Int, files: [SnapshotManifest.File]?) {
+    let files: SnapshotFileList?
+    init(count: Int, files: SnapshotFileList?) {
       matched = SlotBuffer(count: count, initial: false)
       self.files = files
     }
     /// Records entry `k`'s digest against manifest file `m`.
     func record(_ digest: String, entry k: Int, file m: Int?) {
       guard let m, let files else { return }
-      if digest == files[m].sha256 {
+      if files.hasDigest(m, digest) {
         matched[k] = true
       } else {
         wrongDigests.withLock { $0[k] = digest }
@@ -408,7 +408,7 @@ final class SnapshotExtractor {
         let actual = shared.wrongDigests.withLock { $0[k] }
         throw MaestroError(
           .snapshotInvalid,
-          "member \(entry.name): SHA-256 is \(actual ?? "unknown"), the manifest says \(manifest.files[m].sha256); nothing was restored",
+          "member \(entry.name): SHA-256 is \(actual ?? "unknown"), the manifest says \(manifest.files.sha256(m)); nothing was restored",
           path: path)
       }
     }

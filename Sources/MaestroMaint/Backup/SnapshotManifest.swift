@@ -25,7 +25,8 @@ import MaestroStorage
 ///   `memberPrefix + path` (`data/projects/p1.json`), so a data dir holding a
 ///   file named `MANIFEST.json` cannot collide with the manifest.
 /// - `mode` is octal text; `mtime` is nanoseconds since the Unix epoch as a
-///   decimal string (it exceeds the 2^53 that a JSON number holds exactly).
+///   decimal string (it exceeds the 2^53 that a JSON number holds exactly),
+///   with a minus sign before 1970.
 ///   Tar headers carry whole seconds; restore applies these exact times.
 /// - A file may carry `"torn":true` (it kept changing while read; only with
 ///   `--allow-torn`) or `"invalidJSON":true` (a `.json` file that read the same
@@ -223,8 +224,8 @@ public struct SnapshotManifest: Sendable, Equatable {
   public var root: Directory
   /// Every directory below the data dir, parents first.
   public var directories: [Directory]
-  /// Every regular file.
-  public var files: [File]
+  /// Every regular file, packed (`SnapshotFileList`).
+  public var files: SnapshotFileList
   /// Set when the snapshot was taken while files changed.
   public var live: Live?
   /// The snapshot an incremental builds on; `nil` for a full snapshot.
@@ -253,7 +254,7 @@ public struct SnapshotManifest: Sendable, Equatable {
   public init(
     id: String, createdAt: Int64, source: String, hostname: String, label: String?,
     compression: TarCompression, excluded: [Excluded], root: Directory, directories: [Directory],
-    files: [File], live: Live? = nil, parent: Parent? = nil, removed: [String] = [], tree: Counts? = nil,
+    files: SnapshotFileList, live: Live? = nil, parent: Parent? = nil, removed: [String] = [], tree: Counts? = nil,
     toolVersion: String = MaestroAdminVersion.string
   ) {
     self.live = live
@@ -274,6 +275,20 @@ public struct SnapshotManifest: Sendable, Equatable {
     (counts, folders) = Self.count(files: files, directories: directories.count, excluded: excluded.count)
   }
 
+  /// Creates a manifest from file records given one by one; `counts` is
+  /// computed from the other fields.
+  public init(
+    id: String, createdAt: Int64, source: String, hostname: String, label: String?,
+    compression: TarCompression, excluded: [Excluded], root: Directory, directories: [Directory],
+    files: [File], live: Live? = nil, parent: Parent? = nil, removed: [String] = [], tree: Counts? = nil,
+    toolVersion: String = MaestroAdminVersion.string
+  ) {
+    self.init(
+      id: id, createdAt: createdAt, source: source, hostname: hostname, label: label, compression: compression,
+      excluded: excluded, root: root, directories: directories, files: SnapshotFileList(files), live: live,
+      parent: parent, removed: removed, tree: tree, toolVersion: toolVersion)
+  }
+
   /// Manifests are equal when they serialize to the same bytes (the
   /// recorded hash aside).
   public static func == (a: SnapshotManifest, b: SnapshotManifest) -> Bool {
@@ -282,9 +297,13 @@ public struct SnapshotManifest: Sendable, Equatable {
 
   // MARK: - Counting
 
-  private static func count(files: [File], directories: Int, excluded: Int) -> (Counts, [(String, Int)]) {
+  private static func count(files: SnapshotFileList, directories: Int, excluded: Int) -> (Counts, [(String, Int)]) {
     var counter = SnapshotCounter()
-    for file in files { counter.add(file.path, size: file.size, torn: file.torn, invalidJSON: file.invalidJSON) }
+    for k in files.indices {
+      files.withPathBytes(k) {
+        counter.add(utf8: $0, size: files.size(k), torn: files.isTorn(k), invalidJSON: files.isInvalidJSON(k))
+      }
+    }
     return counter.finish(directories: directories, excluded: excluded)
   }
 
@@ -340,7 +359,11 @@ public struct SnapshotManifest: Sendable, Equatable {
     func appendDigits<T: BinaryInteger>(_ value: T, radix: T = 10, minimum: Int = 1) {
       var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
       var count = 0
-      var v = value
+      // A file can carry an mtime before 1970: a minus sign, then the
+      // magnitude (whose digits are all a UInt64 needs).
+      if value < 0 { append("-") }
+      var v = UInt64(value.magnitude)
+      let radix = UInt64(radix)
       withUnsafeMutableBytes(of: &digits) { buffer in
         repeat {
           buffer[23 - count] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v % radix)
@@ -350,6 +373,7 @@ public struct SnapshotManifest: Sendable, Equatable {
         out.append(contentsOf: buffer[(24 - count)...])
       }
     }
+    let hexDigits = Array("0123456789abcdef".utf8)
     func appendString(_ text: String) { JSONWriter.serialize(.string(text), style: .compact, into: &out) }
     func appendDirectory(_ d: Directory, withPath: Bool) {
       append(withPath ? "{\"path\":" : "{")
@@ -372,21 +396,30 @@ public struct SnapshotManifest: Sendable, Equatable {
       if out.count >= pieceSize { try flush() }
     }
     append("],\"files\":[")
-    for (k, f) in files.enumerated() {
+    for k in files.indices {
       if k > 0 { append(",") }
       append("{\"path\":")
-      appendString(f.path)
+      appendString(files.path(k))
       append(",\"size\":")
-      appendDigits(f.size)
+      appendDigits(files.size(k))
       append(",\"mode\":\"")
-      appendDigits(f.mode, radix: 8, minimum: 4)
+      appendDigits(files.mode(k), radix: 8, minimum: 4)
       append("\",\"mtime\":\"")
-      appendDigits(f.mtime)
+      appendDigits(files.mtime(k))
       append("\",\"sha256\":")
-      appendString(f.sha256)
-      if f.torn { append(",\"torn\":true") }
-      if f.invalidJSON { append(",\"invalidJSON\":true") }
-      if f.changed { append(",\"changed\":true") }
+      if let raw = files.rawDigest(k) {
+        append("\"")
+        for b in raw {
+          out.append(hexDigits[Int(b >> 4)])
+          out.append(hexDigits[Int(b & 15)])
+        }
+        append("\"")
+      } else {
+        appendString(files.sha256(k))
+      }
+      if files.isTorn(k) { append(",\"torn\":true") }
+      if files.isInvalidJSON(k) { append(",\"invalidJSON\":true") }
+      if files.isChanged(k) { append(",\"changed\":true") }
       append("}")
       if out.count >= pieceSize { try flush() }
     }
@@ -522,7 +555,7 @@ public struct SnapshotManifest: Sendable, Equatable {
     }
     var object: JSONObject
     let recorded: String
-    var files: [File] = []
+    var files = SnapshotFileList()
     var fileError: (any Error)?
     let hasFiles: Bool
     if let canonical = Self.canonicalSha256(bytes) {
@@ -530,8 +563,9 @@ public struct SnapshotManifest: Sendable, Equatable {
       // hash, and that checked out: the file records are built as they
       // are parsed, never held as a JSON tree (hundreds of MB at 1M files).
       // Room for as many records as the bytes could hold (each takes over
-      // 100), so that the array is never copied as it grows.
-      files.reserveCapacity(bytes.count / 100)
+      // 130 bytes, its path a third of them at most), so that no array is
+      // copied as it grows; pages never written are not resident.
+      files.reserveCapacity(bytes.count / 130, pathBytes: bytes.count / 3)
       let value: JSONValue
       do {
         value = try JSONParser.parse(bytes, streamingArrayAt: "files") { v in
@@ -561,7 +595,7 @@ public struct SnapshotManifest: Sendable, Equatable {
       recorded = written
       let fileValues = object["files"]?.arrayValue
       hasFiles = fileValues != nil
-      files.reserveCapacity(fileValues?.count ?? 0)
+      files.reserveCapacity(fileValues?.count ?? 0, pathBytes: 0)
       for v in fileValues ?? [] {
         guard fileError == nil else { break }
         do { files.append(try file(v)) } catch { fileError = error }

@@ -29,8 +29,8 @@ extension SnapshotVerifier {
         shared[k] = SharedCheck(
           content: check,
           map: { manifest in
-            manifest.files.map { f in
-              guard let i = tree.index(of: f.path), tree.origin(i) == k else { return -1 }
+            manifest.files.indices.map { f in
+              guard let i = tree.index(of: manifest.files.path(f)), tree.origin(i) == k else { return -1 }
               return Int32(i)
             }
           })
@@ -72,6 +72,6 @@ extension SnapshotVerifier {
       root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
       directories: tree.directories.sorted { SnapshotTree.compare($0.key, $1.key) < 0 }.map {
         .init(path: $0.key, mode: $0.value.mode, mtime: $0.value.mtime)
-      }, files: (0..<tree.count).map { tree.file($0) }, live: head.live)
+      }, files: tree.files, live: head.live)
   }
 }

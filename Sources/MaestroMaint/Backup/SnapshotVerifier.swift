@@ -171,11 +171,10 @@ public struct SnapshotVerifier: Sendable {
     // tried first; the index is built only for an archive out of order.
     var nextFile = 0
     var fileIndex: [String: Int]?
+    let files = manifest.files
     func lookup(_ name: String) -> Int? {
-      if nextFile < manifest.files.count,
-        name.utf8.count == prefix.utf8.count + manifest.files[nextFile].path.utf8.count,
-        name.utf8.dropFirst(prefix.utf8.count).elementsEqual(manifest.files[nextFile].path.utf8),
-        name.utf8.starts(with: prefix.utf8)
+      if nextFile < files.count, name.utf8.starts(with: prefix.utf8),
+        files.pathEquals(nextFile, name.utf8.dropFirst(prefix.utf8.count))
       {
         nextFile += 1
         return nextFile - 1
@@ -183,7 +182,7 @@ public struct SnapshotVerifier: Sendable {
       if fileIndex == nil {
         var index: [String: Int] = [:]
         index.reserveCapacity(manifest.files.count)
-        for (k, f) in manifest.files.enumerated() { index[prefix + f.path] = k }
+        for k in files.indices { index[prefix + files.path(k)] = k }
         fileIndex = index
       }
       guard let k = fileIndex?[name] else { return nil }
@@ -197,7 +196,6 @@ public struct SnapshotVerifier: Sendable {
     var sawDataFolder = false
 
     // Only a digest that differs from the manifest's is kept.
-    let files = manifest.files
     let wrongDigests = SlotBuffer<String?>(count: files.count, initial: nil)
     // Members travel to the hasher in batches: one hand-off per ~128 files.
     let queue = BoundedQueue<[(Int, [UInt8])]>(capacity: 16)
@@ -213,7 +211,7 @@ public struct SnapshotVerifier: Sendable {
         while let items = queue.pop() {
           for (index, bytes) in items {
             let digest = SHA256.hex(of: bytes)
-            if digest != files[index].sha256 { wrongDigests[index] = digest }
+            if !files.hasDigest(index, digest) { wrongDigests[index] = digest }
             let target = map.map { Int($0[index]) } ?? index
             if target >= 0 { content?.consume(worker: worker, file: target, bytes: bytes) }
           }
@@ -245,11 +243,10 @@ public struct SnapshotVerifier: Sendable {
             }
             if fileSeen[k] { problem(name, "appears twice") }
             fileSeen[k] = true
-            let expected = manifest.files[k]
             let bytes = try reader.readAll(expected: member.size)
             report.bytes += Int64(bytes.count)
-            if Int64(bytes.count) != expected.size {
-              problem(name, "size is \(bytes.count) bytes, the manifest says \(expected.size)")
+            if Int64(bytes.count) != files.size(k) {
+              problem(name, "size is \(bytes.count) bytes, the manifest says \(files.size(k))")
             } else {
               batcher.add(k, bytes)
             }
@@ -260,9 +257,9 @@ public struct SnapshotVerifier: Sendable {
           if problems.count >= maxProblems { break }
         }
       })
-    for (k, file) in manifest.files.enumerated() where fileSeen[k] {
+    for k in files.indices where fileSeen[k] {
       if let digest = wrongDigests[k] {
-        problem(prefix + file.path, "SHA-256 is \(digest), the manifest says \(file.sha256)")
+        problem(prefix + files.path(k), "SHA-256 is \(digest), the manifest says \(files.sha256(k))")
       }
     }
     if !sawDataFolder && !(manifest.files.isEmpty && manifest.directories.isEmpty) {
@@ -271,8 +268,8 @@ public struct SnapshotVerifier: Sendable {
     for (k, d) in manifest.directories.enumerated() where !dirSeen[k] {
       problem(prefix + d.path, "missing: the manifest lists this directory")
     }
-    for (k, f) in manifest.files.enumerated() where !fileSeen[k] {
-      problem(prefix + f.path, "missing: the manifest lists this file (\(f.size) bytes)")
+    for k in files.indices where !fileSeen[k] {
+      problem(prefix + files.path(k), "missing: the manifest lists this file (\(files.size(k)) bytes)")
     }
     report.problems.append(contentsOf: problems)
   }
