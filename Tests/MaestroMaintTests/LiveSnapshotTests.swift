@@ -55,7 +55,7 @@ import Testing
         // Not a link between two files.
         Self.finding(.fileMalformed, file: "tasks/p/task_1.json", id: "task_1", ref: "x"),
       ], filesRead: 4, bytesRead: 4, durationMs: 1)
-    let marked = report.markingTakenLive(changed: ["tasks/p/task_1.json"], files: scan?.files ?? [])
+    let marked = report.markingTakenLive(changed: ["tasks/p/task_1.json"], files: scan?.files ?? EntityFileList())
     let byCode = Dictionary(uniqueKeysWithValues: marked.findings.map { ($0.code.rawValue, $0.severity) })
     #expect(byCode == [
       "link.task-only": .transient, "link.session-only": .transient, "task.session.dangling": .error,

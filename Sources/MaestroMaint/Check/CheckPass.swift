@@ -42,7 +42,7 @@ struct CheckPass: Sendable {
       findings = [LayoutFindings.notADataDirectory(top)]
       scan = try EntityFileScan.scan { _ in nil }
       listFiles = []
-      inspector = EntityFileInspector(root: root, rootAliases: aliases, files: [], tree: tree)
+      inspector = EntityFileInspector(root: root, rootAliases: aliases, files: EntityFileList(), tree: tree)
       symlinks = LayoutFindings.Symlinks()
       return
     }

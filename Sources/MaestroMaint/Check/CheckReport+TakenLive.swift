@@ -11,7 +11,7 @@ extension CheckReport {
   /// - Parameters:
   ///   - changed: Paths flagged `changed` in the manifest.
   ///   - files: The snapshot's entity files, to find a reference's file.
-  func markingTakenLive(changed: Set<String>, files: [EntityFileScan.File]) -> CheckReport {
+  func markingTakenLive(changed: Set<String>, files: EntityFileList) -> CheckReport {
     var report = self
     report.changing = true
     var changedStems: Set<String> = []

@@ -23,7 +23,7 @@ struct EntityIndex {
 
   /// Every record, in the order the workers produced them.
   let records: RecordList
-  let files: [EntityFileScan.File]
+  let files: EntityFileList
   private var projects: RecordTable
   private var tasks: RecordTable
   private var sessions: RecordTable
@@ -50,7 +50,7 @@ struct EntityIndex {
   ///   - archived: ids in the archive catalog.
   ///   - unlisted: kinds with a folder behind a symlink, not listed.
   init(
-    records: RecordList, files: [EntityFileScan.File],
+    records: RecordList, files: EntityFileList,
     unloadable: [(kind: EntityFileScan.Kind, stem: EntityKey)], archived: Set<EntityKey>,
     unlisted: Set<EntityFileScan.Kind> = [], content: (String) -> [UInt8]?
   ) {
@@ -136,7 +136,7 @@ struct EntityIndex {
 
   /// The path of a record's file, relative to the data dir.
   func file(of record: Int) -> String {
-    files[Int(records[record].fileIndex)].relativePath
+    files.relativePath(Int(records[record].fileIndex))
   }
 
   /// How a project id resolves.

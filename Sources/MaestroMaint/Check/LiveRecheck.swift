@@ -25,7 +25,7 @@ struct LiveRecheck {
   /// Its real path, when it differs (for session doc paths).
   let aliases: [String]
   /// The first pass's entity files (indices match the ledger).
-  let files: [EntityFileScan.File]
+  let files: EntityFileList
   /// What the first pass saw.
   let ledger: ReadLedger
   /// Pauses before each round, in milliseconds (about 0.8 s at most).

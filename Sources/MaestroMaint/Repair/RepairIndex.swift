@@ -70,7 +70,7 @@ struct RepairIndex {
   /// none, as the seed server writes.
   func majorityStyle() -> JSONStyle {
     let projectFiles = scan.files.filter { $0.kind == .project }
-    let sample = (projectFiles.isEmpty ? scan.files : projectFiles).prefix(101)
+    let sample = projectFiles.isEmpty ? Array(scan.files.prefix(101)) : Array(projectFiles.prefix(101))
     var pretty = 0
     var compact = 0
     for file in sample {

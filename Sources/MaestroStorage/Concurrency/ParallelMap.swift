@@ -18,11 +18,11 @@ public enum ParallelMap {
 
   /// Applies `transform` to every item on `workers` workers and returns the
   /// results in the order of `items`.
-  public static func map<Item: Sendable, Output: Sendable>(
-    _ items: [Item],
+  public static func map<Items: RandomAccessCollection & Sendable, Output: Sendable>(
+    _ items: Items,
     workers: Int = defaultWorkers,
-    _ transform: @escaping @Sendable (Item) -> Output
-  ) async -> [Output] {
+    _ transform: @escaping @Sendable (Items.Element) -> Output
+  ) async -> [Output] where Items.Index == Int, Items.Element: Sendable {
     let workerCount = max(1, min(workers, items.count))
     if workerCount == 1 { return items.map(transform) }
     return await withTaskGroup(of: (Int, [Output]).self) { group in

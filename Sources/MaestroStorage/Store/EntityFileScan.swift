@@ -45,7 +45,8 @@ public struct EntityFileScan: Sendable {
     }
   }
 
-  public var files: [File]
+  /// The entity files, packed (`EntityFileList`).
+  public var files: EntityFileList
   /// Non-JSON files and stray temp files inside the entity folders, relative.
   public var otherFiles: [String]
   /// Symlinks inside the entity folders (to files or folders, any name),
@@ -72,7 +73,9 @@ public struct EntityFileScan: Sendable {
   /// folder: a directory on disk, or the file list of an archive.
   /// - Throws: what `listing` throws.
   public static func scan(listing: (String) throws -> [DirectoryEntry]?) throws -> EntityFileScan {
-    var scan = EntityFileScan(files: [], otherFiles: [], missingFolders: [])
+    var scan = EntityFileScan(files: EntityFileList(), otherFiles: [], missingFolders: [])
+    // Sessions are listed before tasks but go last, as servers load them.
+    var sessions = EntityFileScan(files: EntityFileList(), otherFiles: [], missingFolders: [])
     for folder in ["projects", "sessions"] {
       let kind: Kind = folder == "projects" ? .project : .session
       guard let entries = try listing(folder) else {
@@ -80,31 +83,31 @@ public struct EntityFileScan: Sendable {
         continue
       }
       for e in entries {
-        scan.add(e, kind: kind, under: folder)
+        if kind == .session { sessions.add(e, kind: kind, under: folder) } else { scan.add(e, kind: kind, under: folder) }
       }
     }
+    scan.otherFiles += sessions.otherFiles
+    scan.symlinks += sessions.symlinks
     if let entries = try listing("tasks") {
-      var legacy: [File] = []
+      var legacy = EntityFileList()
       for e in entries {
         if e.kind == .directory {
           for t in try listing("tasks/" + e.name) ?? [] {
             scan.add(t, kind: .task, under: "tasks/" + e.name)
           }
         } else {
-          var flat = EntityFileScan(files: [], otherFiles: [], missingFolders: [])
+          var flat = EntityFileScan(files: EntityFileList(), otherFiles: [], missingFolders: [])
           flat.add(e, kind: .legacyTask, under: "tasks")
-          legacy += flat.files
+          legacy.append(contentsOf: flat.files)
           scan.otherFiles += flat.otherFiles
           scan.symlinks += flat.symlinks
         }
       }
-      scan.files += legacy
+      scan.files.append(contentsOf: legacy)
     } else {
       scan.missingFolders.append("tasks")
     }
-    // Sessions were listed before tasks; put them last, as servers load them.
-    let sessions = scan.files.filter { $0.kind == .session }
-    scan.files = scan.files.filter { $0.kind != .session } + sessions
+    scan.files.append(contentsOf: sessions.files)
     return scan
   }
 
