@@ -2,8 +2,8 @@
 import MaestroStorage
 import Testing
 
-/// The packed tree a chain builds: path order, a delta applied, a full
-/// manifest read record by record, and the v2 manifest round trip.
+/// The packed tree a chain builds: path order, a full manifest taken or
+/// sorted, a delta applied, and the v2 manifest round trip.
 @Suite struct SnapshotTreeTests {
   static func digest(_ n: Int) -> String { String(repeating: String(n % 10), count: 64) }
 
@@ -18,29 +18,23 @@ import Testing
   }
 
   @Test func pathOrderPutsAFoldersContentRightAfterItsName() {
-    #expect(SnapshotTree.compare("a/x", "a.json") < 0)
-    #expect(SnapshotTree.compare("a-b", "a/b") > 0)
-    #expect(SnapshotTree.compare("a", "a/b") < 0)
-    #expect(SnapshotTree.compare("é", "z") > 0)
+    #expect(PathOrder.compare("a/x", "a.json") < 0)
+    #expect(PathOrder.compare("a-b", "a/b") > 0)
+    #expect(PathOrder.compare("a", "a/b") < 0)
+    #expect(PathOrder.compare("é", "z") > 0)
   }
 
-  @Test func aFullManifestReadRecordByRecordEqualsTheParsedOne() throws {
-    let manifest = Self.full(["a/b/c.json", "a/x", "a.json", "z"])
-    let bytes = manifest.serialized()
-    let read = try #require(try SnapshotTree.readFullManifest(bytes, origin: 0, path: "s"))
-    let parsed = try SnapshotTree(full: try SnapshotManifest(parsing: bytes, origin: "s"), origin: 0, path: "s")
-    #expect(read.id == "0badf00d" && read.tree.count == 4)
-    #expect((0..<4).map { read.tree.file($0) } == (0..<4).map { parsed.file($0) })
-    #expect(read.tree.directories == parsed.directories && read.tree.root == parsed.root)
-    #expect(read.tree.index(of: "a/x") == 1 && read.tree.index(of: "a/y") == nil)
-    // Another layout of the same manifest: not read this way (the parser is).
-    let pretty = JSONWriter.serialize(try JSONParser.parse(bytes), style: .pretty)
-    #expect(try SnapshotTree.readFullManifest(pretty, origin: 0, path: "s") == nil)
-    // One byte changed: the hash says so.
-    var damaged = bytes
-    let k = try #require(damaged.firstIndex(of: UInt8(ascii: "z")))
-    damaged[k] = UInt8(ascii: "y")
-    #expect(throws: MaestroError.self) { try SnapshotTree.readFullManifest(damaged, origin: 0, path: "s") }
+  @Test func aFullManifestInPathOrderIsTakenAsItIsAndAnyOtherOrderIsSorted() throws {
+    let manifest = try SnapshotManifest(
+      parsing: Self.full(["a/b/c.json", "a/x", "a.json", "z"]).serialized(), origin: "s")
+    let tree = try SnapshotTree(full: manifest, origin: 0, path: "s")
+    #expect(tree.files == manifest.files && tree.count == 4)
+    #expect(tree.index(of: "a/x") == 1 && tree.index(of: "a/y") == nil && tree.origin(3) == 0)
+    #expect(tree.directories["a/b"] == SnapshotTree.Attributes(mode: 0o700, mtime: 2) && tree.root.mtime == 7)
+    let shuffled = try SnapshotTree(full: Self.full(["z", "a.json", "a/x", "a/b/c.json"]), origin: 0, path: "s")
+    #expect((0..<4).map { shuffled.path($0) } == ["a/b/c.json", "a/x", "a.json", "z"])
+    #expect(shuffled.size(0) == 3 && shuffled.hasDigest(0, Self.digest(3)))
+    #expect(throws: MaestroError.self) { try SnapshotTree(full: Self.full(["a", "b", "a"]), origin: 0, path: "s") }
   }
 
   @Test func aDeltaRemovesReplacesAndAddsAndRoundTripsAsVersion2() throws {

@@ -16,9 +16,11 @@ struct SnapshotChain {
     var path: String
     /// Its file name.
     var name: String
-    /// Its manifest; `nil` for the full snapshot once the tree was built
-    /// from it (a full listing is the large one).
-    var manifest: SnapshotManifest?
+    /// Its manifest (a full one's file list is shared with `tree`).
+    var manifest: SnapshotManifest
+    /// The SHA-256 of its manifest member as read: verify and restore
+    /// stream the member again and compare, instead of parsing it twice.
+    var memberSha256: String
   }
 
   /// The full snapshot first, the requested snapshot last.
@@ -26,42 +28,26 @@ struct SnapshotChain {
   /// The tree the requested snapshot restores; each file's `origin` is its
   /// link's index.
   var tree: SnapshotTree
-  /// The requested snapshot's manifest (`nil` when it is a full one read
-  /// straight into `tree`).
-  var head: SnapshotManifest?
+  /// The requested snapshot's manifest.
+  var head: SnapshotManifest { links[links.count - 1].manifest }
   /// The requested snapshot's id and `manifestSha256` (what a child's
   /// link records).
-  var headId: String
-  var headSha256: String
+  var headId: String { head.id }
+  var headSha256: String { head.recordedSha256 ?? "" }
 
-  /// A manifest as `resolve` reads it: an incremental's in full, a full
-  /// one's straight into a tree when it is in the form `create` writes.
-  private enum Loaded {
-    case manifest(SnapshotManifest)
-    case tree(SnapshotTree.FullManifest)
+  /// A manifest as `resolve` reads it, with its member's SHA-256.
+  private struct Loaded {
+    var manifest: SnapshotManifest
+    var memberSha256: String
 
-    var parent: SnapshotManifest.Parent? {
-      if case .manifest(let m) = self { return m.parent }
-      return nil
-    }
-    var id: String {
-      switch self {
-      case .manifest(let m): m.id
-      case .tree(let t): t.id
-      }
-    }
-    var sha256: String? {
-      switch self {
-      case .manifest(let m): m.recordedSha256
-      case .tree(let t): t.recordedSha256
-      }
-    }
-    var chainLength: Int { parent.map { $0.depth + 1 } ?? 1 }
+    var parent: SnapshotManifest.Parent? { manifest.parent }
+    var id: String { manifest.id }
+    var sha256: String? { manifest.recordedSha256 }
+    var chainLength: Int { manifest.chainLength }
 
     static func load(_ path: String) throws -> Loaded {
       let bytes = try BackupDestination.manifestBytes(of: path)
-      if let full = try SnapshotTree.readFullManifest(bytes, origin: 0, path: path) { return .tree(full) }
-      return .manifest(try SnapshotManifest(parsing: bytes, origin: path))
+      return Loaded(manifest: try SnapshotManifest(parsing: bytes, origin: path), memberSha256: SHA256.hex(of: bytes))
     }
   }
 
@@ -69,12 +55,14 @@ struct SnapshotChain {
   ///
   /// - Parameters:
   ///   - path: The snapshot.
-  ///   - head: Its manifest when already read.
+  ///   - head: Its manifest and the SHA-256 of its member, when already read.
   /// - Throws: `MaestroError(.snapshotInvalid)` for a broken chain or a
   ///   manifest that fails its checks; `.io`/`.notFound` when `path` itself
   ///   cannot be read; the store's errors.
-  static func resolve(_ path: String, head: SnapshotManifest? = nil) throws -> SnapshotChain {
-    let first = try head.map { Loaded.manifest($0) } ?? Loaded.load(path)
+  static func resolve(_ path: String, head: (manifest: SnapshotManifest, memberSha256: String)? = nil) throws
+    -> SnapshotChain
+  {
+    let first = try head.map { Loaded(manifest: $0.manifest, memberSha256: $0.memberSha256) } ?? Loaded.load(path)
     var newestFirst: [(path: String, loaded: Loaded)] = [(path, first)]
     var child = first
     var childPath = path
@@ -109,21 +97,16 @@ struct SnapshotChain {
       childPath = parentPath
     }
     let ordered = Array(newestFirst.reversed())
-    var tree: SnapshotTree
-    switch ordered[0].loaded {
-    case .tree(let full): tree = full.tree
-    case .manifest(let full): tree = try SnapshotTree(full: full, origin: 0, path: ordered[0].path)
+    var tree = try SnapshotTree(full: ordered[0].loaded.manifest, origin: 0, path: ordered[0].path)
+    var links: [Link] = []
+    for (k, step) in ordered.enumerated() {
+      if k > 0 { tree = try tree.applying(step.loaded.manifest, origin: UInt16(k), path: step.path) }
+      links.append(
+        Link(
+          path: step.path, name: FileSystem.lastComponent(of: step.path), manifest: step.loaded.manifest,
+          memberSha256: step.loaded.memberSha256))
     }
-    var links = [Link(path: ordered[0].path, name: FileSystem.lastComponent(of: ordered[0].path), manifest: nil)]
-    for (k, step) in ordered.enumerated().dropFirst() {
-      guard case .manifest(let delta) = step.loaded else { continue }
-      tree = try tree.applying(delta, origin: UInt16(k), path: step.path)
-      links.append(Link(path: step.path, name: FileSystem.lastComponent(of: step.path), manifest: delta))
-    }
-    var headManifest: SnapshotManifest?
-    if case .manifest(let m) = first { headManifest = m }
-    return SnapshotChain(
-      links: links, tree: tree, head: headManifest, headId: first.id, headSha256: first.sha256 ?? "")
+    return SnapshotChain(links: links, tree: tree)
   }
 
   /// The snapshot `name` in the same folder or S3 prefix as `path`.

@@ -4,7 +4,9 @@ import MaestroStorage
 /// streams it past, without extracting anything.
 ///
 /// The manifest gives the names (`ListedTree`), so the layout and the list
-/// of entity files are known before the first member arrives; each entity
+/// of entity files are known before the first member arrives; the check's
+/// list of entity files reads its paths from the manifest's own path bytes
+/// (`EntityFileList.rebased`), so no name is held twice; each entity
 /// file is then judged by the verifier's worker that hashes it, and the few
 /// other files check needs (the archive catalog, list files, both copies of
 /// a legacy task) are kept in memory until the end. Session doc paths are
@@ -17,7 +19,8 @@ final class SnapshotContentCheck: @unchecked Sendable {
   private var entityOf: [Int32] = []
   /// Manifest file index → whether `finish` needs its bytes.
   private var keeps: [Bool] = []
-  private var paths: [String] = []
+  /// The manifest's files.
+  private var files = SnapshotFileList()
   /// One per worker; worker `k` touches only `partials[k]`.
   private let partials: SlotBuffer<EntityFileInspector.Partial>
   private let lock = ConditionLock()
@@ -37,26 +40,43 @@ final class SnapshotContentCheck: @unchecked Sendable {
   ///
   /// - Throws: `MaestroError` (not expected: the tree is in memory).
   func begin(manifest: SnapshotManifest) throws {
-    paths = manifest.files.map(\.path)
+    files = manifest.files
     takenLive = manifest.live != nil
-    changed = Set(manifest.files.lazy.filter(\.changed).map(\.path))
-    let tree = ListedTree(files: paths, directories: manifest.directories.map(\.path))
+    changed = Set(files.indices.lazy.filter { self.files.isChanged($0) }.map { self.files.path($0) })
+    let sorted = SnapshotFileList.InPathOrder(files)
+    let tree = ListedTree(files: sorted, directories: manifest.directories.map(\.path))
     var pass = try CheckPass(root: manifest.source, aliases: [], tree: tree)
     pass.inspector.keepsMisnamedTasks = true
-    var entityIndex: [String: Int32] = [:]
-    entityIndex.reserveCapacity(pass.scan.files.count)
-    for (k, file) in pass.scan.files.enumerated() { entityIndex[file.relativePath] = Int32(k) }
-    let auxiliary = pass.auxiliaryFiles
-    entityOf = paths.map { entityIndex[$0] ?? -1 }
-    keeps = paths.map { auxiliary.contains($0) }
+    // Each entity file's manifest index, and where its path's bytes sit.
+    func listed(_ path: String) -> (index: Int, range: Range<Int>)? {
+      guard let s = sorted.index(of: path) else { return nil }
+      return (sorted.original?[s] ?? s, sorted.list.pathRange(s))
+    }
+    entityOf = Array(repeating: -1, count: files.count)
+    var ranges: [Range<Int>] = []
+    ranges.reserveCapacity(pass.scan.files.count)
+    for e in pass.scan.files.indices {
+      let path = pass.scan.files.relativePath(e)
+      guard let (index, range) = listed(path) else {
+        throw MaestroError(.snapshotInvalid, "\(path) is named by the check but not in the manifest", path: manifest.source)
+      }
+      entityOf[index] = Int32(e)
+      ranges.append(range)
+    }
+    pass.shareFiles(pass.scan.files.rebased(onto: sorted.list.pathBuffer, ranges: ranges))
+    keeps = Array(repeating: false, count: files.count)
+    for path in pass.auxiliaryFiles {
+      if let (index, _) = listed(path) { keeps[index] = true }
+    }
     self.pass = pass
   }
 
   /// Judges manifest file `file`, read as `bytes`, on worker `worker`.
   func consume(worker: Int, file: Int, bytes: [UInt8]) {
-    guard let pass, file < paths.count else { return }
+    guard let pass, file < files.count else { return }
     if keeps[file] {
-      lock.withLock { kept[paths[file]] = bytes }
+      let path = files.path(file)
+      lock.withLock { kept[path] = bytes }
     }
     if entityOf[file] >= 0 {
       partials.modify(worker) { pass.inspector.inspect(Int(entityOf[file]), .success(bytes), into: &$0) }

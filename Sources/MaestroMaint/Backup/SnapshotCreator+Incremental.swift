@@ -84,7 +84,7 @@ extension SnapshotCreator {
     for k in 0..<base.tree.count where !seen[k] { removed.append(base.tree.path(k)) }
     let current = Set(tree.directories.map(\.path))
     for path in base.tree.directories.keys where !current.contains(path) { removed.append(path) }
-    return removed.sorted { SnapshotTree.compare($0, $1) < 0 }
+    return removed.sorted { PathOrder.compare($0, $1) < 0 }
   }
 
   /// Whether the file at `path` is, by its status alone, the parent's file

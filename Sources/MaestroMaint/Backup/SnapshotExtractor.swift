@@ -128,8 +128,11 @@ final class SnapshotExtractor {
 
   /// Pass 1: validates every member; writes nothing.
   ///
+  /// - Parameter known: The snapshot's manifest and the SHA-256 of its
+  ///   member, when already read (a chain's parent): the member is hashed
+  ///   and compared instead of parsed again.
   /// - Throws: `MaestroError(.snapshotInvalid)` naming the member.
-  func scan() throws -> Plan {
+  func scan(known: (manifest: SnapshotManifest, memberSha256: String)? = nil) throws -> Plan {
     let reader = try reader()
     var plan = Plan()
     var first = true
@@ -165,10 +168,19 @@ final class SnapshotExtractor {
           guard member.kind == .regular, member.size < 1 << 31 else {
             throw refuse(member.name, "is not a regular file of sane size")
           }
-          let bytes = try reader.readAll(expected: member.size)
-          let manifest = try SnapshotManifest(parsing: bytes, origin: path)
+          let manifest: SnapshotManifest
+          if let known {
+            guard try Self.sha256(ofMemberIn: reader) == known.memberSha256 else {
+              throw refuse(member.name, "changed since it was read")
+            }
+            manifest = known.manifest
+            plan.manifestDigest = known.memberSha256
+          } else {
+            let bytes = try reader.readAll(expected: member.size)
+            manifest = try SnapshotManifest(parsing: bytes, origin: path)
+            plan.manifestDigest = SHA256.hex(of: bytes)
+          }
           plan.manifest = manifest
-          plan.manifestDigest = SHA256.hex(of: bytes)
           // Room for every member up front: a million entries are not
           // copied as they grow.
           plan.entries.reserveCapacity(manifest.files.count + manifest.directories.count)

@@ -1,3 +1,5 @@
+import MaestroStorage
+
 /// A manifest's file records, packed: a collection of
 /// `SnapshotManifest.File` that holds about 110 bytes a file (its path's
 /// bytes included) instead of the 300 to 350 that a `[File]` takes with its
@@ -9,7 +11,8 @@
 /// every one), and as the text it was read as otherwise, so a manifest
 /// always serializes back to the bytes it was parsed from. Sizes, modes,
 /// mtimes and flags sit in plain arrays. Records keep the order they were
-/// appended in; `SnapshotTree` keeps one in path order.
+/// appended in; `SnapshotTree` keeps one in path order, and `InPathOrder`
+/// searches one by path.
 public struct SnapshotFileList: RandomAccessCollection, Sendable, Equatable {
   private var pathBytes: [UInt8] = []
   private var pathEnds: [Int] = []
@@ -176,7 +179,11 @@ public struct SnapshotFileList: RandomAccessCollection, Sendable, Equatable {
     }
   }
 
-  private func pathRange(_ k: Int) -> Range<Int> {
+  /// The bytes every record's path is read from.
+  var pathBuffer: [UInt8] { pathBytes }
+
+  /// Where record `k`'s path sits in `pathBuffer`.
+  func pathRange(_ k: Int) -> Range<Int> {
     (k == 0 ? 0 : pathEnds[k - 1])..<pathEnds[k]
   }
 
@@ -200,6 +207,44 @@ public struct SnapshotFileList: RandomAccessCollection, Sendable, Equatable {
         out[k] = hi << 4 | lo
       }
       return out
+    }
+  }
+}
+
+extension SnapshotFileList {
+  /// A list in `PathOrder` (as `create` writes every manifest), searchable
+  /// by path.
+  struct InPathOrder: SortedPathList {
+    /// The records, in path order.
+    let list: SnapshotFileList
+    /// For a list that had to be sorted: position here → index in the
+    /// list as given (`nil`: the same).
+    let original: [Int]?
+
+    /// `list` itself when it is in path order; a sorted copy otherwise.
+    init(_ list: SnapshotFileList) {
+      let inOrder = list.indices.dropFirst().allSatisfy { k in
+        list.withPathBytes(k - 1) { a in list.withPathBytes(k) { b in PathOrder.compare(a, b) < 0 } }
+      }
+      if inOrder {
+        self.list = list
+        original = nil
+      } else {
+        let order = list.indices.sorted { a, b in
+          list.withPathBytes(a) { x in list.withPathBytes(b) { y in PathOrder.compare(x, y) < 0 } }
+        }
+        var sorted = SnapshotFileList()
+        sorted.reserveCapacity(list.count, pathBytes: list.pathBytes.count)
+        for k in order { sorted.append(k, of: list) }
+        self.list = sorted
+        original = order
+      }
+    }
+
+    var count: Int { list.count }
+
+    func withPathBytes<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+      try list.withPathBytes(k, body)
     }
   }
 }

@@ -28,6 +28,16 @@ public struct SnapshotHeader: Sendable {
     try BackupDestination.withManifestMember(of: path) { reader, _ in try parse(reader, path: path) }
   }
 
+  /// Where `needle` first occurs in `haystack[from..<end]`.
+  private static func firstIndex(of needle: [UInt8], in haystack: [UInt8], from: Int, before end: Int) -> Int? {
+    var i = from
+    while i + needle.count <= end {
+      if haystack[i] == needle[0] && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+      i += 1
+    }
+    return nil
+  }
+
   private static func parse(_ reader: SnapshotArchiveReader, path: String) throws -> SnapshotHeader {
     // Every key before "root" is in the header; stop reading once it shows
     // (its value is an object with "mode", which tells it from a folder
@@ -39,7 +49,7 @@ public struct SnapshotHeader: Sendable {
       try reader.readData { chunk in
         let from = max(0, bytes.count - marker.count)
         bytes.append(contentsOf: chunk)
-        if let found = SnapshotTree.firstIndex(of: marker, in: bytes, from: from, before: bytes.count) {
+        if let found = Self.firstIndex(of: marker, in: bytes, from: from, before: bytes.count) {
           end = found
           throw Stop()
         }

@@ -20,12 +20,18 @@ extension SnapshotRestorer {
   ///   or mismatching parent.
   func scanChain(head extractor: SnapshotExtractor, plan: SnapshotExtractor.Plan) throws -> ChainPlan {
     let limits = SnapshotExtractor.Limits(maxMembers: options.maxMembers, maxBytes: options.maxBytes)
-    let chain = try SnapshotChain.resolve(options.snapshot, head: plan.manifest)
+    guard let head = plan.manifest, let headSha256 = plan.manifestDigest else {
+      throw MaestroError(.snapshotInvalid, "not an incremental snapshot", path: options.snapshot)
+    }
+    let chain = try SnapshotChain.resolve(options.snapshot, head: (head, headSha256))
     var steps: [(extractor: SnapshotExtractor, plan: SnapshotExtractor.Plan)] = []
     for (k, link) in chain.links.enumerated().dropLast() {
       let step = try SnapshotExtractor(path: link.path, limits: limits)
-      let scanned = try step.source.preferringFetchFailure { try step.scan() }
-      guard let expected = chain.links[k + 1].manifest?.parent?.manifestSha256,
+      // The manifest the chain was resolved with, its member hashed again.
+      let scanned = try step.source.preferringFetchFailure {
+        try step.scan(known: (link.manifest, link.memberSha256))
+      }
+      guard let expected = chain.links[k + 1].manifest.parent?.manifestSha256,
         scanned.manifest?.recordedSha256 == expected
       else {
         throw MaestroError(
@@ -63,7 +69,7 @@ extension SnapshotRestorer {
     -> SnapshotExtractor.Result
   {
     let tree = plan.chain.tree
-    let folders = tree.directories.keys.sorted { SnapshotTree.compare($0, $1) < 0 }
+    let folders = tree.directories.keys.sorted { PathOrder.compare($0, $1) < 0 }
     var result = SnapshotExtractor.Result()
     for folder in folders {
       let path = FileSystem.join(target, folder)

@@ -8,7 +8,7 @@ import MaestroStorage
 /// Files are held in a `SnapshotFileList` (packed: about 110 bytes a file
 /// with its path), with the chain position that holds each file's content
 /// beside them. They are kept in path order with `/` sorting before every
-/// other byte, which is the order in which `create` walks a data dir, so a
+/// other byte (`PathOrder`), which is the order in which `create` walks a data dir, so a
 /// full manifest's list is taken as it is, not copied (sorted only if it is
 /// not in order), and lookups are binary searches.
 struct SnapshotTree: Sendable {
@@ -42,7 +42,7 @@ struct SnapshotTree: Sendable {
     let listed = manifest.files
     var sorted = true
     for k in listed.indices.dropFirst() {
-      let order = listed.withPathBytes(k - 1) { a in listed.withPathBytes(k) { b in Self.compare(a, b) } }
+      let order = listed.withPathBytes(k - 1) { a in listed.withPathBytes(k) { b in PathOrder.compare(a, b) } }
       if order >= 0 {
         sorted = false
         break
@@ -57,12 +57,12 @@ struct SnapshotTree: Sendable {
       origins = Array(repeating: origin, count: listed.count)
     } else {
       var order = Array(listed.indices)
-      order.sort { a, b in listed.withPathBytes(a) { x in listed.withPathBytes(b) { y in Self.compare(x, y) < 0 } } }
+      order.sort { a, b in listed.withPathBytes(a) { x in listed.withPathBytes(b) { y in PathOrder.compare(x, y) < 0 } } }
       files.reserveCapacity(listed.count, pathBytes: 0)
       origins.reserveCapacity(listed.count)
       for k in order {
         if let last = files.indices.last,
-          files.withPathBytes(last, { a in listed.withPathBytes(k) { b in Self.compare(a, b) == 0 } })
+          files.withPathBytes(last, { a in listed.withPathBytes(k) { b in PathOrder.compare(a, b) == 0 } })
         {
           throw MaestroError(.snapshotInvalid, "the manifest lists \(listed.path(k)) twice", path: path)
         }
@@ -82,10 +82,10 @@ struct SnapshotTree: Sendable {
   /// - Throws: `MaestroError(.snapshotInvalid)` naming `path` for a
   ///   malformed digest.
   func applying(_ delta: SnapshotManifest, origin: UInt16, path: String) throws -> SnapshotTree {
-    let removed = delta.removed.sorted { Self.compare($0, $1) < 0 }
+    let removed = delta.removed.sorted { PathOrder.compare($0, $1) < 0 }
     let changes = delta.files
     let added = changes.indices.sorted { a, b in
-      changes.withPathBytes(a) { x in changes.withPathBytes(b) { y in Self.compare(x, y) < 0 } }
+      changes.withPathBytes(a) { x in changes.withPathBytes(b) { y in PathOrder.compare(x, y) < 0 } }
     }
     var next = SnapshotTree()
     next.files.reserveCapacity(count + added.count, pathBytes: 0)
@@ -95,10 +95,10 @@ struct SnapshotTree: Sendable {
     var r = 0
     while i < count || a < added.count {
       let order =
-        i == count ? 1 : a == added.count ? -1 : files.withPathBytes(i) { x in changes.withPathBytes(added[a]) { y in Self.compare(x, y) } }
+        i == count ? 1 : a == added.count ? -1 : files.withPathBytes(i) { x in changes.withPathBytes(added[a]) { y in PathOrder.compare(x, y) } }
       if order < 0 {
         let old = self.path(i)
-        while r < removed.count && Self.compare(removed[r], old) < 0 { r += 1 }
+        while r < removed.count && PathOrder.compare(removed[r], old) < 0 { r += 1 }
         if !(r < removed.count && removed[r] == old) {
           // A file carried over was not written during this snapshot.
           next.files.append(i, of: files, keepChanged: false)
@@ -129,7 +129,7 @@ struct SnapshotTree: Sendable {
       var high = count
       while low < high {
         let mid = (low + high) / 2
-        let c = files.withPathBytes(mid) { Self.compare($0, target) }
+        let c = files.withPathBytes(mid) { PathOrder.compare($0, target) }
         if c == 0 { return mid }
         if c < 0 { low = mid + 1 } else { high = mid }
       }
@@ -157,32 +157,6 @@ struct SnapshotTree: Sendable {
   func hasDigest(_ k: Int, _ hex: String) -> Bool { files.hasDigest(k, hex) }
   /// File `k` as a manifest record.
   func file(_ k: Int) -> SnapshotManifest.File { files[k] }
-
-  // MARK: - Order
-
-  /// Path order: bytes compared as unsigned, `/` before every other byte
-  /// (a folder's content right after the folder's name, as walked).
-  static func compare(_ a: String, _ b: String) -> Int {
-    var a = a
-    var b = b
-    return a.withUTF8 { x in b.withUTF8 { y in compare(x, y) } }
-  }
-
-  static func compare(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Int {
-    let n = min(x.count, y.count)
-    var i = 0
-    while i < n {
-      let p = x[i]
-      let q = y[i]
-      if p != q {
-        let pp = p == UInt8(ascii: "/") ? 0 : Int(p) + 1
-        let qq = q == UInt8(ascii: "/") ? 0 : Int(q) + 1
-        return pp < qq ? -1 : 1
-      }
-      i += 1
-    }
-    return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
-  }
 
   // MARK: - Building
 

@@ -22,8 +22,7 @@ extension SnapshotVerifier {
     var content: SnapshotContentCheck?
     if deep {
       let check = SnapshotContentCheck(workers: workers)
-      guard let head = chain.head else { throw MaestroError(.snapshotInvalid, "not an incremental snapshot", path: path) }
-      try check.begin(manifest: Self.restoredManifest(chain, head: head))
+      try check.begin(manifest: Self.restoredManifest(chain, head: chain.head))
       content = check
       for k in chain.links.indices {
         shared[k] = SharedCheck(
@@ -40,7 +39,9 @@ extension SnapshotVerifier {
       let isHead = k == chain.links.count - 1
       let source = try SnapshotSource(link.path)
       let part = try source.preferringFetchFailure {
-        try verify(fd: source.fd, expected: nil, showProgress: showProgress, shared: shared[k])
+        // The manifest read to resolve the chain, its member hashed again.
+        try verify(
+          fd: source.fd, expected: (link.memberSha256, link.manifest), showProgress: showProgress, shared: shared[k])
       }
       try source.finish()
       report.members += part.members
@@ -49,7 +50,7 @@ extension SnapshotVerifier {
         report.problems.append(
           isHead ? p : Problem(member: p.member == link.path ? link.path : "\(link.name): \(p.member)", message: p.message))
       }
-      if !isHead, let expected = chain.links[k + 1].manifest?.parent?.manifestSha256,
+      if !isHead, let expected = chain.links[k + 1].manifest.parent?.manifestSha256,
         let read = part.manifest?.recordedSha256, read != expected
       {
         report.problems.append(Problem(member: link.path, message: "changed while the chain was verified"))
@@ -70,7 +71,7 @@ extension SnapshotVerifier {
       id: head.id, createdAt: head.createdAt, source: head.source, hostname: head.hostname, label: head.label,
       compression: head.compression, excluded: head.excluded,
       root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
-      directories: tree.directories.sorted { SnapshotTree.compare($0.key, $1.key) < 0 }.map {
+      directories: tree.directories.sorted { PathOrder.compare($0.key, $1.key) < 0 }.map {
         .init(path: $0.key, mode: $0.value.mode, mtime: $0.value.mtime)
       }, files: tree.files, live: head.live)
   }

@@ -17,7 +17,7 @@ struct CheckPass: Sendable {
   /// The data dir's names.
   let tree: any DataDirTree
   /// The entity files, in scan order; records refer to them by index.
-  let scan: EntityFileScan
+  private(set) var scan: EntityFileScan
   /// The list files (`ordering/`, `task-lists/`, `task-graphs/`).
   let listFiles: [(path: String, shape: ListReferences.Shape)]
   /// Judges one entity file.
@@ -54,6 +54,14 @@ struct CheckPass: Sendable {
     findings += symlinks.findings
     listFiles = try ListReferences.files(in: tree)
     inspector = EntityFileInspector(root: root, rootAliases: aliases, files: scan.files, tree: tree)
+  }
+
+  /// Reads the entity files' paths from `files` from now on: the same
+  /// paths in the same order, kept elsewhere (`EntityFileList.rebased`
+  /// checks that they are).
+  mutating func shareFiles(_ files: EntityFileList) {
+    scan.files = files
+    inspector.files = files
   }
 
   /// The files besides the entity files whose bytes `finish` reads: the

@@ -65,7 +65,7 @@ struct EntityFileInspector: Sendable {
   /// Other absolute spellings of `root` (its real path), for doc paths.
   let rootAliases: [String]
   /// The files of the scan; records refer to them by index.
-  let files: EntityFileList
+  var files: EntityFileList
   /// The data dir's names, to tell whether a session doc exists.
   let tree: any DataDirTree
   /// Whether to keep the bytes of task files whose id differs from their

@@ -36,8 +36,12 @@ public struct EntityFileList: RandomAccessCollection, Sendable, Equatable {
 
   /// File `k`'s path relative to the data dir.
   public func relativePath(_ k: Int) -> String {
+    String(decoding: pathBytes(k), as: UTF8.self)
+  }
+
+  private func pathBytes(_ k: Int) -> ArraySlice<UInt8> {
     let start = Int(starts[k])
-    return String(decoding: bytes[start..<(start + Int(lengths[k]))], as: UTF8.self)
+    return bytes[start..<(start + Int(lengths[k]))]
   }
 
   /// Appends a file.
@@ -66,15 +70,12 @@ public struct EntityFileList: RandomAccessCollection, Sendable, Equatable {
     list.starts = ranges.map { UInt32($0.lowerBound) }
     list.lengths = ranges.map { UInt16(clamping: $0.count) }
     list.kinds = kinds
-    for k in indices {
-      let mine = Int(starts[k])..<(Int(starts[k]) + Int(lengths[k]))
-      precondition(bytes[mine].elementsEqual(buffer[ranges[k]]), "a rebased path differs")
-    }
+    precondition(list == self, "a rebased path differs")
     return list
   }
 
   /// Lists are equal when they hold the same files in the same order.
   public static func == (a: EntityFileList, b: EntityFileList) -> Bool {
-    a.count == b.count && a.indices.allSatisfy { a.kinds[$0] == b.kinds[$0] && a.relativePath($0) == b.relativePath($0) }
+    a.count == b.count && a.indices.allSatisfy { a.kinds[$0] == b.kinds[$0] && a.pathBytes($0).elementsEqual(b.pathBytes($0)) }
   }
 }
