@@ -5,31 +5,37 @@ import MaestroStorage
 /// the full snapshot's files, then each incremental's changes applied in
 /// order (`SnapshotChain`).
 ///
-/// Files are held in a `SnapshotFileList` (packed: about 110 bytes a file
-/// with its path), with the chain position that holds each file's content
-/// beside them. They are kept in path order with `/` sorting before every
-/// other byte (`PathOrder`), which is the order in which `create` walks a data dir, so a
-/// full manifest's list is taken as it is, not copied (sorted only if it is
-/// not in order), and lookups are binary searches.
-struct SnapshotTree: Sendable {
+/// The tree copies no file record: it keeps each chain position's manifest
+/// file list (`SnapshotFileList`, shared with the manifest) and, per file,
+/// which position holds it and where in that list (6 bytes a file). Files
+/// are kept in path order with `/` sorting before every other byte
+/// (`PathOrder`), which is the order in which `create` walks a data dir, so
+/// a full manifest's list is taken as it is (sorted only if it is not in
+/// order), and lookups are binary searches.
+struct SnapshotTree: Sendable, SortedPathList {
   /// A directory's recorded attributes.
   struct Attributes: Sendable, Equatable {
     var mode: UInt32
     var mtime: Int64
   }
 
-  /// The files, in path order.
-  private(set) var files = SnapshotFileList()
+  /// Each chain position's file list (empty for a position not applied).
+  private var sources: [SnapshotFileList] = []
+  /// Per file, in path order: the chain position holding it...
   private var origins: [UInt16] = []
+  /// ...and its record's index in that position's list.
+  private var records: [UInt32] = []
+  /// The last position applied: only its files can be flagged `changed`.
+  private var newest: UInt16 = 0
   /// Every directory below the root, by relative path.
   var directories: [String: Attributes] = [:]
   /// The data dir's own attributes.
   var root = Attributes(mode: 0o755, mtime: 0)
 
   /// The number of files.
-  var count: Int { files.count }
+  var count: Int { origins.count }
   /// The files' total size.
-  var bytes: Int64 { (0..<count).reduce(0) { $0 + files.size($1) } }
+  var bytes: Int64 { (0..<count).reduce(0) { $0 + size($1) } }
 
   /// An empty tree.
   init() {}
@@ -39,36 +45,20 @@ struct SnapshotTree: Sendable {
   /// - Throws: `MaestroError(.snapshotInvalid)` naming `path` for a
   ///   malformed digest or a path listed twice.
   init(full manifest: SnapshotManifest, origin: UInt16, path: String) throws {
-    let listed = manifest.files
-    var sorted = true
-    for k in listed.indices.dropFirst() {
-      let order = listed.withPathBytes(k - 1) { a in listed.withPathBytes(k) { b in PathOrder.compare(a, b) } }
-      if order >= 0 {
-        sorted = false
-        break
+    let sorted = SnapshotFileList.InPathOrder(manifest.files)
+    let list = sorted.list
+    for k in list.indices {
+      guard list.rawDigest(k) != nil else {
+        throw MaestroError(.snapshotInvalid, "the manifest's SHA-256 of \(list.path(k)) is malformed", path: path)
+      }
+      if k > 0, list.withPathBytes(k - 1, { a in list.withPathBytes(k) { b in PathOrder.compare(a, b) == 0 } }) {
+        throw MaestroError(.snapshotInvalid, "the manifest lists \(list.path(k)) twice", path: path)
       }
     }
-    if sorted {
-      // Taken as it is: the list is shared with the manifest, not copied.
-      for k in listed.indices where listed.rawDigest(k) == nil {
-        throw MaestroError(.snapshotInvalid, "the manifest's SHA-256 of \(listed.path(k)) is malformed", path: path)
-      }
-      files = listed
-      origins = Array(repeating: origin, count: listed.count)
-    } else {
-      var order = Array(listed.indices)
-      order.sort { a, b in listed.withPathBytes(a) { x in listed.withPathBytes(b) { y in PathOrder.compare(x, y) < 0 } } }
-      files.reserveCapacity(listed.count, pathBytes: 0)
-      origins.reserveCapacity(listed.count)
-      for k in order {
-        if let last = files.indices.last,
-          files.withPathBytes(last, { a in listed.withPathBytes(k) { b in PathOrder.compare(a, b) == 0 } })
-        {
-          throw MaestroError(.snapshotInvalid, "the manifest lists \(listed.path(k)) twice", path: path)
-        }
-        try append(k, of: listed, origin: origin, snapshot: path)
-      }
-    }
+    sources = Array(repeating: SnapshotFileList(), count: Int(origin)) + [list]
+    origins = Array(repeating: origin, count: list.count)
+    records = (0..<list.count).map { UInt32($0) }
+    newest = origin
     root = Attributes(mode: manifest.root.mode, mtime: manifest.root.mtime)
     directories = Dictionary(
       manifest.directories.map { ($0.path, Attributes(mode: $0.mode, mtime: $0.mtime)) }, uniquingKeysWith: { $1 })
@@ -87,27 +77,34 @@ struct SnapshotTree: Sendable {
     let added = changes.indices.sorted { a, b in
       changes.withPathBytes(a) { x in changes.withPathBytes(b) { y in PathOrder.compare(x, y) < 0 } }
     }
+    for a in added where changes.rawDigest(a) == nil {
+      throw MaestroError(.snapshotInvalid, "the manifest's SHA-256 of \(changes.path(a)) is malformed", path: path)
+    }
     var next = SnapshotTree()
-    next.files.reserveCapacity(count + added.count, pathBytes: 0)
+    next.sources = sources + Array(repeating: SnapshotFileList(), count: max(0, Int(origin) + 1 - sources.count))
+    next.sources[Int(origin)] = changes
+    next.newest = origin
     next.origins.reserveCapacity(count + added.count)
+    next.records.reserveCapacity(count + added.count)
     var i = 0
     var a = 0
     var r = 0
     while i < count || a < added.count {
       let order =
-        i == count ? 1 : a == added.count ? -1 : files.withPathBytes(i) { x in changes.withPathBytes(added[a]) { y in PathOrder.compare(x, y) } }
+        i == count
+        ? 1 : a == added.count ? -1 : withPathBytes(i) { x in changes.withPathBytes(added[a]) { y in PathOrder.compare(x, y) } }
       if order < 0 {
         let old = self.path(i)
         while r < removed.count && PathOrder.compare(removed[r], old) < 0 { r += 1 }
         if !(r < removed.count && removed[r] == old) {
-          // A file carried over was not written during this snapshot.
-          next.files.append(i, of: files, keepChanged: false)
           next.origins.append(origins[i])
+          next.records.append(records[i])
         }
         i += 1
       } else {
         if order == 0 { i += 1 }
-        try next.append(added[a], of: changes, origin: origin, snapshot: path)
+        next.origins.append(origin)
+        next.records.append(UInt32(added[a]))
         a += 1
       }
     }
@@ -121,63 +118,53 @@ struct SnapshotTree: Sendable {
 
   // MARK: - Reading
 
-  /// The index of the file at `path`, if the tree holds one.
-  func index(of path: String) -> Int? {
-    var path = path
-    return path.withUTF8 { target -> Int? in
-      var low = 0
-      var high = count
-      while low < high {
-        let mid = (low + high) / 2
-        let c = files.withPathBytes(mid) { PathOrder.compare($0, target) }
-        if c == 0 { return mid }
-        if c < 0 { low = mid + 1 } else { high = mid }
-      }
-      return nil
-    }
+  private func source(_ k: Int) -> (list: SnapshotFileList, index: Int) {
+    (sources[Int(origins[k])], Int(records[k]))
+  }
+
+  /// Calls `body` with file `k`'s path as UTF-8.
+  func withPathBytes<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    try sources[Int(origins[k])].withPathBytes(Int(records[k]), body)
   }
 
   /// File `k`'s path.
-  func path(_ k: Int) -> String { files.path(k) }
+  func path(_ k: Int) -> String { source(k).list.path(source(k).index) }
   /// File `k`'s size.
-  func size(_ k: Int) -> Int64 { files.size(k) }
+  func size(_ k: Int) -> Int64 { sources[Int(origins[k])].size(Int(records[k])) }
   /// File `k`'s permission bits.
-  func mode(_ k: Int) -> UInt32 { files.mode(k) & 0o7777 }
+  func mode(_ k: Int) -> UInt32 { sources[Int(origins[k])].mode(Int(records[k])) & 0o7777 }
   /// File `k`'s mtime (ns).
-  func mtime(_ k: Int) -> Int64 { files.mtime(k) }
+  func mtime(_ k: Int) -> Int64 { sources[Int(origins[k])].mtime(Int(records[k])) }
   /// Whether file `k` went in torn.
-  func isTorn(_ k: Int) -> Bool { files.isTorn(k) }
+  func isTorn(_ k: Int) -> Bool { sources[Int(origins[k])].isTorn(Int(records[k])) }
   /// Whether file `k` is a `.json` file that does not parse.
-  func isInvalidJSON(_ k: Int) -> Bool { files.isInvalidJSON(k) }
+  func isInvalidJSON(_ k: Int) -> Bool { sources[Int(origins[k])].isInvalidJSON(Int(records[k])) }
   /// The chain position whose archive holds file `k`'s content.
   func origin(_ k: Int) -> Int { Int(origins[k]) }
   /// File `k`'s SHA-256, lowercase hex.
-  func sha256(_ k: Int) -> String { files.sha256(k) }
+  func sha256(_ k: Int) -> String { sources[Int(origins[k])].sha256(Int(records[k])) }
   /// Whether file `k`'s digest is `hex`.
-  func hasDigest(_ k: Int, _ hex: String) -> Bool { files.hasDigest(k, hex) }
-  /// File `k` as a manifest record.
-  func file(_ k: Int) -> SnapshotManifest.File { files[k] }
+  func hasDigest(_ k: Int, _ hex: String) -> Bool { sources[Int(origins[k])].hasDigest(Int(records[k]), hex) }
 
-  // MARK: - Building
-
-  /// Appends a file; files must come in path order.
-  ///
-  /// - Throws: `MaestroError(.snapshotInvalid)` naming `snapshot` when its
-  ///   SHA-256 is not 64 lowercase hex digits.
-  mutating func append(_ f: SnapshotManifest.File, origin: UInt16, snapshot: String) throws {
-    guard SnapshotFileList.digestBytes(f.sha256) != nil else {
-      throw MaestroError(.snapshotInvalid, "the manifest's SHA-256 of \(f.path) is malformed", path: snapshot)
-    }
-    files.append(f)
-    origins.append(origin)
+  /// File `k` as a manifest record; a file carried over from an older
+  /// snapshot was not written during the newest one (never `changed`).
+  func file(_ k: Int) -> SnapshotManifest.File {
+    var f = sources[Int(origins[k])][Int(records[k])]
+    if origins[k] != newest { f.changed = false }
+    return f
   }
 
-  /// Appends record `k` of `list`; files must come in path order.
-  private mutating func append(_ k: Int, of list: SnapshotFileList, origin: UInt16, snapshot: String) throws {
-    guard list.rawDigest(k) != nil else {
-      throw MaestroError(.snapshotInvalid, "the manifest's SHA-256 of \(list.path(k)) is malformed", path: snapshot)
+  /// The files as one list, in path order: the full snapshot's own list
+  /// when nothing was applied, a copy otherwise.
+  var files: SnapshotFileList {
+    if origins.allSatisfy({ $0 == newest }), let list = sources.last, list.count == count,
+      records.enumerated().allSatisfy({ $0.offset == Int($0.element) })
+    {
+      return list
     }
-    files.append(k, of: list)
-    origins.append(origin)
+    var list = SnapshotFileList()
+    list.reserveCapacity(count, pathBytes: (0..<count).reduce(0) { $0 + withPathBytes($1) { $0.count } })
+    for k in 0..<count { list.append(Int(records[k]), of: sources[Int(origins[k])], keepChanged: origins[k] == newest) }
+    return list
   }
 }
