@@ -15,12 +15,13 @@ final class SnapshotContentCheck: @unchecked Sendable {
   /// Worker threads that will call `consume`.
   let workers: Int
   private var pass: CheckPass?
-  /// Manifest file index → its entity file index, or -1.
+  /// File index (in the manifest, or in a chain's tree) → its entity
+  /// file index, or -1.
   private var entityOf: [Int32] = []
-  /// Manifest file index → whether `finish` needs its bytes.
+  /// File index → whether `finish` needs its bytes.
   private var keeps: [Bool] = []
-  /// The manifest's files.
-  private var files = SnapshotFileList()
+  /// File index → its path.
+  private var pathOf: @Sendable (Int) -> String = { _ in "" }
   /// One per worker; worker `k` touches only `partials[k]`.
   private let partials: SlotBuffer<EntityFileInspector.Partial>
   private let lock = ConditionLock()
@@ -36,46 +37,70 @@ final class SnapshotContentCheck: @unchecked Sendable {
     partials = SlotBuffer(count: self.workers, initial: EntityFileInspector.Partial())
   }
 
-  /// Judges the names and sorts the files; call once, before `consume`.
+  /// Judges the names of a full snapshot's tree and sorts its files; call
+  /// once, before `consume`, whose file indices are the manifest's.
   ///
   /// - Throws: `MaestroError` (not expected: the tree is in memory).
   func begin(manifest: SnapshotManifest) throws {
-    files = manifest.files
-    takenLive = manifest.live != nil
-    changed = Set(files.indices.lazy.filter { self.files.isChanged($0) }.map { self.files.path($0) })
+    let files = manifest.files
     let sorted = SnapshotFileList.InPathOrder(files)
-    let tree = ListedTree(files: sorted, directories: manifest.directories.map(\.path))
-    var pass = try CheckPass(root: manifest.source, aliases: [], tree: tree)
+    try begin(
+      sorted, indexOf: { sorted.original?[$0] ?? $0 }, source: manifest.source,
+      directories: manifest.directories.map(\.path), takenLive: manifest.live != nil,
+      changed: Set(files.indices.lazy.filter { files.isChanged($0) }.map { files.path($0) }),
+      pathOf: { files.path($0) })
+  }
+
+  /// Judges the names of the tree `chain` restores; call once, before
+  /// `consume`, whose file indices are the tree's.
+  ///
+  /// - Throws: `MaestroError` (not expected: the tree is in memory).
+  func begin(chain: SnapshotChain) throws {
+    let tree = chain.tree
+    try begin(
+      tree, indexOf: { $0 }, source: chain.head.source, directories: Array(tree.directories.keys),
+      takenLive: chain.head.live != nil,
+      changed: Set((0..<tree.count).lazy.filter { tree.isChanged($0) }.map { tree.path($0) }),
+      pathOf: { tree.path($0) })
+  }
+
+  /// The names in path order: `indexOf` turns a position in `sorted` into
+  /// the index `consume` is given. The check's list of entity files reads
+  /// its paths from `sorted`'s own buffers.
+  private func begin<Paths: SharedPathBytes>(
+    _ sorted: Paths, indexOf: (Int) -> Int, source: String, directories: [String], takenLive: Bool,
+    changed: Set<String>, pathOf: @escaping @Sendable (Int) -> String
+  ) throws {
+    self.takenLive = takenLive
+    self.changed = changed
+    self.pathOf = pathOf
+    let tree = ListedTree(files: sorted, directories: directories)
+    var pass = try CheckPass(root: source, aliases: [], tree: tree)
     pass.inspector.keepsMisnamedTasks = true
-    // Each entity file's manifest index, and where its path's bytes sit.
-    func listed(_ path: String) -> (index: Int, range: Range<Int>)? {
-      guard let s = sorted.index(of: path) else { return nil }
-      return (sorted.original?[s] ?? s, sorted.list.pathRange(s))
-    }
-    entityOf = Array(repeating: -1, count: files.count)
-    var ranges: [Range<Int>] = []
-    ranges.reserveCapacity(pass.scan.files.count)
+    entityOf = Array(repeating: -1, count: sorted.count)
+    var locations: [(buffer: Int, range: Range<Int>)] = []
+    locations.reserveCapacity(pass.scan.files.count)
     for e in pass.scan.files.indices {
       let path = pass.scan.files.relativePath(e)
-      guard let (index, range) = listed(path) else {
-        throw MaestroError(.snapshotInvalid, "\(path) is named by the check but not in the manifest", path: manifest.source)
+      guard let s = sorted.index(of: path) else {
+        throw MaestroError(.snapshotInvalid, "\(path) is named by the check but not in the manifest", path: source)
       }
-      entityOf[index] = Int32(e)
-      ranges.append(range)
+      entityOf[indexOf(s)] = Int32(e)
+      locations.append(sorted.pathLocation(s))
     }
-    pass.shareFiles(pass.scan.files.rebased(onto: sorted.list.pathBuffer, ranges: ranges))
-    keeps = Array(repeating: false, count: files.count)
+    pass.shareFiles(pass.scan.files.rebased(onto: sorted.pathBuffers, locations: locations))
+    keeps = Array(repeating: false, count: sorted.count)
     for path in pass.auxiliaryFiles {
-      if let (index, _) = listed(path) { keeps[index] = true }
+      if let s = sorted.index(of: path) { keeps[indexOf(s)] = true }
     }
     self.pass = pass
   }
 
   /// Judges manifest file `file`, read as `bytes`, on worker `worker`.
   func consume(worker: Int, file: Int, bytes: [UInt8]) {
-    guard let pass, file < files.count else { return }
+    guard let pass, file < entityOf.count else { return }
     if keeps[file] {
-      let path = files.path(file)
+      let path = pathOf(file)
       lock.withLock { kept[path] = bytes }
     }
     if entityOf[file] >= 0 {

@@ -214,7 +214,7 @@ public struct SnapshotFileList: RandomAccessCollection, Sendable, Equatable {
 extension SnapshotFileList {
   /// A list in `PathOrder` (as `create` writes every manifest), searchable
   /// by path.
-  struct InPathOrder: SortedPathList {
+  struct InPathOrder: SharedPathBytes {
     /// The records, in path order.
     let list: SnapshotFileList
     /// For a list that had to be sorted: position here → index in the
@@ -242,9 +242,20 @@ extension SnapshotFileList {
     }
 
     var count: Int { list.count }
+    var pathBuffers: [[UInt8]] { [list.pathBuffer] }
+    func pathLocation(_ k: Int) -> (buffer: Int, range: Range<Int>) { (0, list.pathRange(k)) }
 
     func withPathBytes<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
       try list.withPathBytes(k, body)
     }
   }
+}
+
+/// Paths in `PathOrder` whose bytes sit in buffers that can be shared (a
+/// snapshot's file lists): what a content check names its files from.
+protocol SharedPathBytes: SortedPathList {
+  /// The buffers the paths sit in.
+  var pathBuffers: [[UInt8]] { get }
+  /// Where path `k` sits: a buffer's index and a range in it.
+  func pathLocation(_ k: Int) -> (buffer: Int, range: Range<Int>)
 }

@@ -12,7 +12,7 @@ import MaestroStorage
 /// (`PathOrder`), which is the order in which `create` walks a data dir, so
 /// a full manifest's list is taken as it is (sorted only if it is not in
 /// order), and lookups are binary searches.
-struct SnapshotTree: Sendable, SortedPathList {
+struct SnapshotTree: Sendable, SharedPathBytes {
   /// A directory's recorded attributes.
   struct Attributes: Sendable, Equatable {
     var mode: UInt32
@@ -127,6 +127,20 @@ struct SnapshotTree: Sendable, SortedPathList {
     try sources[Int(origins[k])].withPathBytes(Int(records[k]), body)
   }
 
+  /// Each chain position's path bytes.
+  var pathBuffers: [[UInt8]] { sources.map(\.pathBuffer) }
+
+  /// Where file `k`'s path sits in `pathBuffers`.
+  func pathLocation(_ k: Int) -> (buffer: Int, range: Range<Int>) {
+    (Int(origins[k]), sources[Int(origins[k])].pathRange(Int(records[k])))
+  }
+
+  /// Whether file `k` was written shortly before or during the newest
+  /// snapshot, taken live.
+  func isChanged(_ k: Int) -> Bool {
+    origins[k] == newest && sources[Int(origins[k])].isChanged(Int(records[k]))
+  }
+
   /// File `k`'s path.
   func path(_ k: Int) -> String { source(k).list.path(source(k).index) }
   /// File `k`'s size.
@@ -150,7 +164,7 @@ struct SnapshotTree: Sendable, SortedPathList {
   /// snapshot was not written during the newest one (never `changed`).
   func file(_ k: Int) -> SnapshotManifest.File {
     var f = sources[Int(origins[k])][Int(records[k])]
-    if origins[k] != newest { f.changed = false }
+    f.changed = isChanged(k)
     return f
   }
 

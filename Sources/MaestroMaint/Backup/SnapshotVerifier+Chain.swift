@@ -22,7 +22,7 @@ extension SnapshotVerifier {
     var content: SnapshotContentCheck?
     if deep {
       let check = SnapshotContentCheck(workers: workers)
-      try check.begin(manifest: Self.restoredManifest(chain, head: chain.head))
+      try check.begin(chain: chain)
       content = check
       for k in chain.links.indices {
         shared[k] = SharedCheck(
@@ -61,18 +61,5 @@ extension SnapshotVerifier {
       report.check = try content.finish(name: path)
     }
     return report
-  }
-
-  /// The manifest of a full snapshot of what `chain` restores (the head's
-  /// metadata, the tree's files and directories): what `check` judges.
-  static func restoredManifest(_ chain: SnapshotChain, head: SnapshotManifest) -> SnapshotManifest {
-    let tree = chain.tree
-    return SnapshotManifest(
-      id: head.id, createdAt: head.createdAt, source: head.source, hostname: head.hostname, label: head.label,
-      compression: head.compression, excluded: head.excluded,
-      root: .init(path: "", mode: tree.root.mode, mtime: tree.root.mtime),
-      directories: tree.directories.sorted { PathOrder.compare($0.key, $1.key) < 0 }.map {
-        .init(path: $0.key, mode: $0.value.mode, mtime: $0.value.mtime)
-      }, files: tree.files, live: head.live)
   }
 }

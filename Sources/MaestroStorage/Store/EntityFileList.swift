@@ -4,11 +4,15 @@
 /// for a struct holding its own heap string), because a data dir can hold
 /// well over a million entity files and `check` keeps the list to the end.
 ///
-/// Each record is a range of the buffer, so a list can also describe paths
-/// that sit in another list's buffer (`rebased(onto:ranges:)`): a snapshot's
-/// check names its files from the manifest's own path bytes.
+/// Each record is a range of a buffer, so a list can also describe paths
+/// that sit in other lists' buffers (`rebased(onto:locations:)`): a
+/// snapshot's check names its files from its manifests' own path bytes.
 public struct EntityFileList: RandomAccessCollection, Sendable, Equatable {
-  private var bytes: [UInt8] = []
+  /// Where the paths sit: this list's own bytes, or the buffers it was
+  /// rebased onto.
+  private var buffers: [[UInt8]] = [[]]
+  /// Per file, its buffer's index (empty: every path is in buffer 0).
+  private var bufferOf: [UInt16] = []
   private var starts: [UInt32] = []
   private var lengths: [UInt16] = []
   private var kinds: [EntityFileScan.Kind] = []
@@ -41,15 +45,18 @@ public struct EntityFileList: RandomAccessCollection, Sendable, Equatable {
 
   private func pathBytes(_ k: Int) -> ArraySlice<UInt8> {
     let start = Int(starts[k])
-    return bytes[start..<(start + Int(lengths[k]))]
+    return buffers[bufferOf.isEmpty ? 0 : Int(bufferOf[k])][start..<(start + Int(lengths[k]))]
   }
 
   /// Appends a file.
   public mutating func append(_ file: EntityFileScan.File) {
-    precondition(bytes.count + file.relativePath.utf8.count <= UInt32.max, "entity file paths past 4 GiB")
-    starts.append(UInt32(bytes.count))
+    // Into the last buffer (a shared one is copied first).
+    let last = buffers.count - 1
+    if !bufferOf.isEmpty { bufferOf.append(UInt16(last)) }
+    precondition(buffers[last].count + file.relativePath.utf8.count <= UInt32.max, "entity file paths past 4 GiB")
+    starts.append(UInt32(buffers[last].count))
     lengths.append(UInt16(clamping: file.relativePath.utf8.count))
-    bytes.append(contentsOf: file.relativePath.utf8.prefix(Int(UInt16.max)))
+    buffers[last].append(contentsOf: file.relativePath.utf8.prefix(Int(UInt16.max)))
     kinds.append(file.kind)
   }
 
@@ -59,16 +66,18 @@ public struct EntityFileList: RandomAccessCollection, Sendable, Equatable {
   }
 
   /// The same files, in the same order, with their paths read from
-  /// `buffer` at `ranges` (one per file, in order), instead of from this
-  /// list's own bytes.
+  /// `buffers` at `locations` (one per file, in order: a buffer's index and
+  /// a range in it), instead of from this list's own bytes.
   ///
-  /// - Precondition: each range of `buffer` holds that file's path.
-  public func rebased(onto buffer: [UInt8], ranges: [Range<Int>]) -> EntityFileList {
-    precondition(ranges.count == count && buffer.count <= UInt32.max)
+  /// - Precondition: each location holds that file's path (checked).
+  public func rebased(onto buffers: [[UInt8]], locations: [(buffer: Int, range: Range<Int>)]) -> EntityFileList {
+    precondition(locations.count == count && !buffers.isEmpty && buffers.count <= Int(UInt16.max) + 1)
+    precondition(buffers.allSatisfy { $0.count <= UInt32.max })
     var list = EntityFileList()
-    list.bytes = buffer
-    list.starts = ranges.map { UInt32($0.lowerBound) }
-    list.lengths = ranges.map { UInt16(clamping: $0.count) }
+    list.buffers = buffers
+    list.bufferOf = buffers.count == 1 ? [] : locations.map { UInt16($0.buffer) }
+    list.starts = locations.map { UInt32($0.range.lowerBound) }
+    list.lengths = locations.map { UInt16(clamping: $0.range.count) }
     list.kinds = kinds
     precondition(list == self, "a rebased path differs")
     return list
