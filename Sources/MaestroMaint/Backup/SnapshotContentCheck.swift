@@ -89,6 +89,10 @@ final class SnapshotContentCheck: @unchecked Sendable {
       locations.append(sorted.pathLocation(s))
     }
     pass.shareFiles(pass.scan.files.rebased(onto: sorted.pathBuffers, locations: locations))
+    // Room for every record on each worker: pages never written are not
+    // resident, and no array is copied as it grows.
+    let capacity = pass.scan.files.count
+    for w in 0..<workers { partials.modify(w) { $0.records.reserveCapacity(capacity) } }
     keeps = Array(repeating: false, count: sorted.count)
     for path in pass.auxiliaryFiles {
       if let s = sorted.index(of: path) { keeps[indexOf(s)] = true }

@@ -15,7 +15,9 @@ import MaestroStorage
 /// searches one by path.
 public struct SnapshotFileList: RandomAccessCollection, Sendable, Equatable {
   private var pathBytes: [UInt8] = []
-  private var pathEnds: [Int] = []
+  /// Where each path ends in `pathBytes` (a manifest member is under
+  /// 2 GiB, so its paths are too).
+  private var pathEnds: [UInt32] = []
   private var sizes: [Int64] = []
   private var modes: [UInt32] = []
   private var mtimes: [Int64] = []
@@ -148,7 +150,7 @@ public struct SnapshotFileList: RandomAccessCollection, Sendable, Equatable {
   /// `changed` flag.
   mutating func append(_ k: Int, of other: SnapshotFileList, keepChanged: Bool = true) {
     pathBytes.append(contentsOf: other.pathBytes[other.pathRange(k)])
-    pathEnds.append(pathBytes.count)
+    pathEnds.append(UInt32(pathBytes.count))
     sizes.append(other.sizes[k])
     modes.append(other.modes[k])
     mtimes.append(other.mtimes[k])
@@ -165,8 +167,9 @@ public struct SnapshotFileList: RandomAccessCollection, Sendable, Equatable {
   private mutating func appendRecord(
     path: String, size: Int64, mode: UInt32, mtime: Int64, digest: [UInt8]?, flags recordFlags: UInt8
   ) {
+    precondition(pathBytes.count + path.utf8.count <= UInt32.max, "manifest paths past 4 GiB")
     pathBytes.append(contentsOf: path.utf8)
-    pathEnds.append(pathBytes.count)
+    pathEnds.append(UInt32(pathBytes.count))
     sizes.append(size)
     modes.append(mode)
     mtimes.append(mtime)
@@ -184,7 +187,7 @@ public struct SnapshotFileList: RandomAccessCollection, Sendable, Equatable {
 
   /// Where record `k`'s path sits in `pathBuffer`.
   func pathRange(_ k: Int) -> Range<Int> {
-    (k == 0 ? 0 : pathEnds[k - 1])..<pathEnds[k]
+    (k == 0 ? 0 : Int(pathEnds[k - 1]))..<Int(pathEnds[k])
   }
 
   private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -1,5 +1,6 @@
 import Glibc
 import MaestroStorage
+import Synchronization
 
 /// Checks a snapshot against its own manifest without writing anything:
 /// the manifest's self-hash, then every member (name, type, size, SHA-256),
@@ -195,8 +196,9 @@ public struct SnapshotVerifier: Sendable {
     var dirSeen = [Bool](repeating: false, count: manifest.directories.count)
     var sawDataFolder = false
 
-    // Only a digest that differs from the manifest's is kept.
-    let wrongDigests = SlotBuffer<String?>(count: files.count, initial: nil)
+    // Only a digest that differs from the manifest's is kept (rare: a
+    // slot per file would take 16 bytes each).
+    let wrongDigests = Mutex<[Int: String]>([:])
     // Members travel to the hasher in batches: one hand-off per ~128 files.
     let queue = BoundedQueue<[(Int, [UInt8])]>(capacity: 16)
     var batcher = MemberBatcher(queue: queue, maxCount: 128)
@@ -211,7 +213,7 @@ public struct SnapshotVerifier: Sendable {
         while let items = queue.pop() {
           for (index, bytes) in items {
             let digest = SHA256.hex(of: bytes)
-            if !files.hasDigest(index, digest) { wrongDigests[index] = digest }
+            if !files.hasDigest(index, digest) { wrongDigests.withLock { $0[index] = digest } }
             let target = map.map { Int($0[index]) } ?? index
             if target >= 0 { content?.consume(worker: worker, file: target, bytes: bytes) }
           }
@@ -257,8 +259,9 @@ public struct SnapshotVerifier: Sendable {
           if problems.count >= maxProblems { break }
         }
       })
-    for k in files.indices where fileSeen[k] {
-      if let digest = wrongDigests[k] {
+    let wrong = wrongDigests.withLock { $0 }
+    for k in wrong.keys.sorted() where fileSeen[k] {
+      if let digest = wrong[k] {
         problem(prefix + files.path(k), "SHA-256 is \(digest), the manifest says \(files.sha256(k))")
       }
     }
