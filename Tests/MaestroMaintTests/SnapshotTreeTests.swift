@@ -34,6 +34,8 @@ import Testing
     let shuffled = try SnapshotTree(full: Self.full(["z", "a.json", "a/x", "a/b/c.json"]), origin: 0, path: "s")
     #expect((0..<4).map { shuffled.path($0) } == ["a/b/c.json", "a/x", "a.json", "z"])
     #expect(shuffled.size(0) == 3 && shuffled.hasDigest(0, Self.digest(3)))
+    // Records stay indices into the manifest as written.
+    #expect(shuffled.filesHeld(by: 0) == [3, 2, 1, 0] && tree.filesHeld(by: 0) == [0, 1, 2, 3])
     #expect(throws: MaestroError.self) { try SnapshotTree(full: Self.full(["a", "b", "a"]), origin: 0, path: "s") }
   }
 
@@ -56,6 +58,8 @@ import Testing
     let next = try base.applying(back, origin: 1, path: "d")
     #expect((0..<next.count).map { next.path($0) } == ["a/x", "a.json", "n/new", "z"])
     #expect(next.size(0) == 9 && next.origin(0) == 1 && next.origin(1) == 0 && next.origin(2) == 1)
+    // The full snapshot still holds a.json and z; a/x was replaced, a/b/c.json removed.
+    #expect(next.filesHeld(by: 0) == [-1, -1, 1, 3] && next.filesHeld(by: 1) == [2, 0])
     #expect(Set(next.directories.keys) == ["a", "n"] && next.root.mode == 0o750)
   }
 }

@@ -78,10 +78,12 @@ extension SnapshotRestorer {
     }
     var owners: [String: (uid: UInt32, gid: UInt32)] = [:]
     for (k, step) in plan.steps.enumerated() {
+      // The files this snapshot still holds, by their index in its manifest.
+      let held = tree.filesHeld(by: k)
       let written = try step.extractor.source.preferringFetchFailure {
         try step.extractor.extract(
           step.plan, into: target, workers: options.workers, progress: progress,
-          only: { entry in tree.index(of: entry.path).map { tree.origin($0) == k } ?? false }, layout: false)
+          only: { entry in entry.manifestIndex.map { $0 < held.count && held[$0] >= 0 } ?? false }, layout: false)
       }
       result.files += written.files
       result.bytes += written.bytes

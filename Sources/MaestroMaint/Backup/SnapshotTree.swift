@@ -55,9 +55,10 @@ struct SnapshotTree: Sendable, SharedPathBytes {
         throw MaestroError(.snapshotInvalid, "the manifest lists \(list.path(k)) twice", path: path)
       }
     }
-    sources = Array(repeating: SnapshotFileList(), count: Int(origin)) + [list]
+    // Records index the manifest's own list, in path order.
+    sources = Array(repeating: SnapshotFileList(), count: Int(origin)) + [manifest.files]
     origins = Array(repeating: origin, count: list.count)
-    records = (0..<list.count).map { UInt32($0) }
+    records = sorted.original.map { $0.map { UInt32($0) } } ?? (0..<list.count).map { UInt32($0) }
     newest = origin
     root = Attributes(mode: manifest.root.mode, mtime: manifest.root.mtime)
     directories = Dictionary(
@@ -125,6 +126,16 @@ struct SnapshotTree: Sendable, SharedPathBytes {
   /// Calls `body` with file `k`'s path as UTF-8.
   func withPathBytes<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
     try sources[Int(origins[k])].withPathBytes(Int(records[k]), body)
+  }
+
+  /// For chain position `origin`: per record of its manifest's file list,
+  /// the index of the tree's file it holds, or -1 when a later snapshot
+  /// replaced or removed it.
+  func filesHeld(by origin: Int) -> [Int32] {
+    guard origin < sources.count else { return [] }
+    var held = [Int32](repeating: -1, count: sources[origin].count)
+    for k in 0..<count where Int(origins[k]) == origin { held[Int(records[k])] = Int32(k) }
+    return held
   }
 
   /// Each chain position's path bytes.

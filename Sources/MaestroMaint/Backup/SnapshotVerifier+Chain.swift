@@ -27,12 +27,8 @@ extension SnapshotVerifier {
       for k in chain.links.indices {
         shared[k] = SharedCheck(
           content: check,
-          map: { manifest in
-            manifest.files.indices.map { f in
-              guard let i = tree.index(of: manifest.files.path(f)), tree.origin(i) == k else { return -1 }
-              return Int32(i)
-            }
-          })
+          // The link's own manifest (the one the chain was resolved with).
+          map: { _ in tree.filesHeld(by: k) })
       }
     }
     for (k, link) in chain.links.enumerated() {
