@@ -21,6 +21,14 @@ struct SnapshotChain {
     /// The SHA-256 of its manifest member as read: verify and restore
     /// stream the member again and compare, instead of parsing it twice.
     var memberSha256: String
+
+    /// Reads the snapshot at `path`'s manifest.
+    static func load(_ path: String) throws -> Link {
+      let bytes = try BackupDestination.manifestBytes(of: path)
+      return Link(
+        path: path, name: FileSystem.lastComponent(of: path),
+        manifest: try SnapshotManifest(parsing: bytes, origin: path), memberSha256: SHA256.hex(of: bytes))
+    }
   }
 
   /// The full snapshot first, the requested snapshot last.
@@ -35,22 +43,6 @@ struct SnapshotChain {
   var headId: String { head.id }
   var headSha256: String { head.recordedSha256 ?? "" }
 
-  /// A manifest as `resolve` reads it, with its member's SHA-256.
-  private struct Loaded {
-    var manifest: SnapshotManifest
-    var memberSha256: String
-
-    var parent: SnapshotManifest.Parent? { manifest.parent }
-    var id: String { manifest.id }
-    var sha256: String? { manifest.recordedSha256 }
-    var chainLength: Int { manifest.chainLength }
-
-    static func load(_ path: String) throws -> Loaded {
-      let bytes = try BackupDestination.manifestBytes(of: path)
-      return Loaded(manifest: try SnapshotManifest(parsing: bytes, origin: path), memberSha256: SHA256.hex(of: bytes))
-    }
-  }
-
   /// Follows `path`'s parents and builds its tree.
   ///
   /// - Parameters:
@@ -62,49 +54,45 @@ struct SnapshotChain {
   static func resolve(_ path: String, head: (manifest: SnapshotManifest, memberSha256: String)? = nil) throws
     -> SnapshotChain
   {
-    let first = try head.map { Loaded(manifest: $0.manifest, memberSha256: $0.memberSha256) } ?? Loaded.load(path)
-    var newestFirst: [(path: String, loaded: Loaded)] = [(path, first)]
+    let first =
+      try head.map {
+        Link(path: path, name: FileSystem.lastComponent(of: path), manifest: $0.manifest, memberSha256: $0.memberSha256)
+      } ?? Link.load(path)
+    var newestFirst = [first]
     var child = first
-    var childPath = path
-    while let link = child.parent {
-      let parentPath = try sibling(of: childPath, named: link.name)
-      let parent: Loaded
+    while let link = child.manifest.parent {
+      let parentPath = try sibling(of: child.path, named: link.name)
+      let parent: Link
       do {
         try requireListed(parentPath)
-        parent = try Loaded.load(parentPath)
+        parent = try Link.load(parentPath)
       } catch let error as MaestroError where error.code == .notFound || error.code == .objectStoreNoSuchKey {
         throw MaestroError(
           .snapshotInvalid,
-          "parent snapshot \(link.name) is missing: \(FileSystem.lastComponent(of: childPath)) builds on it and cannot be restored without it",
+          "parent snapshot \(link.name) is missing: \(child.name) builds on it and cannot be restored without it",
           path: parentPath)
       } catch let error as MaestroError where error.code == .snapshotInvalid {
         throw MaestroError(
-          .snapshotInvalid,
-          "parent snapshot \(link.name) of \(FileSystem.lastComponent(of: childPath)) is unreadable: \(error.message)",
+          .snapshotInvalid, "parent snapshot \(link.name) of \(child.name) is unreadable: \(error.message)",
           path: parentPath)
       }
-      guard parent.id == link.id, parent.sha256 == link.manifestSha256, parent.chainLength == link.depth else {
+      let found = parent.manifest
+      guard found.id == link.id, found.recordedSha256 == link.manifestSha256, found.chainLength == link.depth else {
         throw MaestroError(
           .snapshotInvalid,
-          "parent snapshot \(link.name) does not match the link in \(FileSystem.lastComponent(of: childPath)) (id \(parent.id), manifest \(parent.sha256 ?? "?"), chain \(parent.chainLength); the link says id \(link.id), manifest \(link.manifestSha256), chain \(link.depth))",
+          "parent snapshot \(link.name) does not match the link in \(child.name) (id \(found.id), manifest \(found.recordedSha256 ?? "?"), chain \(found.chainLength); the link says id \(link.id), manifest \(link.manifestSha256), chain \(link.depth))",
           path: parentPath)
       }
       guard newestFirst.count <= UInt16.max else {
         throw MaestroError(.snapshotInvalid, "the chain of parents is too long", path: path)
       }
-      newestFirst.append((parentPath, parent))
+      newestFirst.append(parent)
       child = parent
-      childPath = parentPath
     }
-    let ordered = Array(newestFirst.reversed())
-    var tree = try SnapshotTree(full: ordered[0].loaded.manifest, origin: 0, path: ordered[0].path)
-    var links: [Link] = []
-    for (k, step) in ordered.enumerated() {
-      if k > 0 { tree = try tree.applying(step.loaded.manifest, origin: UInt16(k), path: step.path) }
-      links.append(
-        Link(
-          path: step.path, name: FileSystem.lastComponent(of: step.path), manifest: step.loaded.manifest,
-          memberSha256: step.loaded.memberSha256))
+    let links = Array(newestFirst.reversed())
+    var tree = try SnapshotTree(full: links[0].manifest, origin: 0, path: links[0].path)
+    for (k, link) in links.enumerated().dropFirst() {
+      tree = try tree.applying(link.manifest, origin: UInt16(k), path: link.path)
     }
     return SnapshotChain(links: links, tree: tree)
   }

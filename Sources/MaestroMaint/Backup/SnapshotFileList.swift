@@ -94,23 +94,14 @@ public struct SnapshotFileList: RandomAccessCollection, Sendable, Equatable {
   /// record `create` writes).
   public func sha256(_ k: Int) -> String {
     if flags[k] & Self.irregularFlag != 0 { return irregularDigests[k] ?? "" }
-    let hex = Self.hexDigits
-    return String(unsafeUninitializedCapacity: 64) { out in
-      var i = 0
-      for b in digests[(k * 32)..<(k * 32 + 32)] {
-        out[i] = hex[Int(b >> 4)]
-        out[i + 1] = hex[Int(b & 15)]
-        i += 2
-      }
-      return 64
-    }
+    return SHA256.hex(digests[(k * 32)..<(k * 32 + 32)])
   }
 
   /// Whether record `k`'s SHA-256 is `hex` (64 lowercase hex digits, as
   /// `SHA256.hex` gives).
   public func hasDigest(_ k: Int, _ hex: String) -> Bool {
     if flags[k] & Self.irregularFlag != 0 { return irregularDigests[k] == hex }
-    guard let raw = Self.digestBytes(hex) else { return false }
+    guard let raw = SHA256.digest(ofHex: hex) else { return false }
     return digests[(k * 32)..<(k * 32 + 32)].elementsEqual(raw)
   }
 
@@ -138,7 +129,7 @@ public struct SnapshotFileList: RandomAccessCollection, Sendable, Equatable {
 
   /// Appends a record.
   public mutating func append(_ f: SnapshotManifest.File) {
-    let raw = Self.digestBytes(f.sha256)
+    let raw = SHA256.digest(ofHex: f.sha256)
     appendRecord(
       path: f.path, size: f.size, mode: f.mode, mtime: f.mtime, digest: raw,
       flags: (f.torn ? Self.tornFlag : 0) | (f.invalidJSON ? Self.invalidJSONFlag : 0)
@@ -146,16 +137,15 @@ public struct SnapshotFileList: RandomAccessCollection, Sendable, Equatable {
     if raw == nil { irregularDigests[sizes.count - 1] = f.sha256 }
   }
 
-  /// Appends record `k` of `other`; `keepChanged: false` clears its
-  /// `changed` flag.
-  mutating func append(_ k: Int, of other: SnapshotFileList, keepChanged: Bool = true) {
+  /// Appends record `k` of `other`.
+  mutating func append(_ k: Int, of other: SnapshotFileList) {
     pathBytes.append(contentsOf: other.pathBytes[other.pathRange(k)])
     pathEnds.append(UInt32(pathBytes.count))
     sizes.append(other.sizes[k])
     modes.append(other.modes[k])
     mtimes.append(other.mtimes[k])
     digests.append(contentsOf: other.digests[(k * 32)..<(k * 32 + 32)])
-    flags.append(keepChanged ? other.flags[k] : other.flags[k] & ~Self.changedFlag)
+    flags.append(other.flags[k])
     if let irregular = other.irregularDigests[k] { irregularDigests[sizes.count - 1] = irregular }
   }
 
@@ -188,29 +178,6 @@ public struct SnapshotFileList: RandomAccessCollection, Sendable, Equatable {
   /// Where record `k`'s path sits in `pathBuffer`.
   func pathRange(_ k: Int) -> Range<Int> {
     (k == 0 ? 0 : Int(pathEnds[k - 1]))..<Int(pathEnds[k])
-  }
-
-  private static let hexDigits = Array("0123456789abcdef".utf8)
-
-  /// 64 lowercase hex digits as 32 bytes; `nil` for anything else.
-  static func digestBytes(_ hex: String) -> [UInt8]? {
-    var hex = hex
-    return hex.withUTF8 { utf8 -> [UInt8]? in
-      guard utf8.count == 64 else { return nil }
-      func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: c - 48
-        case 97...102: c - 87
-        default: nil
-        }
-      }
-      var out = [UInt8](repeating: 0, count: 32)
-      for k in 0..<32 {
-        guard let hi = nibble(utf8[2 * k]), let lo = nibble(utf8[2 * k + 1]) else { return nil }
-        out[k] = hi << 4 | lo
-      }
-      return out
-    }
   }
 }
 

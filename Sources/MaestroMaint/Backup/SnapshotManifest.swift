@@ -373,7 +373,6 @@ public struct SnapshotManifest: Sendable, Equatable {
         out.append(contentsOf: buffer[(24 - count)...])
       }
     }
-    let hexDigits = Array("0123456789abcdef".utf8)
     func appendString(_ text: String) { JSONWriter.serialize(.string(text), style: .compact, into: &out) }
     func appendDirectory(_ d: Directory, withPath: Bool) {
       append(withPath ? "{\"path\":" : "{")
@@ -409,10 +408,7 @@ public struct SnapshotManifest: Sendable, Equatable {
       append("\",\"sha256\":")
       if let raw = files.rawDigest(k) {
         append("\"")
-        for b in raw {
-          out.append(hexDigits[Int(b >> 4)])
-          out.append(hexDigits[Int(b & 15)])
-        }
+        SHA256.appendHex(raw, to: &out)
         append("\"")
       } else {
         appendString(files.sha256(k))

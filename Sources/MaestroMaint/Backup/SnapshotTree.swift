@@ -119,10 +119,6 @@ struct SnapshotTree: Sendable, SharedPathBytes {
 
   // MARK: - Reading
 
-  private func source(_ k: Int) -> (list: SnapshotFileList, index: Int) {
-    (sources[Int(origins[k])], Int(records[k]))
-  }
-
   /// Calls `body` with file `k`'s path as UTF-8.
   func withPathBytes<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
     try sources[Int(origins[k])].withPathBytes(Int(records[k]), body)
@@ -153,7 +149,7 @@ struct SnapshotTree: Sendable, SharedPathBytes {
   }
 
   /// File `k`'s path.
-  func path(_ k: Int) -> String { source(k).list.path(source(k).index) }
+  func path(_ k: Int) -> String { sources[Int(origins[k])].path(Int(records[k])) }
   /// File `k`'s size.
   func size(_ k: Int) -> Int64 { sources[Int(origins[k])].size(Int(records[k])) }
   /// File `k`'s permission bits.
@@ -170,26 +166,4 @@ struct SnapshotTree: Sendable, SharedPathBytes {
   func sha256(_ k: Int) -> String { sources[Int(origins[k])].sha256(Int(records[k])) }
   /// Whether file `k`'s digest is `hex`.
   func hasDigest(_ k: Int, _ hex: String) -> Bool { sources[Int(origins[k])].hasDigest(Int(records[k]), hex) }
-
-  /// File `k` as a manifest record; a file carried over from an older
-  /// snapshot was not written during the newest one (never `changed`).
-  func file(_ k: Int) -> SnapshotManifest.File {
-    var f = sources[Int(origins[k])][Int(records[k])]
-    f.changed = isChanged(k)
-    return f
-  }
-
-  /// The files as one list, in path order: the full snapshot's own list
-  /// when nothing was applied, a copy otherwise.
-  var files: SnapshotFileList {
-    if origins.allSatisfy({ $0 == newest }), let list = sources.last, list.count == count,
-      records.enumerated().allSatisfy({ $0.offset == Int($0.element) })
-    {
-      return list
-    }
-    var list = SnapshotFileList()
-    list.reserveCapacity(count, pathBytes: (0..<count).reduce(0) { $0 + withPathBytes($1) { $0.count } })
-    for k in 0..<count { list.append(Int(records[k]), of: sources[Int(origins[k])], keepChanged: origins[k] == newest) }
-    return list
-  }
 }

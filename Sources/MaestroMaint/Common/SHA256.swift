@@ -45,13 +45,40 @@ public final class SHA256 {
 
   private static let digits = Array("0123456789abcdef".utf8)
 
-  static func hex(_ bytes: [UInt8]) -> String {
+  static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
     var out = [UInt8]()
-    out.reserveCapacity(bytes.count * 2)
+    out.reserveCapacity(64)
+    appendHex(bytes, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// Appends `bytes` as lowercase hex digits to `out`.
+  static func appendHex<Bytes: Sequence>(_ bytes: Bytes, to out: inout [UInt8]) where Bytes.Element == UInt8 {
     for b in bytes {
       out.append(digits[Int(b >> 4)])
       out.append(digits[Int(b & 0xF)])
     }
-    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// A digest written as 64 lowercase hex digits (as `hex` writes it), as
+  /// its 32 bytes; `nil` for any other text.
+  static func digest(ofHex hex: String) -> [UInt8]? {
+    var hex = hex
+    return hex.withUTF8 { utf8 -> [UInt8]? in
+      guard utf8.count == 64 else { return nil }
+      func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: c - 48
+        case 97...102: c - 87
+        default: nil
+        }
+      }
+      var out = [UInt8](repeating: 0, count: 32)
+      for k in 0..<32 {
+        guard let hi = nibble(utf8[2 * k]), let lo = nibble(utf8[2 * k + 1]) else { return nil }
+        out[k] = hi << 4 | lo
+      }
+      return out
+    }
   }
 }
