@@ -241,4 +241,32 @@ import Testing
     #expect(!(try deepCheck(full.path)).findings.contains(where: mentions))
     #expect((try deepCheck(child.path)).findings.contains(where: mentions))
   }
+
+  /// A parent replaced after the chain's manifests were read: restore and
+  /// verify stream each manifest member again and refuse one that differs,
+  /// naming it, instead of trusting what they read first.
+  @Test func aParentWhoseManifestChangedAfterTheChainWasReadIsRefused() throws {
+    let (work, source, dest) = try Self.scene("backup-chain-changed")
+    defer { withExtendedLifetime(work) {} }
+    let full = try BackupFixture.create(source, dest)
+    try Self.put(source + "/notes/added.txt", "night 2\n")
+    let child = try BackupFixture.create(source, dest)
+    let chain = try SnapshotChain.resolve(child.path)
+    let parent = chain.links[0]
+    #expect(parent.path == full.path)
+    var stale = parent
+    stale.memberSha256 = String(repeating: "0", count: 64)
+    let extractor = try SnapshotExtractor(path: parent.path)
+    #expect {
+      try extractor.scan(known: (stale.manifest, stale.memberSha256))
+    } throws: { error in
+      let e = error as? MaestroError
+      return e?.code == .snapshotInvalid && e?.message.contains("MANIFEST.json changed since it was read") == true
+        && e?.path == parent.path
+    }
+    // The manifest as read is accepted.
+    #expect(try extractor.scan(known: (parent.manifest, parent.memberSha256)).files == parent.manifest.files.count)
+    let report = try SnapshotVerifier(path: parent.path).run(expected: (stale.memberSha256, stale.manifest))
+    #expect(!report.isVerified && report.problems.map(\.message) == ["differs from the manifest that was written"])
+  }
 }
